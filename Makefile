@@ -1,0 +1,46 @@
+# mpsearch: `make serve` and `make test` work from a fresh clone (they create .venv).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export MPSEARCH_HOME ?= $(CURDIR)/var
+SAMPLE_LISTINGS := tests/data/catalog/listings.jsonl
+SAMPLE_BRANDS := tests/data/catalog/brands.jsonl
+
+.PHONY: install serve index test lint typecheck format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Build and publish an index of the bundled sample catalog unless one is published.
+index: $(STAMP)
+	@if [ ! -f "$(MPSEARCH_HOME)/current" ]; then \
+		$(BIN)/mpsearch index build --listings $(SAMPLE_LISTINGS) --brands $(SAMPLE_BRANDS) && \
+		$(BIN)/mpsearch index publish --latest; \
+	fi
+
+serve: index
+	$(BIN)/mpsearch serve --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check indexer search tests benchmarks
+	$(BIN)/ruff format --check indexer search tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -q
+
+format: $(STAMP)
+	$(BIN)/ruff format indexer search tests benchmarks
+	$(BIN)/ruff check --fix indexer search tests benchmarks
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,302 @@
+"""The one Chinese analyzer, used by indexing and querying alike.
+
+Pipeline: ``normalize`` (NFKC, case folding, OpenCC traditional→simplified,
+punctuation to spaces, Latin words joined across in-word punctuation) →
+``runs`` (CJK runs and Latin/digit words) → ``tokens`` (jieba precise mode for
+queries; precise plus every dictionary sub-word for the index, so that every
+query token is also an index token) plus derived forms: pinyin, initials,
+character n-grams and compact keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+import jieba
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+from indexer.dictionaries import Dictionaries
+
+Mode = Literal["index", "query"]
+
+# Bump when a change to this module changes the tokens it produces.
+ANALYZER_VERSION = "3"
+
+_CJK_RANGES = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FA1F),
+)
+# Punctuation that may sit inside a Latin word: L.V., H&M, McDonald's, SK-II.
+_INWORD = frozenset(".&'’-·+")
+_SPACE_RE = re.compile(r"\s+")
+_LATIN_RE = re.compile(r"[a-z0-9]+")
+MAX_WORD_LEN = 12
+
+_T2S = opencc.OpenCC("t2s")
+jieba.setLogLevel(logging.WARNING)
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK unified ideograph (any extension block)."""
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
+
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` holds at least one CJK ideograph."""
+    return any(is_cjk(ch) for ch in text)
+
+
+def _fold(text: str) -> str:
+    """NFKC, case folding, accents stripped (Hermès → hermes), traditional→simplified."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFD", text)
+        text = unicodedata.normalize(
+            "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+        )
+        if has_cjk(text):
+            text = _T2S.convert(text)
+    return text
+
+
+def normalize(text: str) -> str:
+    """Canonical text: folded, punctuation to single spaces, in-word punctuation dropped.
+
+    ``"Ｌ.Ｖ. 包包!!"`` → ``"lv 包包"``; ``"麥當勞 McDonald's"`` → ``"麦当劳 mcdonalds"``.
+    """
+    folded = _fold(text)
+    out: list[str] = []
+    n = len(folded)
+    for i, ch in enumerate(folded):
+        if ch.isalnum():
+            out.append(ch)
+        elif (
+            ch in _INWORD
+            and 0 < i < n - 1
+            and folded[i - 1].isascii()
+            and folded[i - 1].isalnum()
+            and folded[i + 1].isascii()
+            and folded[i + 1].isalnum()
+        ) or (ch == "." and i == n - 1 and i >= 2 and folded[i - 2] == "."):
+            continue
+        else:
+            out.append(" ")
+    return _SPACE_RE.sub(" ", "".join(out)).strip()
+
+
+def compact(text: str) -> str:
+    """Normalised text with every space removed: the key for whole-name matching."""
+    return normalize(text).replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A maximal stretch of one script in normalised text."""
+
+    kind: Literal["cjk", "word"]
+    text: str
+
+
+def runs(normalized: str) -> list[Run]:
+    """Split normalised text into CJK runs and Latin/digit/other words."""
+    result: list[Run] = []
+    for chunk in normalized.split(" "):
+        if not chunk:
+            continue
+        start = 0
+        kind_prev: str | None = None
+        for i, ch in enumerate(chunk):
+            kind = "cjk" if is_cjk(ch) else "word"
+            if kind_prev is not None and kind != kind_prev:
+                result.append(Run(kind_prev, chunk[start:i]))  # type: ignore[arg-type]
+                start = i
+            kind_prev = kind
+        if kind_prev is not None:
+            result.append(Run(kind_prev, chunk[start:]))  # type: ignore[arg-type]
+    return result
+
+
+@lru_cache(maxsize=65536)
+def pinyin_syllables(cjk: str) -> tuple[str, ...]:
+    """Toneless pinyin of a CJK string, one syllable per character (ü as v)."""
+    return tuple(lazy_pinyin(cjk, style=Style.NORMAL, v_to_u=False, errors="ignore"))
+
+
+def pinyin_full(cjk: str) -> str:
+    """Joined toneless pinyin: 星巴克 → xingbake."""
+    return "".join(pinyin_syllables(cjk))
+
+
+def pinyin_initials(cjk: str) -> str:
+    """First letter of each syllable: 星巴克 → xbk."""
+    return "".join(s[0] for s in pinyin_syllables(cjk) if s)
+
+
+def char_ngrams(cjk: str, sizes: tuple[int, ...] = (1, 2)) -> Iterator[str]:
+    """Character n-grams of a CJK run, for sub-word and single-character recall."""
+    for n in sizes:
+        for i in range(len(cjk) - n + 1):
+            yield cjk[i : i + n]
+
+
+def analyzer_fingerprint(dicts: Dictionaries) -> str:
+    """Hash of everything that decides tokens: this code's version, libraries, dictionaries."""
+    h = hashlib.sha256()
+    h.update(f"analyzer={ANALYZER_VERSION}\n".encode())
+    for lib in ("jieba", "pypinyin", "opencc"):
+        h.update(f"{lib}={metadata.version(lib)}\n".encode())
+    h.update(dicts.digest().encode())
+    return h.hexdigest()[:16]
+
+
+class Analyzer:
+    """Segmentation with a dedicated jieba tokenizer and the project dictionaries.
+
+    ``extra_words`` are catalog-derived words (brand names, aliases, listing
+    names) added to segmentation; they travel with each index version.
+    """
+
+    def __init__(self, dicts: Dictionaries, extra_words: Iterable[str] = ()) -> None:
+        self.dicts = dicts
+        self.fingerprint = analyzer_fingerprint(dicts)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.tmp_dir = None
+        self._jieba.initialize()
+        for word, freq in dicts.user_words:
+            self._jieba.add_word(word, freq)
+        self.extra_words = sorted({w for w in extra_words if 2 <= len(w) <= MAX_WORD_LEN})
+        for word in self.extra_words:
+            self._jieba.add_word(word)
+        self._cut_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._synonyms: dict[str, list[str]] = {}
+        for group in dicts.synonym_groups:
+            words = [compact(w) for w in group]
+            for w in words:
+                bucket = self._synonyms.setdefault(w, [])
+                bucket.extend(o for o in words if o != w and o not in bucket)
+
+    def synonyms(self, word: str) -> list[str]:
+        """Other words of the synonym groups ``word`` (a normalised token) belongs to."""
+        return self._synonyms.get(word, [])
+
+    @staticmethod
+    def catalog_words(texts: Iterable[str]) -> set[str]:
+        """The CJK runs of names and aliases, to be added to segmentation."""
+        words: set[str] = set()
+        for text in texts:
+            for run in runs(normalize(text)):
+                if run.kind == "cjk" and 2 <= len(run.text) <= MAX_WORD_LEN:
+                    words.add(run.text)
+        return words
+
+    def _cut(self, cjk: str, mode: Mode) -> tuple[str, ...]:
+        key = (cjk, mode)
+        cached = self._cut_cache.get(key)
+        if cached is not None:
+            return cached
+        words = list(self._jieba.cut(cjk, HMM=False))
+        if mode == "index":
+            seen = set(words)
+            for w in self._jieba.cut(cjk, cut_all=True):
+                if w not in seen:
+                    seen.add(w)
+                    words.append(w)
+        result = tuple(words)
+        if len(self._cut_cache) > 200_000:
+            self._cut_cache.clear()
+        self._cut_cache[key] = result
+        return result
+
+    def tokens(self, text: str, mode: Mode) -> list[str]:
+        """Word tokens of ``text``: jieba words for CJK, whole words for Latin/digits.
+
+        Index mode adds every dictionary word inside each precise word and the
+        concatenation of adjacent Latin words (``louis vuitton`` → ``louisvuitton``).
+        Stop words are dropped in both modes unless nothing else is left.
+        """
+        norm = normalize(text)
+        out: list[str] = []
+        latin_streak: list[str] = []
+
+        def flush() -> None:
+            if mode == "index" and len(latin_streak) > 1:
+                out.append("".join(latin_streak))
+            latin_streak.clear()
+
+        for run in runs(norm):
+            if run.kind == "cjk":
+                flush()
+                out.extend(self._cut(run.text, mode))
+            else:
+                out.append(run.text)
+                latin_streak.append(run.text)
+        flush()
+        kept = [t for t in out if t not in self.dicts.stopwords]
+        return kept if kept else out
+
+    def pinyin_forms(self, text: str) -> tuple[list[str], list[str]]:
+        """Full pinyin and initials of each CJK run and of each index word in it.
+
+        Latin words are kept in both, so that ``GUCCI古驰`` also yields ``guccigucchi``.
+        """
+        full: list[str] = []
+        initials: list[str] = []
+        parts_full: list[str] = []
+        parts_init: list[str] = []
+        for run in runs(normalize(text)):
+            if run.kind == "cjk":
+                full.append(pinyin_full(run.text))
+                initials.append(pinyin_initials(run.text))
+                parts_full.append(full[-1])
+                parts_init.append(initials[-1])
+                for w in self._cut(run.text, "index"):
+                    if len(w) >= 2 and w != run.text:
+                        full.append(pinyin_full(w))
+                        initials.append(pinyin_initials(w))
+            else:
+                parts_full.append(run.text)
+                parts_init.append(run.text)
+        if len(parts_full) > 1:
+            full.append("".join(parts_full))
+            initials.append("".join(parts_init))
+        return _dedupe(full), _dedupe(initials)
+
+    def ngrams(self, text: str) -> list[str]:
+        """Unigrams and bigrams of every CJK run."""
+        grams: list[str] = []
+        for run in runs(normalize(text)):
+            if run.kind == "cjk":
+                grams.extend(char_ngrams(run.text))
+        return _dedupe(grams)
+
+    def latin_words(self, text: str) -> list[str]:
+        """Latin/digit words of ``text`` (used for fuzzy matching)."""
+        return [w for w in _LATIN_RE.findall(normalize(text)) if not w.isdigit()]
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def default_dictionaries_dir() -> Path:
+    """The repo's ``dictionaries/`` folder (installed beside the packages)."""
+    return Path(__file__).resolve().parent.parent / "dictionaries"

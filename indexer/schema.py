@@ -1,0 +1,52 @@
+"""The tantivy schema: one field per source and per analysed form, plus filters and the card blob.
+
+Text fields are analysed in Python (``indexer.analysis``) and handed to tantivy
+as space-joined tokens for its ``whitespace`` tokenizer, so the same analyzer
+decides tokens at index and query time.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import tantivy
+
+SCHEMA_VERSION: Final = 2
+
+# Word fields: jieba index-mode tokens of each source.
+NAME: Final = "name"
+BRAND: Final = "brand"  # brand name and aliases of the listing's brand
+KEYWORDS: Final = "keywords"
+CATEGORY: Final = "category"
+SHOWCASE: Final = "showcase"  # showcase item titles
+DESCRIPTION: Final = "description"
+# Derived forms of name + brand.
+PINYIN: Final = "pinyin"  # full pinyin of runs and words: xingbake
+INITIALS: Final = "initials"  # pinyin initials: xbk
+NGRAM: Final = "ngram"  # CJK unigrams and bigrams of name, brand, keywords, category, showcase
+# Filters and ids.
+APPID: Final = "appid"
+BRAND_ID: Final = "brand_id"
+CATEGORIES: Final = "categories"  # category strings as published, for the category filter
+HOSTS: Final = "hosts"
+STATUS: Final = "status"
+OFFICIAL: Final = "official"
+POPULARITY: Final = "popularity"  # monthly active users
+DOC: Final = "doc"  # stored card + analysed forms (orjson)
+
+WORD_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, SHOWCASE, DESCRIPTION)
+TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, NGRAM)
+RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, HOSTS, STATUS)
+
+
+def build_schema() -> tantivy.Schema:
+    """The schema every index version is written with."""
+    sb = tantivy.SchemaBuilder()
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
+    for name in RAW_FIELDS:
+        sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_unsigned_field(OFFICIAL, indexed=True, fast=True)
+    sb.add_unsigned_field(POPULARITY, indexed=False, fast=True)
+    sb.add_bytes_field(DOC, stored=True, indexed=False)
+    return sb.build()

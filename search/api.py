@@ -1,0 +1,204 @@
+"""The HTTP API: thin routes over ``search.engine``; errors are mapped to HTTP only here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.dictionaries import Dictionaries
+from indexer.errors import IndexerError
+from indexer.models import KNOWN_HOSTS
+from indexer.settings import Settings, get_settings
+from indexer.store import IndexStore
+from search.engine import MAX_LIMIT, MAX_OFFSET, Engine, SearchRequest
+from search.errors import BadRequest, NotFound, NotReady
+from search.models import ErrorBody, ListingResponse, SearchResponse
+
+log = logging.getLogger("mpsearch.api")
+MAX_QUERY_CHARS = 64
+MAX_RECENT = 50
+POLL_SECONDS = 0.5
+
+
+class JSONBody(Response):
+    """JSON rendered with orjson."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error(
+    status: int, code: str, message: str, field: str | None = None, allowed: list[str] | None = None
+) -> JSONBody:
+    body = ErrorBody(error=code, message=message, field=field, allowed=allowed)
+    return JSONBody(body.model_dump(exclude_none=True), status_code=status)
+
+
+class EngineHolder:
+    """The engine of the published version; swapped when ``current`` changes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.home)
+        self.engine: Engine | None = None
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Open the published version if it is not the one being served."""
+        with self._lock:
+            name = self.store.current()
+            if name is None or (self.engine is not None and self.engine.version == name):
+                return
+            try:
+                dicts = Dictionaries.load(self.settings.dictionaries)
+                self.engine = Engine.open(self.store, name, dicts, self.settings.candidates)
+                self.last_error = None
+                log.info("serving index %s", name)
+            except IndexerError as exc:
+                self.last_error = str(exc)
+                log.error("cannot open index %s: %s", name, exc)
+
+    def get(self) -> Engine:
+        if self.engine is None:
+            raise NotReady(self.last_error or "no index is published yet")
+        return self.engine
+
+
+def _engine(request: Request) -> Engine:
+    holder: EngineHolder = request.app.state.holder
+    return holder.get()
+
+
+EngineDep = Annotated[Engine, Depends(_engine)]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI app (uvicorn factory)."""
+    settings = settings or get_settings()
+    holder = EngineHolder(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(holder.refresh)
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                await asyncio.to_thread(holder.refresh)
+
+        task = asyncio.create_task(watch())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    app = FastAPI(
+        title="mpsearch",
+        summary="Search and discovery of mini-programs for host apps",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(_: Request, exc: RequestValidationError) -> JSONBody:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+        field = ".".join(loc) or None
+        return error(422, "invalid_request", f"{field}: {first.get('msg', 'invalid')}", field)
+
+    @app.exception_handler(BadRequest)
+    async def on_bad(_: Request, exc: BadRequest) -> JSONBody:
+        return error(422, "invalid_request", str(exc), exc.field, exc.allowed)
+
+    @app.exception_handler(NotFound)
+    async def on_not_found(_: Request, exc: NotFound) -> JSONBody:
+        return error(404, "not_found", str(exc))
+
+    @app.exception_handler(NotReady)
+    async def on_not_ready(_: Request, exc: NotReady) -> JSONBody:
+        return error(503, "not_ready", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONBody:
+        return error(exc.status_code, "http_error", str(exc.detail))
+
+    responses: dict[int | str, dict[str, Any]] = {
+        422: {"model": ErrorBody},
+        503: {"model": ErrorBody},
+    }
+
+    @app.get("/v1/search", response_model=SearchResponse, responses=responses)
+    def search(
+        eng: EngineDep,
+        q: Annotated[str, Query(description="what the user typed", max_length=1024)],
+        host: Annotated[str, Query(description=f"host app: {', '.join(KNOWN_HOSTS)}")],
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        category: Annotated[str | None, Query(max_length=32)] = None,
+        recent: Annotated[str | None, Query(description="comma-separated appids")] = None,
+        debug: bool = False,
+    ) -> JSONBody:
+        """Ranked entry cards for a query in one host, with a brand zone when it names a brand."""
+        text = q.strip()
+        if not text:
+            raise BadRequest("q", "q is empty after trimming spaces; send 1 to 64 characters")
+        if len(text) > MAX_QUERY_CHARS:
+            raise BadRequest(
+                "q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed"
+            )
+        if host not in KNOWN_HOSTS:
+            raise BadRequest("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+        recent_ids = [r.strip() for r in (recent or "").split(",") if r.strip()]
+        if len(recent_ids) > MAX_RECENT:
+            raise BadRequest(
+                "recent", f"recent holds {len(recent_ids)} appids; at most {MAX_RECENT} are allowed"
+            )
+        req = SearchRequest(
+            q=text,
+            host=host,
+            limit=limit,
+            offset=offset,
+            category=category or None,
+            recent=frozenset(recent_ids),
+            debug=debug,
+        )
+        return JSONBody(eng.search(req).model_dump(mode="json"))
+
+    @app.get(
+        "/v1/listings/{appid}",
+        response_model=ListingResponse,
+        responses={404: {"model": ErrorBody}},
+    )
+    def listing(
+        eng: EngineDep, appid: Annotated[str, Path(min_length=1, max_length=64)]
+    ) -> JSONBody:
+        """The listing as indexed, whatever its status."""
+        body = ListingResponse(listing=eng.listing(appid), index_version=eng.version)
+        return JSONBody(body.model_dump(mode="json"))
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", responses={503: {"model": ErrorBody}})
+    def readyz() -> JSONBody:
+        """Ready once an index is open."""
+        eng = holder.get()
+        return JSONBody({"status": "ready", "index_version": eng.version, "docs": eng.num_docs})
+
+    return app

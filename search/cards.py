@@ -1,0 +1,102 @@
+"""Ranked candidates → entry cards: highlighted name, showcase items matching the query first."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+from indexer.analysis import normalize
+from search.models import Card, Explain, MatchExplain, ShowcaseCard
+from search.query import ParsedQuery
+from search.rank import Ranked
+from search.rank.text import unit_matches
+from search.rank.weights import WEIGHTS
+
+
+def _query_words(query: ParsedQuery) -> list[str]:
+    words: list[str] = []
+    for unit in query.units:
+        words.append(unit.text)
+        words.extend(unit.synonyms)
+        words.extend(unit.alias_terms)
+    return [w for w in dict.fromkeys(words) if w]
+
+
+def highlight(name: str, words: Iterable[str]) -> str:
+    """HTML-escaped ``name`` with ``<em>`` around every stretch matching a query word.
+
+    Matching is done on a per-character normalised copy, so ``ＬＶ`` or
+    ``麥當勞`` in a name light up for ``lv`` / ``麦当劳``.
+    """
+    folded: list[str] = []
+    owner: list[int] = []
+    for i, ch in enumerate(name):
+        norm = normalize(ch) or " "
+        folded.append(norm)
+        owner.extend([i] * len(norm))
+    flat = "".join(folded)
+    marked = [False] * len(name)
+    for word in words:
+        start = flat.find(word)
+        while start != -1:
+            for k in range(start, start + len(word)):
+                marked[owner[k]] = True
+            start = flat.find(word, start + len(word))
+    out: list[str] = []
+    inside = False
+    for ch, hit in zip(name, marked, strict=True):
+        if hit != inside:
+            out.append("<em>" if hit else "</em>")
+            inside = hit
+        out.append(html.escape(ch))
+    if inside:
+        out.append("</em>")
+    return "".join(out)
+
+
+def showcase(items: list[dict[str, Any]], words: list[str]) -> list[ShowcaseCard]:
+    """Showcase items, those whose title contains a query word first (stable otherwise)."""
+    cards = []
+    for item in items:
+        title = normalize(item["title"])
+        cards.append(ShowcaseCard(**item, matched=any(w in title for w in words)))
+    return sorted(cards, key=lambda c: not c.matched)
+
+
+def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bool = False) -> Card:
+    """One card for one ranked candidate."""
+    listing = ranked.candidate.listing
+    words = _query_words(query)
+    explain = None
+    if debug:
+        matches = unit_matches(query, ranked.candidate, WEIGHTS)
+        explain = Explain(
+            matches=[
+                MatchExplain(
+                    unit=u.text,
+                    field=m.field if m else None,
+                    form=m.form if m else None,
+                    weight=round(m.weight, 4) if m else 0.0,
+                )
+                for u, m in zip(query.units, matches, strict=True)
+            ],
+            parts={k: round(v, 4) for k, v in ranked.parts.items()},
+            bm25=round(ranked.candidate.bm25, 4),
+        )
+    return Card(
+        appid=listing["appid"],
+        platform=listing["platform"],
+        name=listing["name"],
+        name_highlight=highlight(listing["name"], words),
+        icon_url=listing["icon_url"],
+        entry_path=listing["entry_path"],
+        official=listing["official"],
+        brand_id=listing["brand_id"],
+        category=listing["category"],
+        description=listing["description"],
+        showcase=showcase(listing["showcase"], words),
+        recently_used=listing["appid"] in recent,
+        score=round(ranked.score, 4),
+        explain=explain,
+    )

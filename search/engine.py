@@ -1,0 +1,171 @@
+"""An opened index version and the search pipeline over it: parse → retrieve → rank → cards."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import tantivy
+
+from indexer import schema as f
+from indexer.analysis import Analyzer, analyzer_fingerprint
+from indexer.brands import BrandTable
+from indexer.dictionaries import Dictionaries
+from indexer.document import load_stored
+from indexer.errors import IncompatibleIndexError
+from indexer.models import KNOWN_HOSTS
+from indexer.store import BRANDS_FILE, INDEX_DIR, WORDS_FILE, IndexStore, Manifest
+from search.cards import render
+from search.errors import NotFound, UnknownHost
+from search.models import BrandZone, SearchResponse
+from search.query import ParsedQuery, QueryBuilder, parse
+from search.rank import Candidate, Ranked, rank
+
+MAX_LIMIT = 50
+MAX_OFFSET = 150
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One search, already validated for shape by the caller (API or CLI)."""
+
+    q: str
+    host: str
+    limit: int = 10
+    offset: int = 0
+    category: str | None = None
+    recent: frozenset[str] = frozenset()
+    debug: bool = False
+
+
+class Engine:
+    """Everything needed to answer queries from one index version."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        index: tantivy.Index,
+        analyzer: Analyzer,
+        table: BrandTable,
+        candidates: int = 200,
+    ) -> None:
+        self.manifest = manifest
+        self.version = manifest.version
+        self.index = index
+        self.analyzer = analyzer
+        self.table = table
+        self.builder = QueryBuilder(index.schema)
+        self.candidates = candidates
+        self.searcher = index.searcher()
+
+    @classmethod
+    def open(
+        cls, store: IndexStore, version: str, dicts: Dictionaries, candidates: int = 200
+    ) -> Engine:
+        """Open a version; refuse one built by a different analyzer or dictionaries."""
+        manifest = store.verify(version)
+        expected = analyzer_fingerprint(dicts)
+        if manifest.fingerprint != expected:
+            raise IncompatibleIndexError(
+                f"index {version} was built with analyzer fingerprint {manifest.fingerprint}, "
+                f"but this analyzer and {dicts.directory} give {expected}: the dictionaries or "
+                "the analyzer changed since the build. Rebuild: `mpsearch index build ...` then "
+                "`mpsearch index publish --latest`"
+            )
+        root = store.path(version)
+        words = (root / WORDS_FILE).read_text(encoding="utf-8").split()
+        table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
+        analyzer = Analyzer(dicts, words)
+        index = tantivy.Index.open(str(root / INDEX_DIR))
+        return cls(manifest, index, analyzer, table, candidates)
+
+    @property
+    def num_docs(self) -> int:
+        return self.searcher.num_docs
+
+    def parse(self, q: str) -> ParsedQuery:
+        return parse(q, self.analyzer, self.table)
+
+    def _fetch(self, hits: list[tuple[Any, tantivy.DocAddress]]) -> list[Candidate]:
+        out = []
+        for score, addr in hits:
+            blob = self.searcher.doc(addr).get_first(f.DOC)
+            if not isinstance(blob, bytes):
+                raise IncompatibleIndexError(f"index {self.version}: document without {f.DOC}")
+            out.append(Candidate(load_stored(blob), float(score)))
+        return out
+
+    def retrieve(self, parsed: ParsedQuery, req: SearchRequest) -> tuple[list[Candidate], int]:
+        """Candidates matching as many query units as possible (all, then one fewer, …)."""
+        n = len(parsed.units)
+        extra: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if req.category:
+            q = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
+            extra.append((tantivy.Occur.Must, q))
+        for need in range(max(n, 1), 0, -1):
+            query = self.builder.build(parsed, req.host, need)
+            if extra:
+                query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *extra])
+            result = self.searcher.search(query, limit=self.candidates, count=True)
+            if result.hits:
+                count: int | None = getattr(result, "count", None)  # missing from the stubs
+                return self._fetch(result.hits), count or len(result.hits)
+        return [], 0
+
+    def _zone(
+        self, parsed: ParsedQuery, ranked: list[Ranked], req: SearchRequest
+    ) -> tuple[BrandZone | None, list[Ranked]]:
+        brand_id = parsed.brand_zone_id
+        res = parsed.resolution
+        if brand_id is None or res is None:
+            return None, ranked
+        brand = self.table.brands[brand_id]
+        by_appid = {r.candidate.appid: r for r in ranked}
+        for appid in brand.official_appids:
+            hit = by_appid.get(appid)
+            if hit is None:
+                continue
+            card = render(parsed, hit, req.recent, req.debug)
+            rest = [r for r in ranked if r is not hit]
+            return BrandZone(
+                brand_id=brand_id, brand_name=brand.name, matched=res.matched, card=card
+            ), rest
+        return None, ranked
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        """Run one search end to end."""
+        started = time.perf_counter()
+        if req.host not in KNOWN_HOSTS:
+            raise UnknownHost("host", f"unknown host {req.host!r}", list(KNOWN_HOSTS))
+        parsed = self.parse(req.q)
+        candidates, total = self.retrieve(parsed, req)
+        ranked = rank(parsed, candidates, req.recent)
+        zone, rest = self._zone(parsed, ranked, req)
+        page = rest[req.offset : req.offset + req.limit]
+        cards = [render(parsed, r, req.recent, req.debug) for r in page]
+        return SearchResponse(
+            query=req.q,
+            normalized=parsed.normalized,
+            host=req.host,
+            brand_zone=zone,
+            results=cards,
+            total=max(0, total - (1 if zone else 0)),
+            took_ms=round((time.perf_counter() - started) * 1000, 3),
+            index_version=self.version,
+        )
+
+    def ranked_appids(self, q: str, host: str, limit: int = 10) -> list[str]:
+        """The evaluated list: brand zone card first, then results."""
+        resp = self.search(SearchRequest(q=q, host=host, limit=limit))
+        appids = [resp.brand_zone.card.appid] if resp.brand_zone else []
+        return appids + [c.appid for c in resp.results]
+
+    def listing(self, appid: str) -> dict[str, Any]:
+        """The stored listing for an appid, whatever its status."""
+        query = tantivy.Query.term_query(self.index.schema, f.APPID, appid)
+        hits = self.searcher.search(query, limit=1).hits
+        if not hits:
+            raise NotFound(f"no listing with appid {appid!r} in index {self.version}")
+        return self._fetch(hits)[0].listing

@@ -1,0 +1,38 @@
+"""Errors raised by the search side; ``search.api`` maps them to HTTP statuses.
+
+    SearchError               base
+    ├── BadRequest            the request names a bad value (→ 422 with the field)
+    │   └── UnknownHost       host not served (→ 422 listing the known hosts)
+    ├── NotFound              no such listing (→ 404)
+    └── NotReady              no index is published or open yet (→ 503)
+
+Index problems (incompatible fingerprint, missing version) come from
+``indexer.errors`` and are reported as they are.
+"""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class BadRequest(SearchError):
+    """A request value is not allowed."""
+
+    def __init__(self, field: str, message: str, allowed: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.allowed = allowed
+
+
+class UnknownHost(BadRequest):
+    """The host is not one the catalog contract knows."""
+
+
+class NotFound(SearchError):
+    """No listing with that appid in the served index."""
+
+
+class NotReady(SearchError):
+    """No index is open yet."""

@@ -1,0 +1,107 @@
+"""Response models of the HTTP API and the CLI (the public side of a listing)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ShowcaseCard(BaseModel):
+    """A showcase item on a card; ``matched`` items (they match the query) come first."""
+
+    item_id: str
+    title: str
+    path: str
+    image_url: str
+    price_cents: int
+    matched: bool = False
+
+
+class MatchExplain(BaseModel):
+    """How one query word matched: field, form (original, alias, pinyin, …) and weight."""
+
+    unit: str
+    field: str | None
+    form: str | None
+    weight: float
+
+
+class Explain(BaseModel):
+    """Why a card ranked where it did (``debug=true``)."""
+
+    matches: list[MatchExplain]
+    parts: dict[str, float]
+    bm25: float
+
+
+class Card(BaseModel):
+    """An entry card: what the host app shows for one mini-program."""
+
+    appid: str
+    platform: str
+    name: str
+    name_highlight: str = Field(description="HTML-escaped name with <em> around matched text")
+    icon_url: str
+    entry_path: str
+    official: bool
+    brand_id: str | None
+    category: list[str]
+    description: str
+    showcase: list[ShowcaseCard]
+    recently_used: bool = False
+    score: float
+    explain: Explain | None = None
+
+
+class BrandZone(BaseModel):
+    """The brand the query names and its main official mini-program in the host."""
+
+    brand_id: str
+    brand_name: str
+    matched: str = Field(description="the brand name or alias form that hit")
+    card: Card
+
+
+class SearchResponse(BaseModel):
+    """``GET /v1/search``."""
+
+    query: str
+    normalized: str
+    host: str
+    brand_zone: BrandZone | None
+    results: list[Card]
+    total: int
+    took_ms: float
+    index_version: str
+
+
+class Suggestion(BaseModel):
+    """One search-as-you-type completion."""
+
+    text: str
+    kind: Literal["listing", "brand", "alias"]
+    appid: str | None
+
+
+class SuggestResponse(BaseModel):
+    """``GET /v1/suggest``."""
+
+    query: str
+    suggestions: list[Suggestion]
+
+
+class ListingResponse(BaseModel):
+    """``GET /v1/listings/{appid}``: the listing as indexed, and the index version."""
+
+    listing: dict[str, Any]
+    index_version: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx body: what was wrong, and where."""
+
+    error: str
+    message: str
+    field: str | None = None
+    allowed: list[str] | None = None

@@ -1,0 +1,221 @@
+"""Query understanding: raw text → normalised units with their match forms → a tantivy query.
+
+A *unit* is one query word (jieba precise mode; adjacent words that together
+spell a brand name or alias are merged). Each unit carries the forms it may
+match in: the word itself, synonyms, the names of a brand it denotes, n-grams,
+pinyin and initials (Latin-only queries), a prefix (last unit) and fuzzy
+variants (Latin words of 4+ letters). Retrieval asks for as many units as can
+be matched together, relaxing one unit at a time when nothing matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import tantivy
+
+from indexer import schema as f
+from indexer.analysis import Analyzer, compact, has_cjk, normalize
+from indexer.brands import BrandTable
+from search.resolve import Resolution, resolve
+
+Form = Literal["original", "synonym", "alias", "ngram", "pinyin", "initials", "prefix", "fuzzy"]
+
+MAX_UNITS = 8
+MIN_FUZZY_LEN = 4
+MIN_PREFIX_LEN = 3
+
+# Field weights for the first stage; the re-ranker has its own (search.rank).
+FIELD_BOOST: dict[str, float] = {
+    f.NAME: 3.0,
+    f.BRAND: 2.5,
+    f.KEYWORDS: 1.5,
+    f.CATEGORY: 1.2,
+    f.SHOWCASE: 1.0,
+    f.DESCRIPTION: 0.5,
+}
+FORM_BOOST: dict[Form, float] = {
+    "original": 1.0,
+    "synonym": 0.8,
+    "alias": 0.9,
+    "ngram": 0.5,
+    "pinyin": 0.8,
+    "initials": 0.6,
+    "prefix": 0.6,
+    "fuzzy": 0.6,
+}
+
+
+@dataclass(slots=True)
+class Unit:
+    """One query word and the alternatives it may match through."""
+
+    text: str
+    latin: bool
+    last: bool = False
+    synonyms: list[str] = field(default_factory=list)
+    brand_ids: tuple[str, ...] = ()
+    alias_terms: list[str] = field(default_factory=list)
+
+    @property
+    def fuzzy_distance(self) -> int:
+        if not self.latin or not self.text.isalpha() or len(self.text) < MIN_FUZZY_LEN:
+            return 0
+        return 1 if len(self.text) < 8 else 2
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    """A normalised query: its units, whether it is Latin-only, and the brand it names."""
+
+    raw: str
+    normalized: str
+    compact: str
+    units: list[Unit]
+    latin_only: bool
+    resolution: Resolution | None
+
+    @property
+    def brand_zone_id(self) -> str | None:
+        r = self.resolution
+        return r.unique if r is not None and r.zone else None
+
+
+def _merge_brand_runs(tokens: list[str], table: BrandTable) -> list[tuple[str, Resolution | None]]:
+    """Greedily merge adjacent tokens that together spell a brand name or alias."""
+    out: list[tuple[str, Resolution | None]] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):
+            text = "".join(tokens[i:j])
+            res = resolve(text, table, allow_prefix=False)
+            if res is not None and res.via in ("name", "alias"):
+                out.append((text, res))
+                i = j
+                break
+        else:
+            out.append((tokens[i], None))
+            i += 1
+    return out
+
+
+def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
+    """Normalise and segment a query, resolve brands, attach synonyms."""
+    normalized = normalize(raw)
+    key = compact(raw)
+    latin_only = bool(key) and not has_cjk(key)
+    tokens = analyzer.tokens(raw, "query")[:MAX_UNITS]
+    units: list[Unit] = []
+    for text, res in _merge_brand_runs(tokens, table):
+        unit = Unit(text=text, latin=text.isascii())
+        unit.synonyms = analyzer.synonyms(text)
+        if res is not None:
+            unit.brand_ids = res.brand_ids
+            unit.alias_terms = _alias_terms(res.brand_ids, table, analyzer, exclude=text)
+        units.append(unit)
+    if units:
+        units[-1].last = True
+    resolution = resolve(raw, table)
+    return ParsedQuery(raw, normalized, key, units, latin_only, resolution)
+
+
+def _alias_terms(
+    brand_ids: tuple[str, ...], table: BrandTable, analyzer: Analyzer, exclude: str
+) -> list[str]:
+    """One index term per spelling of the brands, to find listings that use another spelling.
+
+    Latin multi-word forms use their concatenation (indexed for adjacent Latin
+    words); other multi-word forms are skipped.
+    """
+    terms: list[str] = []
+    for brand_id in brand_ids:
+        brand = table.brands[brand_id]
+        for form in (brand.name, *brand.aliases):
+            toks = analyzer.tokens(form, "query")
+            key = compact(form)
+            term = toks[0] if len(toks) == 1 else key if key.isascii() else None
+            if term and term != exclude and term not in terms:
+                terms.append(term)
+    return terms
+
+
+class QueryBuilder:
+    """Builds tantivy queries for parsed queries against one index schema."""
+
+    def __init__(self, schema: tantivy.Schema) -> None:
+        self.schema = schema
+
+    def term(self, field_name: str, value: str, boost: float) -> tantivy.Query:
+        q = tantivy.Query.term_query(self.schema, field_name, value)
+        return tantivy.Query.boost_query(q, boost) if boost != 1.0 else q
+
+    def _words(self, value: str, form: Form) -> list[tantivy.Query]:
+        return [self.term(fn, value, b * FORM_BOOST[form]) for fn, b in FIELD_BOOST.items()]
+
+    def _ngram(self, text: str) -> tantivy.Query | None:
+        cjk = "".join(ch for ch in text if has_cjk(ch))
+        if not cjk or cjk != text:
+            return None
+        grams = [cjk] if len(cjk) == 1 else [cjk[i : i + 2] for i in range(len(cjk) - 1)]
+        clauses = [(tantivy.Occur.Must, self.term(f.NGRAM, g, 1.0)) for g in dict.fromkeys(grams)]
+        q = tantivy.Query.boolean_query(clauses)
+        return tantivy.Query.boost_query(q, FORM_BOOST["ngram"] * FIELD_BOOST[f.NAME])
+
+    def unit_query(self, unit: Unit, latin_only: bool) -> tantivy.Query:
+        """Disjunction over every form of one unit."""
+        subs = self._words(unit.text, "original")
+        for syn in unit.synonyms:
+            subs += self._words(syn, "synonym")
+        for term in unit.alias_terms:
+            subs += self._words(term, "alias")
+        for brand_id in unit.brand_ids:
+            subs.append(self.term(f.BRAND_ID, brand_id, FIELD_BOOST[f.BRAND] * FORM_BOOST["alias"]))
+        ngram = self._ngram(unit.text)
+        if ngram is not None:
+            subs.append(ngram)
+        if unit.latin and latin_only:
+            subs.append(self.term(f.PINYIN, unit.text, 2.5 * FORM_BOOST["pinyin"]))
+            subs.append(self.term(f.INITIALS, unit.text, 2.5 * FORM_BOOST["initials"]))
+        if unit.latin and unit.last and len(unit.text) >= MIN_PREFIX_LEN:
+            pattern = f"{unit.text}.+"
+            fields = [f.NAME, f.BRAND, f.KEYWORDS]
+            if latin_only:
+                fields += [f.PINYIN, f.INITIALS]
+            for fn in fields:
+                subs.append(
+                    tantivy.Query.boost_query(
+                        tantivy.Query.regex_query(self.schema, fn, pattern),
+                        FIELD_BOOST.get(fn, 2.0) * FORM_BOOST["prefix"],
+                    )
+                )
+        distance = unit.fuzzy_distance
+        if distance:
+            for fn in (f.NAME, f.BRAND, f.KEYWORDS):
+                fq = tantivy.Query.fuzzy_term_query(self.schema, fn, unit.text, distance, True)
+                subs.append(tantivy.Query.boost_query(fq, FIELD_BOOST[fn] * FORM_BOOST["fuzzy"]))
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])
+
+    def filters(self, host: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """Only online listings live in the host."""
+        return [
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, f.STATUS, "online")),
+            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, f.HOSTS, host)),
+        ]
+
+    def build(self, parsed: ParsedQuery, host: str, min_units: int) -> tantivy.Query:
+        """Listings matching ``min_units`` or more units, or any listing of the brand named."""
+        unit_qs = [
+            (tantivy.Occur.Should, self.unit_query(u, parsed.latin_only)) for u in parsed.units
+        ]
+        alternatives: list[tantivy.Query] = []
+        if unit_qs:
+            alternatives.append(tantivy.Query.boolean_query(unit_qs, min_units))
+        res = parsed.resolution
+        if res is not None:
+            for brand_id in res.brand_ids:
+                alternatives.append(self.term(f.BRAND_ID, brand_id, 5.0))
+        if not alternatives:
+            return tantivy.Query.empty_query()
+        text = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
+        return tantivy.Query.boolean_query([*self.filters(host), (tantivy.Occur.Must, text)])

@@ -1,0 +1,101 @@
+"""Text match: how well the candidate covers the query, word by word.
+
+For each query unit the best (field weight × form weight) over every field and
+form it matches in; the signal is the mean over units, so a candidate that
+matches every word beats one that matches a single word very well. Pinyin and
+initials forms only exist for Latin-only queries: a Chinese query never
+matches through pinyin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from indexer import schema as f
+from indexer.analysis import has_cjk
+from search.query import MIN_PREFIX_LEN, ParsedQuery, Unit
+from search.rank.candidate import Candidate
+from search.rank.weights import Weights
+
+
+@dataclass(frozen=True, slots=True)
+class UnitMatch:
+    """Where and how one query unit matched a candidate."""
+
+    unit: str
+    field: str
+    form: str
+    weight: float
+
+
+def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
+    toks = cand.token_sets.get(field, frozenset())
+    if unit.text in toks:
+        return "original"
+    if field == f.BRAND and cand.listing.get("brand_id") in unit.brand_ids:
+        return "alias"
+    if any(t in toks for t in unit.alias_terms):
+        return "alias"
+    if any(s in toks for s in unit.synonyms):
+        return "synonym"
+    if (
+        unit.last
+        and unit.latin
+        and len(unit.text) >= MIN_PREFIX_LEN
+        and any(t.startswith(unit.text) for t in toks)
+    ):
+        return "prefix"
+    if has_cjk(unit.text) and unit.text in cand.doc["norm"].get(field, ""):
+        return "ngram"
+    d = unit.fuzzy_distance
+    if d and any(
+        t.isascii() and Levenshtein.distance(unit.text, t, score_cutoff=d) <= d for t in toks
+    ):
+        return "fuzzy"
+    return None
+
+
+def _pinyin_form(unit: Unit, cand: Candidate) -> tuple[str, str] | None:
+    if unit.text in cand.pinyin:
+        return f.PINYIN, "pinyin"
+    if unit.text in cand.initials:
+        return f.INITIALS, "initials"
+    if unit.last and len(unit.text) >= MIN_PREFIX_LEN:
+        if any(p.startswith(unit.text) for p in cand.pinyin):
+            return f.PINYIN, "prefix"
+        if any(p.startswith(unit.text) for p in cand.initials):
+            return f.INITIALS, "prefix"
+    return None
+
+
+def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> UnitMatch | None:
+    """The best way ``unit`` matches ``cand``, or None."""
+    best: UnitMatch | None = None
+    for field in f.WORD_FIELDS:
+        form = _word_form(unit, field, cand)
+        if form is not None:
+            weight = w.field[field] * w.form[form]
+            if best is None or weight > best.weight:
+                best = UnitMatch(unit.text, field, form, weight)
+    if query.latin_only and unit.latin:
+        hit = _pinyin_form(unit, cand)
+        if hit is not None:
+            weight = w.field[hit[0]] * w.form[hit[1]]
+            if best is None or weight > best.weight:
+                best = UnitMatch(unit.text, hit[0], hit[1], weight)
+    return best
+
+
+def unit_matches(query: ParsedQuery, cand: Candidate, w: Weights) -> list[UnitMatch | None]:
+    """One entry per query unit."""
+    return [unit_match(query, u, cand, w) for u in query.units]
+
+
+def text_match(query: ParsedQuery, cand: Candidate, w: Weights) -> float:
+    """Mean best match weight over the query's units, in [0, 1]."""
+    if not query.units:
+        return 0.0
+    matches = unit_matches(query, cand, w)
+    return sum(m.weight for m in matches if m is not None) / len(query.units)

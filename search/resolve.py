@@ -1,0 +1,134 @@
+"""Brand resolution: does a query (or a part of it) name exactly one brand?
+
+Looks the query's compact form up in the brand table built at index time,
+trying in order: a name or alias as written, full pinyin, initials (Latin
+queries only), a typo-corrected Latin form, a near-homophone Chinese form, and
+a half-typed prefix. The first tier that finds brands decides; more than one
+brand in it means the query is ambiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from indexer.analysis import compact, has_cjk, is_cjk, pinyin_syllables
+from indexer.brands import BrandKey, BrandTable
+
+Via = Literal["name", "alias", "pinyin", "initials", "typo", "prefix"]
+MIN_TYPO_LEN = 4
+MIN_CJK_TYPO_LEN = 3
+MIN_LATIN_PREFIX = 4
+MIN_CJK_PREFIX = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The brand(s) a text resolves to and how; ``zone`` says whether a brand zone is shown."""
+
+    brand_ids: tuple[str, ...]
+    via: Via
+    matched: str  # the brand form that hit, as published
+
+    @property
+    def unique(self) -> str | None:
+        return self.brand_ids[0] if len(self.brand_ids) == 1 else None
+
+    @property
+    def zone(self) -> bool:
+        """A half-typed prefix ranks the brand first but does not open a brand zone."""
+        return self.via != "prefix" and len(self.brand_ids) == 1
+
+
+def _from_keys(entries: list[BrandKey], via: Via | None = None) -> Resolution:
+    ids = tuple(dict.fromkeys(e.brand_id for e in entries))
+    kinds = {e.kind for e in entries}
+    return Resolution(ids, via or ("name" if "name" in kinds else entries[0].kind), entries[0].form)
+
+
+def _exact(key: str, table: BrandTable, latin: bool) -> Resolution | None:
+    entries = table.keys.get(key)
+    if not entries:
+        return None
+    for tier in (("name", "alias"), ("pinyin",), ("initials",)):
+        if not latin and tier != ("name", "alias"):
+            return None
+        hits = [e for e in entries if e.kind in tier]
+        if hits:
+            return _from_keys(hits)
+    return None
+
+
+def _latin_typo(key: str, table: BrandTable) -> Resolution | None:
+    if len(key) < MIN_TYPO_LEN or not key.isascii():
+        return None
+    limit = 1 if len(key) < 8 else 2
+    best: list[BrandKey] = []
+    best_d = limit + 1
+    for candidate, entries in table.keys.items():
+        if not candidate.isascii() or abs(len(candidate) - len(key)) > limit:
+            continue
+        names = [e for e in entries if e.kind in ("name", "alias")]
+        if not names:
+            continue
+        d = Levenshtein.distance(key, candidate, score_cutoff=limit)
+        if d < best_d:
+            best, best_d = list(names), d
+        elif d == best_d:
+            best.extend(names)
+    return _from_keys(best, "typo") if best else None
+
+
+def _similar_sound(a: str, b: str) -> bool:
+    """Two characters whose toneless pinyin shares the initial or the final: 登/顿, 么/吗."""
+    pa, pb = pinyin_syllables(a), pinyin_syllables(b)
+    if not pa or not pb:
+        return False
+    sa, sb = pa[0], pb[0]
+    return sa == sb or sa[0] == sb[0] or sa[-2:] == sb[-2:]
+
+
+def _cjk_typo(key: str, table: BrandTable) -> Resolution | None:
+    """One character of a 3+ character Chinese name replaced by a similar-sounding one."""
+    if len(key) < MIN_CJK_TYPO_LEN or not all(is_cjk(ch) for ch in key):
+        return None
+    hits: list[BrandKey] = []
+    for candidate, entries in table.keys.items():
+        if len(candidate) != len(key) or candidate == key:
+            continue
+        diff = [(a, b) for a, b in zip(key, candidate, strict=True) if a != b]
+        if len(diff) == 1 and _similar_sound(*diff[0]):
+            hits.extend(e for e in entries if e.kind in ("name", "alias"))
+    return _from_keys(hits, "typo") if hits else None
+
+
+def _prefix(key: str, table: BrandTable, latin: bool) -> Resolution | None:
+    if len(key) < (MIN_LATIN_PREFIX if latin else MIN_CJK_PREFIX):
+        return None
+    kinds = ("name", "alias", "pinyin") if latin else ("name", "alias")
+    hits = [
+        e
+        for candidate, entries in table.keys.items()
+        if candidate.startswith(key) and candidate != key
+        for e in entries
+        if e.kind in kinds
+    ]
+    if not hits:
+        return None
+    return _from_keys(hits, "prefix")
+
+
+def resolve(text: str, table: BrandTable, *, allow_prefix: bool = True) -> Resolution | None:
+    """Resolve a whole text (a query, or a run of query words) to brands."""
+    key = compact(text)
+    if not key:
+        return None
+    latin = not has_cjk(key)
+    found = _exact(key, table, latin)
+    if found is None:
+        found = _latin_typo(key, table) if latin else _cjk_typo(key, table)
+    if found is None and allow_prefix:
+        found = _prefix(key, table, latin)
+    return found
