@@ -29,8 +29,8 @@ serve: index
 	$(BIN)/mpsearch serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check indexer search tests benchmarks
-	$(BIN)/ruff format --check indexer search tests benchmarks
+	$(BIN)/ruff check indexer search tests
+	$(BIN)/ruff format --check indexer search tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -39,8 +39,8 @@ test: lint typecheck
 	$(BIN)/pytest -q
 
 format: $(STAMP)
-	$(BIN)/ruff format indexer search tests benchmarks
-	$(BIN)/ruff check --fix indexer search tests benchmarks
+	$(BIN)/ruff format indexer search tests
+	$(BIN)/ruff check --fix indexer search tests
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -43,6 +43,8 @@ _INWORD = frozenset(".&'’-·+")
 _SPACE_RE = re.compile(r"\s+")
 _LATIN_RE = re.compile(r"[a-z0-9]+")
 MAX_WORD_LEN = 12
+# jieba's general dictionary counts above which a word is common language, not only a name.
+COMMON_WORD_FREQ = 300
 
 _T2S = opencc.OpenCC("t2s")
 jieba.setLogLevel(logging.WARNING)
@@ -61,6 +63,9 @@ def has_cjk(text: str) -> bool:
 
 def _fold(text: str) -> str:
     """NFKC, case folding, accents stripped (Hermès → hermes), traditional→simplified."""
+    if not text.isascii():
+        # Lone surrogates (undecodable input) cannot be normalised: make them U+FFFD.
+        text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
         decomposed = unicodedata.normalize("NFD", text)
@@ -178,6 +183,8 @@ class Analyzer:
         for word, freq in dicts.user_words:
             self._jieba.add_word(word, freq)
         self.extra_words = sorted({w for w in extra_words if 2 <= len(w) <= MAX_WORD_LEN})
+        # General-language frequency of catalog words, before they are added below.
+        self._general_freq = {w: int(self._jieba.FREQ.get(w) or 0) for w in self.extra_words}
         for word in self.extra_words:
             self._jieba.add_word(word)
         self._cut_cache: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -187,6 +194,13 @@ class Analyzer:
             for w in words:
                 bucket = self._synonyms.setdefault(w, [])
                 bucket.extend(o for o in words if o != w and o not in bucket)
+
+    def is_common_word(self, word: str) -> bool:
+        """True for a catalog word that is also a frequent general word (苹果, 小米).
+
+        Such a brand name may mean the brand or the thing; query context decides.
+        """
+        return self._general_freq.get(word, 0) >= COMMON_WORD_FREQ
 
     def synonyms(self, word: str) -> list[str]:
         """Other words of the synonym groups ``word`` (a normalised token) belongs to."""
@@ -225,10 +239,12 @@ class Analyzer:
 
         Index mode adds every dictionary word inside each precise word and the
         concatenation of adjacent Latin words (``louis vuitton`` → ``louisvuitton``).
-        Stop words are dropped in both modes unless nothing else is left.
+        Stop words are dropped in both modes unless every precise (query-mode)
+        token is one, so that index tokens always include the query tokens.
         """
         norm = normalize(text)
         out: list[str] = []
+        precise_kept = False
         latin_streak: list[str] = []
 
         def flush() -> None:
@@ -240,12 +256,16 @@ class Analyzer:
             if run.kind == "cjk":
                 flush()
                 out.extend(self._cut(run.text, mode))
+                precise = self._cut(run.text, "query")
+                precise_kept = precise_kept or any(t not in self.dicts.stopwords for t in precise)
             else:
                 out.append(run.text)
                 latin_streak.append(run.text)
+                precise_kept = precise_kept or run.text not in self.dicts.stopwords
         flush()
-        kept = [t for t in out if t not in self.dicts.stopwords]
-        return kept if kept else out
+        if not precise_kept:
+            return out
+        return [t for t in out if t not in self.dicts.stopwords]
 
     def pinyin_forms(self, text: str) -> tuple[list[str], list[str]]:
         """Full pinyin and initials of each CJK run and of each index word in it.

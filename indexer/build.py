@@ -121,11 +121,11 @@ def build_index(
                 "listings_rejected": report.listings_rejected,
                 "brands_read": report.brands_read,
                 "brands_indexed": len(good_brands),
-                "rejected": len(report.rejects),
+                "rejected": report.rejected,
             },
             by_status=dict(report.by_status),
             by_platform=dict(report.by_platform),
-            files_sha256=tree_sha256(staging / INDEX_DIR),
+            files_sha256=tree_sha256(staging),
         )
         store.commit(staging, manifest)
         return BuildResult(version, report, manifest)

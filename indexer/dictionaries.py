@@ -26,7 +26,11 @@ def _entries(path: Path) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     if not path.exists():
         return out
-    for no, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DictionaryError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for no, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if line:
             out.append((no, line))
@@ -51,7 +55,7 @@ class Dictionaries:
         words: list[tuple[str, int | None]] = []
         for no, line in _entries(directory / "userdict.txt"):
             parts = line.split()
-            if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+            if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdecimal()):
                 raise DictionaryError(
                     f"{directory / 'userdict.txt'}:{no}: expected 'word [freq]', got {line!r}"
                 )

@@ -25,7 +25,7 @@ BRANDS_FILE = "brands.json"
 WORDS_FILE = "words.txt"
 CURRENT = "current"
 TMP_PREFIX = ".tmp-"
-VERSION_RE = re.compile(r"^v\d{8}-\d{6}-[0-9a-f]{6}$")
+VERSION_RE = re.compile(r"^v[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")
 
 
 class SourceFile(BaseModel):
@@ -60,9 +60,9 @@ def file_sha256(path: Path) -> str:
 
 
 def tree_sha256(root: Path) -> str:
-    """One checksum over every file below ``root`` (names and contents)."""
+    """One checksum over every file below ``root`` but the manifest (names and contents)."""
     h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST):
         h.update(str(path.relative_to(root)).encode() + b"\0")
         h.update(file_sha256(path).encode())
     return h.hexdigest()
@@ -151,7 +151,7 @@ class IndexStore:
     def verify(self, version: str) -> Manifest:
         """The manifest of a complete version whose files match their checksum."""
         manifest = self.manifest(version)
-        actual = tree_sha256(self.path(version) / INDEX_DIR)
+        actual = tree_sha256(self.path(version))
         if actual != manifest.files_sha256:
             raise VersionError(
                 f"version {version} is corrupt: index files checksum {actual[:12]} does not "

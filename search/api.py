@@ -28,6 +28,10 @@ log = logging.getLogger("mpsearch.api")
 MAX_QUERY_CHARS = 64
 MAX_RECENT = 50
 POLL_SECONDS = 0.5
+NO_EXPLAIN: dict[str, Any] = {
+    "results": {"__all__": {"explain"}},
+    "brand_zone": {"card": {"explain"}},
+}
 
 
 class JSONBody(Response):
@@ -134,7 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_: Request, exc: StarletteHTTPException) -> JSONBody:
-        return error(exc.status_code, "http_error", str(exc.detail))
+        resp = error(exc.status_code, "http_error", str(exc.detail))
+        resp.headers.update(exc.headers or {})  # e.g. `Allow` on 405
+        return resp
 
     responses: dict[int | str, dict[str, Any]] = {
         422: {"model": ErrorBody},
@@ -176,7 +182,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             recent=frozenset(recent_ids),
             debug=debug,
         )
-        return JSONBody(eng.search(req).model_dump(mode="json"))
+        # `explain` is only part of a card with debug=true (not even as null).
+        exclude = None if debug else NO_EXPLAIN
+        return JSONBody(eng.search(req).model_dump(mode="json", exclude=exclude))
 
     @app.get(
         "/v1/listings/{appid}",

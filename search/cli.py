@@ -9,8 +9,10 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from indexer.build import build_index
 from indexer.dictionaries import Dictionaries
@@ -26,10 +28,11 @@ index_app = typer.Typer(no_args_is_help=True, help="Build, publish and list inde
 app.add_typer(index_app, name="index")
 out = Console()
 err = Console(stderr=True)
+VERSION_CHARS = len("vYYYYMMDD-HHMMSS-xxxxxx")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -60,6 +63,13 @@ def index_build(
 ) -> None:
     """Validate the catalog and build a new immutable index version."""
     _, store, dicts = _context()
+    if rejects is not None:
+        try:  # fail before building, not after, when the report cannot be written
+            with rejects.open("ab"):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise _fail(f"cannot write the rejects report {rejects}: {reason}") from None
     with Progress(
         TextColumn("indexing"),
         BarColumn(),
@@ -82,7 +92,7 @@ def index_build(
             raise _fail(str(exc)) from None
     report = result.report
     for reject in report.rejects:
-        err.print(reject.render(), markup=False, highlight=False)
+        err.print(reject.render(), markup=False, highlight=False, soft_wrap=True)
     if rejects is not None:
         rejects.write_bytes(b"".join(orjson.dumps(r.model_dump()) + b"\n" for r in report.rejects))
     table = Table(title="catalog summary")
@@ -106,7 +116,10 @@ def index_build(
         raise _fail(
             f"{report.rejected} rejected record(s) and --strict is set: no version built", 1
         )
-    out.print(f"built version [bold]{result.version}[/bold] under {store.root}")
+    out.print(
+        f"built version [bold]{result.version}[/bold] under {escape(str(store.root))}",
+        soft_wrap=True,
+    )
 
 
 @index_app.command("publish")
@@ -124,7 +137,7 @@ def index_publish(
         store.publish(name)
     except IndexerError as exc:
         raise _fail(str(exc)) from None
-    out.print(f"published {name}")
+    out.print(f"published {name}", markup=False, soft_wrap=True)
 
 
 @index_app.command("list")
@@ -133,7 +146,9 @@ def index_list() -> None:
     _, store, _ = _context()
     current = store.current()
     table = Table()
-    for col in ("version", "created", "listings", "rejected", "fingerprint", ""):
+    # Version names are copied into `index publish`: never truncate them.
+    table.add_column("version", no_wrap=True, min_width=VERSION_CHARS)
+    for col in ("created", "listings", "rejected", "fingerprint", ""):
         table.add_column(col)
     for name in store.versions():
         m = store.manifest(name)
@@ -163,20 +178,27 @@ def search(
     except (IndexerError, SearchError) as exc:
         raise _fail(str(exc)) from None
     cards = ([resp.brand_zone.card] if resp.brand_zone else []) + resp.results
+    # User and catalog text is shown as is (Text), never parsed as rich markup.
     table = Table(
-        title=f"{query!r} on {host}: {resp.total} results, {resp.took_ms} ms, "
-        f"index {resp.index_version}"
+        title=Text(
+            f"{query!r} on {host}: {resp.total} results, {resp.took_ms} ms, "
+            f"index {resp.index_version}"
+        )
     )
-    for col in ("#", "appid", "name", "official", "category", "score"):
+    # Appids are identifiers and names are what users look for: never cut them with "…".
+    table.add_column("#")
+    table.add_column("appid", overflow="fold")
+    table.add_column("name", overflow="fold")
+    for col in ("official", "category", "score"):
         table.add_column(col)
     for i, card in enumerate(cards, start=1):
         mark = "zone" if resp.brand_zone and i == 1 else str(i)
         table.add_row(
             mark,
-            card.appid,
-            card.name,
+            Text(card.appid),
+            Text(card.name),
             "yes" if card.official else "",
-            "/".join(card.category),
+            Text("/".join(card.category)),
             f"{card.score:.3f}",
         )
     out.print(table)
@@ -188,7 +210,12 @@ def search(
                 f"{m.unit}→{m.field}/{m.form}" if m.field else f"{m.unit}→-"
                 for m in card.explain.matches
             )
-            out.print(f"{card.appid} {card.name}: {matches} | {parts}", markup=False)
+            out.print(
+                f"{card.appid} {card.name}: {matches} | {parts}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 @app.command("eval")
@@ -205,13 +232,15 @@ def eval_cmd(
         report = evaluate(queries, lambda g: engine.ranked_appids(g.query, g.host))
     except (IndexerError, SearchError, ValueError) as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot read {golden}: {exc.strerror or exc}") from None
     if as_json:
         sys.stdout.write(orjson.dumps(report.to_json_dict()).decode() + "\n")
     else:
         render_report(report, out)
     failures = check_thresholds(report, min_ndcg)
     for failure in failures:
-        err.print(failure, markup=False)
+        err.print(failure, markup=False, highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
 
@@ -234,3 +263,7 @@ def serve(
         workers=workers or settings.workers,
         log_level="info",
     )
+
+
+if __name__ == "__main__":
+    app()

@@ -86,7 +86,18 @@ class Engine:
         return self.searcher.num_docs
 
     def parse(self, q: str) -> ParsedQuery:
-        return parse(q, self.analyzer, self.table)
+        """Parse, then read a common-word brand name (苹果 in 红富士苹果) literally
+        unless another query word also occurs in that brand's listings."""
+        parsed = parse(q, self.analyzer, self.table)
+        units = parsed.units
+        if len(units) > 1:
+            for unit in units:
+                if unit.common and unit.brand_ids:
+                    others = [u for u in units if u is not unit]
+                    probe = self.builder.cooccurs(unit, others, parsed.latin_only)
+                    if not self.searcher.search(probe, limit=1).hits:
+                        unit.read_literally()
+        return parsed
 
     def _fetch(self, hits: list[tuple[Any, tantivy.DocAddress]]) -> list[Candidate]:
         out = []

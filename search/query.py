@@ -21,6 +21,9 @@ from indexer.brands import BrandTable
 from search.resolve import Resolution, resolve
 
 Form = Literal["original", "synonym", "alias", "ngram", "pinyin", "initials", "prefix", "fuzzy"]
+# How a unit that names a brand is read: the brand and the word (a query of one
+# unit), the brand only, or the word only (context says it is not the brand).
+Sense = Literal["both", "brand", "literal"]
 
 MAX_UNITS = 8
 MIN_FUZZY_LEN = 4
@@ -57,6 +60,27 @@ class Unit:
     synonyms: list[str] = field(default_factory=list)
     brand_ids: tuple[str, ...] = ()
     alias_terms: list[str] = field(default_factory=list)
+    sense: Sense = "both"
+    common: bool = False  # the unit is also a frequent general word
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """Brands whose listings this unit alone is enough to retrieve."""
+        return self.brand_ids if self.sense != "literal" else ()
+
+    @property
+    def family_terms(self) -> list[str]:
+        """Spellings of the brand that identify it on their own (not common words)."""
+        terms = [t for t in self.alias_terms if t != self.text or not self.common]
+        if not self.common:
+            terms.append(self.text)
+        return list(dict.fromkeys(terms))
+
+    def read_literally(self) -> None:
+        """Context says this word is not the brand: drop the brand forms."""
+        self.sense = "literal"
+        self.brand_ids = ()
+        self.alias_terms = []
 
     @property
     def fuzzy_distance(self) -> int:
@@ -101,22 +125,31 @@ def _merge_brand_runs(tokens: list[str], table: BrandTable) -> list[tuple[str, R
 
 
 def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
-    """Normalise and segment a query, resolve brands, attach synonyms."""
+    """Normalise and segment a query, resolve brands, attach synonyms.
+
+    A query that as a whole names a brand (any spelling, pinyin, typo, prefix)
+    becomes one unit carrying that brand; otherwise each word is a unit and
+    runs of words that spell a brand name or alias are merged.
+    """
     normalized = normalize(raw)
     key = compact(raw)
     latin_only = bool(key) and not has_cjk(key)
-    tokens = analyzer.tokens(raw, "query")[:MAX_UNITS]
+    resolution = resolve(raw, table)
+    if resolution is not None:
+        pieces: list[tuple[str, Resolution | None]] = [(key, resolution)]
+    else:
+        pieces = _merge_brand_runs(analyzer.tokens(raw, "query")[:MAX_UNITS], table)
     units: list[Unit] = []
-    for text, res in _merge_brand_runs(tokens, table):
-        unit = Unit(text=text, latin=text.isascii())
+    for text, res in pieces:
+        unit = Unit(text=text, latin=text.isascii(), common=analyzer.is_common_word(text))
         unit.synonyms = analyzer.synonyms(text)
         if res is not None:
             unit.brand_ids = res.brand_ids
             unit.alias_terms = _alias_terms(res.brand_ids, table, analyzer, exclude=text)
+            unit.sense = "both" if len(pieces) == 1 else "brand"
         units.append(unit)
     if units:
         units[-1].last = True
-    resolution = resolve(raw, table)
     return ParsedQuery(raw, normalized, key, units, latin_only, resolution)
 
 
@@ -150,8 +183,12 @@ class QueryBuilder:
         q = tantivy.Query.term_query(self.schema, field_name, value)
         return tantivy.Query.boost_query(q, boost) if boost != 1.0 else q
 
-    def _words(self, value: str, form: Form) -> list[tantivy.Query]:
-        return [self.term(fn, value, b * FORM_BOOST[form]) for fn, b in FIELD_BOOST.items()]
+    def _words(self, value: str, form: Form, unit: Unit) -> list[tantivy.Query]:
+        return [
+            self.term(fn, value, b * FORM_BOOST[form])
+            for fn, b in FIELD_BOOST.items()
+            if fn != f.BRAND or unit.sense != "literal"
+        ]
 
     def _ngram(self, text: str) -> tantivy.Query | None:
         cjk = "".join(ch for ch in text if has_cjk(ch))
@@ -164,11 +201,11 @@ class QueryBuilder:
 
     def unit_query(self, unit: Unit, latin_only: bool) -> tantivy.Query:
         """Disjunction over every form of one unit."""
-        subs = self._words(unit.text, "original")
+        subs = self._words(unit.text, "original", unit)
         for syn in unit.synonyms:
-            subs += self._words(syn, "synonym")
+            subs += self._words(syn, "synonym", unit)
         for term in unit.alias_terms:
-            subs += self._words(term, "alias")
+            subs += self._words(term, "alias", unit)
         for brand_id in unit.brand_ids:
             subs.append(self.term(f.BRAND_ID, brand_id, FIELD_BOOST[f.BRAND] * FORM_BOOST["alias"]))
         ngram = self._ngram(unit.text)
@@ -203,18 +240,33 @@ class QueryBuilder:
             (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, f.HOSTS, host)),
         ]
 
+    def family(self, unit: Unit) -> tantivy.Query:
+        """Every listing of the brands a unit names, or that names them unambiguously."""
+        subs = [self.term(f.BRAND_ID, b, FIELD_BOOST[f.BRAND]) for b in unit.anchors]
+        for term in unit.family_terms:
+            subs += self._words(term, "alias", unit)
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])
+
+    def cooccurs(self, unit: Unit, others: list[Unit], latin_only: bool) -> tantivy.Query:
+        """Listings of the unit's brands that also match another query unit."""
+        brands = [(tantivy.Occur.Should, self.term(f.BRAND_ID, b, 1.0)) for b in unit.brand_ids]
+        rest = [(tantivy.Occur.Should, self.unit_query(u, latin_only)) for u in others]
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, tantivy.Query.boolean_query(brands)),
+                (tantivy.Occur.Must, tantivy.Query.boolean_query(rest)),
+            ]
+        )
+
     def build(self, parsed: ParsedQuery, host: str, min_units: int) -> tantivy.Query:
-        """Listings matching ``min_units`` or more units, or any listing of the brand named."""
+        """Listings matching ``min_units`` or more units, or any listing of a brand named."""
         unit_qs = [
             (tantivy.Occur.Should, self.unit_query(u, parsed.latin_only)) for u in parsed.units
         ]
         alternatives: list[tantivy.Query] = []
         if unit_qs:
             alternatives.append(tantivy.Query.boolean_query(unit_qs, min_units))
-        res = parsed.resolution
-        if res is not None:
-            for brand_id in res.brand_ids:
-                alternatives.append(self.term(f.BRAND_ID, brand_id, 5.0))
+        alternatives.extend(self.family(u) for u in parsed.units if u.anchors)
         if not alternatives:
             return tantivy.Query.empty_query()
         text = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])

@@ -2,8 +2,8 @@
 
 Looks the query's compact form up in the brand table built at index time,
 trying in order: a name or alias as written, full pinyin, initials (Latin
-queries only), a typo-corrected Latin form, a near-homophone Chinese form, and
-a half-typed prefix. The first tier that finds brands decides; more than one
+queries only), a half-typed prefix, a typo-corrected Latin form or a
+near-homophone Chinese form. The first tier that finds brands decides; more than one
 brand in it means the query is ambiguous.
 """
 
@@ -74,6 +74,8 @@ def _latin_typo(key: str, table: BrandTable) -> Resolution | None:
         if not names:
             continue
         d = Levenshtein.distance(key, candidate, score_cutoff=limit)
+        if d > limit:
+            continue
         if d < best_d:
             best, best_d = list(names), d
         elif d == best_d:
@@ -127,8 +129,8 @@ def resolve(text: str, table: BrandTable, *, allow_prefix: bool = True) -> Resol
         return None
     latin = not has_cjk(key)
     found = _exact(key, table, latin)
-    if found is None:
-        found = _latin_typo(key, table) if latin else _cjk_typo(key, table)
     if found is None and allow_prefix:
         found = _prefix(key, table, latin)
+    if found is None:
+        found = _latin_typo(key, table) if latin else _cjk_typo(key, table)
     return found

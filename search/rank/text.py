@@ -74,6 +74,8 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
     """The best way ``unit`` matches ``cand``, or None."""
     best: UnitMatch | None = None
     for field in f.WORD_FIELDS:
+        if field == f.BRAND and unit.sense == "literal":
+            continue
         form = _word_form(unit, field, cand)
         if form is not None:
             weight = w.field[field] * w.form[form]

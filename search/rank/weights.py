@@ -15,11 +15,11 @@ class Weights:
     field: dict[str, float] = dataclasses.field(
         default_factory=lambda: {
             f.NAME: 1.0,
-            f.BRAND: 0.9,
-            f.KEYWORDS: 0.7,
-            f.CATEGORY: 0.65,
-            f.SHOWCASE: 0.55,
-            f.DESCRIPTION: 0.35,
+            f.BRAND: 0.95,
+            f.KEYWORDS: 0.9,
+            f.CATEGORY: 0.9,
+            f.SHOWCASE: 0.6,
+            f.DESCRIPTION: 0.4,
             f.PINYIN: 0.85,
             f.INITIALS: 0.85,
         }
@@ -42,7 +42,8 @@ class Weights:
     main_official: float = 0.2  # ... and it is that brand's main listing
     brand_listing: float = 0.3  # non-official listing of that brand (authorised dealer)
     mentioned_official: float = 0.4  # official listing of a brand named by one query word
-    popularity: float = 0.15  # log-scaled monthly active users, a tie-breaker
+    first_party: float = 0.25  # any official (brand-owned) listing: a first-party provider
+    popularity: float = 0.3  # log-scaled monthly active users, a tie-breaker
     recent: float = 0.1  # the caller says the user recently used it
     bm25: float = 0.05  # first-stage score, relative to the best candidate
 

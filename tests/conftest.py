@@ -1,0 +1,54 @@
+"""Shared fixtures: the bundled sample catalog and a real index built from it in a temp folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.analysis import default_dictionaries_dir
+from indexer.build import build_index
+from indexer.dictionaries import Dictionaries
+from indexer.store import IndexStore
+from search.engine import Engine
+
+DATA = Path(__file__).parent / "data"
+SAMPLE_LISTINGS = DATA / "catalog" / "listings.jsonl"
+SAMPLE_BRANDS = DATA / "catalog" / "brands.jsonl"
+GOLDEN = Path(__file__).parent / "golden" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def dicts() -> Dictionaries:
+    return Dictionaries.load(default_dictionaries_dir())
+
+
+@pytest.fixture(scope="session")
+def sample_home(tmp_path_factory: pytest.TempPathFactory, dicts: Dictionaries) -> Path:
+    """An MPSEARCH_HOME with the sample catalog built and published (read-only for tests)."""
+    home = tmp_path_factory.mktemp("home")
+    store = IndexStore(home)
+    result = build_index(store, SAMPLE_LISTINGS, SAMPLE_BRANDS, dicts)
+    assert result.version is not None
+    store.publish(result.version)
+    return home
+
+
+@pytest.fixture(scope="session")
+def engine(sample_home: Path, dicts: Dictionaries) -> Engine:
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    return Engine.open(store, version, dicts)
+
+
+@pytest.fixture()
+def home_env(sample_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """MPSEARCH_HOME pointing at the sample home, with cached settings cleared."""
+    from indexer.settings import get_settings
+
+    monkeypatch.setenv("MPSEARCH_HOME", str(sample_home))
+    get_settings.cache_clear()
+    yield sample_home
+    get_settings.cache_clear()

@@ -1,0 +1,180 @@
+"""Unit tests for indexer.dictionaries: the plain-text files of ``dictionaries/``.
+
+Properties checked:
+
+1. The repo's dictionaries load: user words with and without a frequency,
+   synonym groups of two or more words, stop words.
+2. ``#`` comments (whole-line and trailing) and blank lines are ignored; a UTF-8
+   BOM (as some editors save) is not taken for a word.
+3. ``word freq`` is parsed into ``(word, int)``, ``word`` alone into ``(word, None)``.
+4. A malformed userdict line (three fields, a non-numeric frequency) raises
+   DictionaryError naming ``file:line``.
+5. A synonym group of one word raises DictionaryError naming ``file:line``.
+6. A missing folder raises DictionaryError; a missing file is an empty one.
+7. The digest is stable for identical content (wherever the folder is) and
+   changes with the content of any of the three files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.analysis import default_dictionaries_dir
+from indexer.dictionaries import FILES, Dictionaries
+from indexer.errors import DictionaryError, UserError
+
+
+def _write(folder: Path, userdict: str = "", synonyms: str = "", stopwords: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "userdict.txt").write_text(userdict, encoding="utf-8")
+    (folder / "synonyms.txt").write_text(synonyms, encoding="utf-8")
+    (folder / "stopwords.txt").write_text(stopwords, encoding="utf-8")
+    return folder
+
+
+# ------------------------------------------------------------------ 1 the repo's files
+
+
+def test_repo_dictionaries_load(dicts: Dictionaries) -> None:
+    assert dicts.directory == default_dictionaries_dir()
+    assert ("小程序", None) in dicts.user_words
+    assert ("打车", "叫车", "网约车", "约车") in dicts.synonym_groups
+    assert ("咖啡", "coffee") in dicts.synonym_groups
+    assert all(len(group) >= 2 for group in dicts.synonym_groups)
+    assert {"的", "了", "附近"} <= dicts.stopwords
+    assert not any(word.startswith("#") for word, _ in dicts.user_words)
+
+
+# ------------------------------------------------------------------ 2-3 format
+
+
+def test_comments_and_blank_lines_ignored(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        userdict="# header\n\n小程序\n   \n茶颜悦色 100  # trailing comment\n# 注释 3\n",
+        synonyms="# groups\n\n打车, 叫车 # comment\n  \n",
+        stopwords="# stop\n的\n\n  了  \n# 吗\n",
+    )
+    loaded = Dictionaries.load(folder)
+    assert loaded.user_words == (("小程序", None), ("茶颜悦色", 100))
+    assert loaded.synonym_groups == (("打车", "叫车"),)
+    assert loaded.stopwords == frozenset({"的", "了"})
+
+
+def test_word_freq_parsed(tmp_path: Path) -> None:
+    folder = _write(tmp_path, userdict="网约车 5000\n顺风车\t20\n代驾\n")
+    assert Dictionaries.load(folder).user_words == (
+        ("网约车", 5000),
+        ("顺风车", 20),
+        ("代驾", None),
+    )
+
+
+def test_synonym_words_stripped_and_empty_items_skipped(tmp_path: Path) -> None:
+    folder = _write(tmp_path, synonyms=" 包 ,包包,, 手袋 ,\n")
+    assert Dictionaries.load(folder).synonym_groups == (("包", "包包", "手袋"),)
+
+
+def test_bom_is_not_a_word(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        userdict="\ufeff小程序 5\n",
+        synonyms="\ufeff# groups\n打车, 叫车\n",
+        stopwords="\ufeff的\n",
+    )
+    loaded = Dictionaries.load(folder)
+    assert loaded.user_words == (("小程序", 5),)
+    assert loaded.synonym_groups == (("打车", "叫车"),)
+    assert loaded.stopwords == frozenset({"的"})
+
+
+# ------------------------------------------------------------------ 4-5 malformed lines
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("网约车 5000 n", "'网约车 5000 n'"),  # three fields
+        ("网约车 lots", "'网约车 lots'"),  # frequency not a number
+        ("网约车 -5", "'网约车 -5'"),
+        ("网约车 1.5", "'网约车 1.5'"),
+        ("网约车 ²", "'网约车 ²'"),  # a digit int() cannot read
+    ],
+)
+def test_malformed_userdict_line(tmp_path: Path, line: str, shown: str) -> None:
+    folder = _write(tmp_path, userdict=f"# header\n小程序\n\n{line}\n代驾\n")
+    with pytest.raises(DictionaryError) as info:
+        Dictionaries.load(folder)
+    message = str(info.value)
+    assert f"{folder / 'userdict.txt'}:4:" in message
+    assert "word [freq]" in message
+    assert shown in message
+    assert isinstance(info.value, UserError)
+
+
+@pytest.mark.parametrize("line", ["打车", "打车,", " , 打车 , "])
+def test_synonym_group_of_one_word(tmp_path: Path, line: str) -> None:
+    folder = _write(tmp_path, synonyms=f"快递, 物流\n# comment\n{line}\n")
+    with pytest.raises(DictionaryError) as info:
+        Dictionaries.load(folder)
+    message = str(info.value)
+    assert f"{folder / 'synonyms.txt'}:3:" in message
+    assert "two or more" in message
+
+
+# ------------------------------------------------------------------ 6 missing folder / files
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    with pytest.raises(DictionaryError, match="dictionaries folder not found") as info:
+        Dictionaries.load(missing)
+    assert str(missing) in str(info.value)
+
+
+def test_folder_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "dictionaries"
+    path.write_text("小程序\n", encoding="utf-8")
+    with pytest.raises(DictionaryError):
+        Dictionaries.load(path)
+
+
+def test_missing_files_are_empty(tmp_path: Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    loaded = Dictionaries.load(folder)
+    assert loaded.user_words == ()
+    assert loaded.synonym_groups == ()
+    assert loaded.stopwords == frozenset()
+    assert len(loaded.digest()) == 64
+    (folder / "stopwords.txt").write_text("", encoding="utf-8")
+    assert Dictionaries.load(folder).digest() == loaded.digest()  # missing == empty
+
+
+# ------------------------------------------------------------------ 7 digest
+
+
+def test_digest_stable_for_same_content(tmp_path: Path, dicts: Dictionaries) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(default_dictionaries_dir(), copy)
+    assert Dictionaries.load(copy).digest() == dicts.digest()
+    assert Dictionaries.load(default_dictionaries_dir()).digest() == dicts.digest()
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_digest_changes_with_content(tmp_path: Path, dicts: Dictionaries, name: str) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(default_dictionaries_dir(), copy)
+    path = copy / name
+    path.write_bytes(path.read_bytes() + b"\n# an edit\n")
+    assert Dictionaries.load(copy).digest() != dicts.digest()
+
+
+def test_digest_distinguishes_files(tmp_path: Path) -> None:
+    """The same line in another file is another dictionary."""
+    as_user = Dictionaries.load(_write(tmp_path / "a", userdict="的\n"))
+    as_stop = Dictionaries.load(_write(tmp_path / "b", stopwords="的\n"))
+    assert as_user.digest() != as_stop.digest()

@@ -1,0 +1,177 @@
+"""End to end: the real CLI builds and publishes an index, a real uvicorn server serves it.
+
+Properties checked:
+1. `mpsearch index build` (the venv's console script) of the sample catalog into a fresh
+   MPSEARCH_HOME and `index publish --latest` both exit 0 and set `current`.
+2. `python -m uvicorn search.api:create_app --factory` with that MPSEARCH_HOME becomes ready:
+   `/readyz` answers 200 with the published version within 30 s.
+3. Over HTTP, `q=LV&host=jd` puts the Louis Vuitton official mini-program
+   (wxc2c943090d2ec70a) first, in the brand zone; `q=路易威登` and the full-width `q=ＬＶ` give
+   the same brand zone card.
+4. An invalid request (unknown host) is a 422 JSON body naming the field.
+5. The server is stopped (terminate, then kill after 10 s) whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
+
+from indexer.store import IndexStore
+
+ROOT = Path(__file__).resolve().parent.parent
+MPSEARCH = Path(sys.executable).parent / "mpsearch"
+LV_OFFICIAL = "wxc2c943090d2ec70a"
+READY_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(MPSEARCH), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def e2e_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e-home")
+
+
+@pytest.fixture(scope="module")
+def env(e2e_home: Path) -> dict[str, str]:
+    return {**os.environ, "MPSEARCH_HOME": str(e2e_home), "PYTHONUNBUFFERED": "1"}
+
+
+@pytest.fixture(scope="module")
+def published(e2e_home: Path, env: dict[str, str]) -> str:
+    built = run_cli(
+        env, "index", "build", "--listings", str(SAMPLE_LISTINGS), "--brands", str(SAMPLE_BRANDS)
+    )
+    assert built.returncode == 0, built.stderr
+    (version,) = IndexStore(e2e_home).versions()
+    assert version in built.stdout
+    pub = run_cli(env, "index", "publish", "--latest")
+    assert pub.returncode == 0, pub.stderr
+    assert f"published {version}" in pub.stdout
+    assert IndexStore(e2e_home).current() == version
+    return version
+
+
+@pytest.fixture(scope="module")
+def server(published: str, env: dict[str, str], e2e_home: Path) -> Iterator[httpx.Client]:
+    port = free_port()
+    log = (e2e_home / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "search.api:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
+            deadline = time.monotonic() + READY_TIMEOUT
+            while True:
+                assert proc.poll() is None, (e2e_home / "server.log").read_text()
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "server not ready within 30 s"
+                time.sleep(0.1)
+            yield client
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_readyz_serves_published_version(server: httpx.Client, published: str) -> None:
+    resp = server.get("/readyz")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["status"] == "ready"
+    assert body["index_version"] == published
+    assert body["docs"] == 624
+
+
+def test_lv_brand_zone_first(server: httpx.Client, published: str) -> None:
+    resp = server.get("/v1/search", params={"q": "LV", "host": "jd"})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "application/json"
+    body = resp.json()
+    assert body["index_version"] == published
+    zone = body["brand_zone"]
+    assert zone["brand_id"] == "louis-vuitton"
+    assert zone["card"]["appid"] == LV_OFFICIAL
+    assert zone["card"]["name"] == "路易威登官方精品店"
+    assert zone["card"]["official"] is True
+    assert LV_OFFICIAL not in [c["appid"] for c in body["results"]]
+
+
+@pytest.mark.parametrize("q", ["路易威登", "ＬＶ"])
+def test_other_forms_give_same_zone(server: httpx.Client, q: str) -> None:
+    resp = server.get("/v1/search", params={"q": q, "host": "jd"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["query"] == q
+    assert body["brand_zone"]["brand_id"] == "louis-vuitton"
+    assert body["brand_zone"]["card"]["appid"] == LV_OFFICIAL
+    assert LV_OFFICIAL not in [c["appid"] for c in body["results"]]
+
+
+def test_fullwidth_is_normalized(server: httpx.Client) -> None:
+    full = server.get("/v1/search", params={"q": "ＬＶ", "host": "jd"}).json()
+    half = server.get("/v1/search", params={"q": "LV", "host": "jd"}).json()
+    assert full["normalized"] == half["normalized"] == "lv"
+    assert [c["appid"] for c in full["results"]] == [c["appid"] for c in half["results"]]
+
+
+def test_invalid_request_is_422_json(server: httpx.Client) -> None:
+    resp = server.get("/v1/search", params={"q": "LV", "host": "nowhere"})
+    assert resp.status_code == 422
+    assert resp.headers["content-type"] == "application/json"
+    body = resp.json()
+    assert body["error"] == "invalid_request"
+    assert body["field"] == "host"
+    assert body["allowed"] == ["jd", "qqbrowser", "samsung"]
+    missing = server.get("/v1/search", params={"host": "jd"})
+    assert missing.status_code == 422
+    assert missing.json()["field"] == "q"
