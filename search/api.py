@@ -22,11 +22,12 @@ from indexer.settings import Settings, get_settings
 from indexer.store import IndexStore
 from search.engine import MAX_LIMIT, MAX_OFFSET, Engine, SearchRequest
 from search.errors import BadRequest, NotFound, NotReady
-from search.models import ErrorBody, ListingResponse, SearchResponse
+from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
 
 log = logging.getLogger("mpsearch.api")
 MAX_QUERY_CHARS = 64
 MAX_RECENT = 50
+MAX_SUGGEST = 20
 POLL_SECONDS = 0.5
 NO_EXPLAIN: dict[str, Any] = {
     "results": {"__all__": {"explain"}},
@@ -79,6 +80,20 @@ class EngineHolder:
         if self.engine is None:
             raise NotReady(self.last_error or "no index is published yet")
         return self.engine
+
+
+def _checked(q: str, host: str) -> str:
+    """The trimmed query, or BadRequest naming q or host."""
+    text = q.strip()
+    if not text:
+        raise BadRequest("q", "q is empty after trimming spaces; send 1 to 64 characters")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadRequest(
+            "q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed"
+        )
+    if host not in KNOWN_HOSTS:
+        raise BadRequest("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+    return text
 
 
 def _engine(request: Request) -> Engine:
@@ -159,15 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         debug: bool = False,
     ) -> JSONBody:
         """Ranked entry cards for a query in one host, with a brand zone when it names a brand."""
-        text = q.strip()
-        if not text:
-            raise BadRequest("q", "q is empty after trimming spaces; send 1 to 64 characters")
-        if len(text) > MAX_QUERY_CHARS:
-            raise BadRequest(
-                "q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed"
-            )
-        if host not in KNOWN_HOSTS:
-            raise BadRequest("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+        text = _checked(q, host)
         recent_ids = [r.strip() for r in (recent or "").split(",") if r.strip()]
         if len(recent_ids) > MAX_RECENT:
             raise BadRequest(
@@ -185,6 +192,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # `explain` is only part of a card with debug=true (not even as null).
         exclude = None if debug else NO_EXPLAIN
         return JSONBody(eng.search(req).model_dump(mode="json", exclude=exclude))
+
+    @app.get("/v1/suggest", response_model=SuggestResponse, responses=responses)
+    def suggest(
+        eng: EngineDep,
+        q: Annotated[str, Query(description="what the user has typed so far", max_length=1024)],
+        host: Annotated[str, Query(description=f"host app: {', '.join(KNOWN_HOSTS)}")],
+        limit: Annotated[int, Query(ge=1, le=MAX_SUGGEST)] = 8,
+    ) -> JSONBody:
+        """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""
+        text = _checked(q, host)
+        return JSONBody(eng.suggest(text, host, limit).model_dump(mode="json"))
 
     @app.get(
         "/v1/listings/{appid}",

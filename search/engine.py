@@ -19,9 +19,10 @@ from indexer.models import KNOWN_HOSTS
 from indexer.store import BRANDS_FILE, INDEX_DIR, WORDS_FILE, IndexStore, Manifest
 from search.cards import render
 from search.errors import NotFound, UnknownHost
-from search.models import BrandZone, SearchResponse
+from search.models import BrandZone, SearchResponse, SuggestResponse
 from search.query import ParsedQuery, QueryBuilder, parse
 from search.rank import Candidate, Ranked, rank
+from search.suggest import suggest
 
 MAX_LIMIT = 50
 MAX_OFFSET = 150
@@ -166,6 +167,15 @@ class Engine:
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             index_version=self.version,
         )
+
+    def suggest(self, q: str, host: str, limit: int = 8) -> SuggestResponse:
+        """Search-as-you-type completions for one host."""
+        if host not in KNOWN_HOSTS:
+            raise UnknownHost("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+        items = suggest(
+            self.searcher, self.index.schema, self.table, self.builder.filters(host), q, limit
+        )
+        return SuggestResponse(query=q, suggestions=items)
 
     def ranked_appids(self, q: str, host: str, limit: int = 10) -> list[str]:
         """The evaluated list: brand zone card first, then results."""

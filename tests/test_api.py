@@ -392,3 +392,14 @@ def test_wrong_method_is_json_405_with_allow(client: TestClient) -> None:
     assert resp.status_code == 405
     assert resp.json()["error"] == "http_error"
     assert resp.headers["allow"] == "GET"
+
+
+def test_suggest_endpoint(client: TestClient) -> None:
+    r = client.get("/v1/suggest", params={"q": "xbk", "host": "jd", "limit": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["query"] == "xbk"
+    assert body["suggestions"][0] == {"text": "星巴克", "kind": "brand", "appid": None}
+    assert len(body["suggestions"]) <= 3
+    bad = client.get("/v1/suggest", params={"q": "x", "host": "jd", "limit": 21})
+    assert bad.status_code == 422 and bad.json()["field"] == "limit"
