@@ -41,6 +41,11 @@ class SearchRequest:
     debug: bool = False
 
 
+def _check_host(host: str) -> None:
+    if host not in KNOWN_HOSTS:
+        raise UnknownHost("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+
+
 class Engine:
     """Everything needed to answer queries from one index version."""
 
@@ -149,8 +154,7 @@ class Engine:
     def search(self, req: SearchRequest) -> SearchResponse:
         """Run one search end to end."""
         started = time.perf_counter()
-        if req.host not in KNOWN_HOSTS:
-            raise UnknownHost("host", f"unknown host {req.host!r}", list(KNOWN_HOSTS))
+        _check_host(req.host)
         parsed = self.parse(req.q)
         candidates, total = self.retrieve(parsed, req)
         ranked = rank(parsed, candidates, req.recent)
@@ -170,8 +174,7 @@ class Engine:
 
     def suggest(self, q: str, host: str, limit: int = 8) -> SuggestResponse:
         """Search-as-you-type completions for one host."""
-        if host not in KNOWN_HOSTS:
-            raise UnknownHost("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+        _check_host(host)
         items = suggest(
             self.searcher, self.index.schema, self.table, self.builder.filters(host), q, limit
         )

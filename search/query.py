@@ -18,7 +18,7 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, has_cjk, normalize
 from indexer.brands import BrandTable
-from search.resolve import Resolution, resolve
+from search.resolve import Resolution, name_or_alias, resolve
 
 Form = Literal["original", "synonym", "alias", "ngram", "pinyin", "initials", "prefix", "fuzzy"]
 # How a unit that names a brand is read: the brand and the word (a query of one
@@ -71,10 +71,7 @@ class Unit:
     @property
     def family_terms(self) -> list[str]:
         """Spellings of the brand that identify it on their own (not common words)."""
-        terms = [t for t in self.alias_terms if t != self.text or not self.common]
-        if not self.common:
-            terms.append(self.text)
-        return list(dict.fromkeys(terms))
+        return self.alias_terms if self.common else [*self.alias_terms, self.text]
 
     def read_literally(self) -> None:
         """Context says this word is not the brand: drop the brand forms."""
@@ -113,8 +110,8 @@ def _merge_brand_runs(tokens: list[str], table: BrandTable) -> list[tuple[str, R
     while i < len(tokens):
         for j in range(len(tokens), i, -1):
             text = "".join(tokens[i:j])
-            res = resolve(text, table, allow_prefix=False)
-            if res is not None and res.via in ("name", "alias"):
+            res = name_or_alias(text, table)
+            if res is not None:
                 out.append((text, res))
                 i = j
                 break

@@ -122,14 +122,20 @@ def _prefix(key: str, table: BrandTable, latin: bool) -> Resolution | None:
     return _from_keys(hits, "prefix")
 
 
-def resolve(text: str, table: BrandTable, *, allow_prefix: bool = True) -> Resolution | None:
+def name_or_alias(text: str, table: BrandTable) -> Resolution | None:
+    """The brands ``text`` spells as a name or alias as written (no pinyin, prefix or typo)."""
+    hits = [e for e in table.keys.get(compact(text), []) if e.kind in ("name", "alias")]
+    return _from_keys(hits) if hits else None
+
+
+def resolve(text: str, table: BrandTable) -> Resolution | None:
     """Resolve a whole text (a query, or a run of query words) to brands."""
     key = compact(text)
     if not key:
         return None
     latin = not has_cjk(key)
     found = _exact(key, table, latin)
-    if found is None and allow_prefix:
+    if found is None:
         found = _prefix(key, table, latin)
     if found is None:
         found = _latin_typo(key, table) if latin else _cjk_typo(key, table)

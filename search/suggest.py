@@ -55,7 +55,7 @@ def suggest(
 ) -> list[Suggestion]:
     """Up to ``limit`` completions of ``q`` for one host."""
     key = compact(q)
-    if not key or not key.replace(" ", ""):
+    if not key:
         return []
     query = tantivy.Query.boolean_query(
         [*filters, (tantivy.Occur.Must, _prefix_query(schema, key))]
