@@ -26,6 +26,7 @@ from search.suggest import suggest
 
 MAX_LIMIT = 50
 MAX_OFFSET = 150
+BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,21 +116,36 @@ class Engine:
         return out
 
     def retrieve(self, parsed: ParsedQuery, req: SearchRequest) -> tuple[list[Candidate], int]:
-        """Candidates matching as many query units as possible (all, then one fewer, …)."""
+        """Candidates matching as many query units as possible, backfilled with fewer.
+
+        All units first; while that gives fewer than a page of hits, listings that
+        match one unit fewer are added after them (the re-ranker scores their lower
+        coverage), down to any single unit. A query that names a brand, or reads a
+        brand word literally, is not backfilled: a partial match there is the other
+        sense of the word (Apple for 红富士苹果) or another brand's product.
+        """
         n = len(parsed.units)
         extra: list[tuple[tantivy.Occur, tantivy.Query]] = []
         if req.category:
             q = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
             extra.append((tantivy.Occur.Must, q))
+        hits: dict[tuple[int, int], tuple[Any, tantivy.DocAddress]] = {}
+        total = 0
+        backfill = all(u.sense == "both" and not u.brand_ids for u in parsed.units)
         for need in range(max(n, 1), 0, -1):
             query = self.builder.build(parsed, req.host, need)
             if extra:
                 query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *extra])
             result = self.searcher.search(query, limit=self.candidates, count=True)
-            if result.hits:
-                count: int | None = getattr(result, "count", None)  # missing from the stubs
-                return self._fetch(result.hits), count or len(result.hits)
-        return [], 0
+            count: int | None = getattr(result, "count", None)  # missing from the stubs
+            total = max(total, count or len(result.hits))
+            for score, addr in result.hits:
+                key = (addr.segment_ord, addr.doc)
+                if key not in hits and len(hits) < self.candidates:
+                    hits[key] = (score, addr)
+            if hits and (not backfill or len(hits) >= min(BACKFILL_BELOW, self.candidates)):
+                break
+        return self._fetch(list(hits.values())), total
 
     def _zone(
         self, parsed: ParsedQuery, ranked: list[Ranked], req: SearchRequest

@@ -20,7 +20,9 @@ from indexer.analysis import Analyzer, compact, has_cjk, normalize
 from indexer.brands import BrandTable
 from search.resolve import Resolution, name_or_alias, resolve
 
-Form = Literal["original", "synonym", "alias", "ngram", "pinyin", "initials", "prefix", "fuzzy"]
+Form = Literal[
+    "original", "synonym", "alias", "subword", "ngram", "pinyin", "initials", "prefix", "fuzzy"
+]
 # How a unit that names a brand is read: the brand and the word (a query of one
 # unit), the brand only, or the word only (context says it is not the brand).
 Sense = Literal["both", "brand", "literal"]
@@ -42,6 +44,7 @@ FORM_BOOST: dict[Form, float] = {
     "original": 1.0,
     "synonym": 0.8,
     "alias": 0.9,
+    "subword": 0.5,
     "ngram": 0.5,
     "pinyin": 0.8,
     "initials": 0.6,
@@ -62,6 +65,7 @@ class Unit:
     alias_terms: list[str] = field(default_factory=list)
     sense: Sense = "both"
     common: bool = False  # the unit is also a frequent general word
+    subwords: list[str] = field(default_factory=list)  # dictionary words inside a compound
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -140,6 +144,8 @@ def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
     for text, res in pieces:
         unit = Unit(text=text, latin=text.isascii(), common=analyzer.is_common_word(text))
         unit.synonyms = analyzer.synonyms(text)
+        if res is None and has_cjk(text):
+            unit.subwords = _subwords(text, analyzer)
         if res is not None:
             unit.brand_ids = res.brand_ids
             unit.alias_terms = _alias_terms(res.brand_ids, table, analyzer, exclude=text)
@@ -148,6 +154,14 @@ def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
     if units:
         units[-1].last = True
     return ParsedQuery(raw, normalized, key, units, latin_only, resolution)
+
+
+def _subwords(text: str, analyzer: Analyzer) -> list[str]:
+    """Words of two or more characters inside a compound query word (小游戏 → 游戏).
+
+    They let ``查快递`` find listings about 快递 that never write the compound.
+    """
+    return [t for t in analyzer.tokens(text, "index") if t != text and len(t) >= 2]
 
 
 def _alias_terms(
@@ -203,6 +217,8 @@ class QueryBuilder:
             subs += self._words(syn, "synonym", unit)
         for term in unit.alias_terms:
             subs += self._words(term, "alias", unit)
+        for word in unit.subwords:
+            subs += self._words(word, "subword", unit)
         for brand_id in unit.brand_ids:
             subs.append(self.term(f.BRAND_ID, brand_id, FIELD_BOOST[f.BRAND] * FORM_BOOST["alias"]))
         ngram = self._ngram(unit.text)

@@ -40,6 +40,8 @@ def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
         return "alias"
     if any(s in toks for s in unit.synonyms):
         return "synonym"
+    if unit.subwords and any(s in toks for s in unit.subwords):
+        return "subword"
     if (
         unit.last
         and unit.latin
@@ -57,6 +59,11 @@ def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
     return None
 
 
+def _subword_share(unit: Unit, toks: frozenset[str]) -> float:
+    """Share of a compound's inner words the field holds."""
+    return sum(s in toks for s in unit.subwords) / len(unit.subwords)
+
+
 def _pinyin_form(unit: Unit, cand: Candidate) -> tuple[str, str] | None:
     if unit.text in cand.pinyin:
         return f.PINYIN, "pinyin"
@@ -71,16 +78,28 @@ def _pinyin_form(unit: Unit, cand: Candidate) -> tuple[str, str] | None:
 
 
 def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> UnitMatch | None:
-    """The best way ``unit`` matches ``cand``, or None."""
+    """The best way ``unit`` matches ``cand``, or None.
+
+    Matches in further fields add ``w.breadth`` of their weight (capped at 1):
+    a listing whose name, category and keywords all carry the word is more
+    about it than one that mentions it once.
+    """
     best: UnitMatch | None = None
+    total = 0.0
     for field in f.WORD_FIELDS:
         if field == f.BRAND and unit.sense == "literal":
             continue
         form = _word_form(unit, field, cand)
         if form is not None:
             weight = w.field[field] * w.form[form]
+            if form == "subword":
+                weight *= _subword_share(unit, cand.token_sets.get(field, frozenset()))
+            total += weight
             if best is None or weight > best.weight:
                 best = UnitMatch(unit.text, field, form, weight)
+    if best is not None and total > best.weight:
+        extra = min(1.0, best.weight + w.breadth * (total - best.weight))
+        best = UnitMatch(best.unit, best.field, best.form, max(best.weight, extra))
     if query.latin_only and unit.latin:
         hit = _pinyin_form(unit, cand)
         if hit is not None:

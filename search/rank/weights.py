@@ -17,7 +17,7 @@ class Weights:
             f.NAME: 1.0,
             f.BRAND: 0.95,
             f.KEYWORDS: 0.9,
-            f.CATEGORY: 0.9,
+            f.CATEGORY: 1.0,
             f.SHOWCASE: 0.6,
             f.DESCRIPTION: 0.4,
             f.PINYIN: 0.85,
@@ -31,11 +31,13 @@ class Weights:
             "pinyin": 0.9,
             "initials": 0.85,
             "synonym": 0.8,
+            "subword": 0.7,
             "prefix": 0.75,
             "fuzzy": 0.7,
             "ngram": 0.6,
         }
     )
+    breadth: float = 0.3  # share of a word's matches in further fields added to its best one
     text: float = 2.0  # coverage of the query by the candidate's fields
     exact: float = 0.6  # the whole query is the candidate's name or one of its brand's names
     official: float = 1.5  # official listing of the brand the whole query names
