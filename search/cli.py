@@ -224,8 +224,14 @@ def eval_cmd(
     index: Annotated[str | None, typer.Option(help="version (default: current)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
     min_ndcg: Annotated[float | None, typer.Option(help="fail under this nDCG@10")] = None,
+    min_p1: Annotated[
+        float | None, typer.Option(help="fail under this P@1 (queries with a grade-3 answer)")
+    ] = None,
+    min_tag_ndcg: Annotated[
+        float | None, typer.Option(help="fail when any tag's nDCG@10 is under this")
+    ] = None,
 ) -> None:
-    """Evaluate ranking on golden queries; exit 1 under the threshold or on must_not violations."""
+    """Evaluate ranking on golden queries; exit 1 under a threshold or on must_not violations."""
     try:
         queries = load_golden(golden)
         engine = _open_engine(index)
@@ -238,7 +244,7 @@ def eval_cmd(
         sys.stdout.write(orjson.dumps(report.to_json_dict()).decode() + "\n")
     else:
         render_report(report, out)
-    failures = check_thresholds(report, min_ndcg)
+    failures = check_thresholds(report, min_ndcg, min_p1=min_p1, min_tag_ndcg=min_tag_ndcg)
     for failure in failures:
         err.print(failure, markup=False, highlight=False, soft_wrap=True)
     if failures:

@@ -59,6 +59,16 @@ def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
     return None
 
 
+def _field_weight(unit: Unit, field: str, cand: Candidate, w: Weights) -> float:
+    """The field's weight; a category match counts fully only in the listing's own
+    (last, most specific) category, not just in the broad top-level one."""
+    if field != f.CATEGORY:
+        return w.field[field]
+    own = cand.doc["norm"].get(field, "").rsplit(" | ", 1)[-1]
+    terms = (unit.text, *unit.synonyms, *unit.subwords, *unit.alias_terms)
+    return w.field[field] if any(t in own for t in terms) else w.top_category
+
+
 def _subword_share(unit: Unit, toks: frozenset[str]) -> float:
     """Share of a compound's inner words the field holds."""
     return sum(s in toks for s in unit.subwords) / len(unit.subwords)
@@ -80,9 +90,10 @@ def _pinyin_form(unit: Unit, cand: Candidate) -> tuple[str, str] | None:
 def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> UnitMatch | None:
     """The best way ``unit`` matches ``cand``, or None.
 
-    Matches in further fields add ``w.breadth`` of their weight (capped at 1):
-    a listing whose name, category and keywords all carry the word is more
-    about it than one that mentions it once.
+    Matches in further fields close part of the gap between the best match and
+    1 (``w.breadth`` × their summed weight, at most all of it): a listing whose
+    keywords, category and description all carry the word is more about it
+    than one that mentions it once, yet never beats a whole-name match.
     """
     best: UnitMatch | None = None
     total = 0.0
@@ -91,14 +102,14 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
             continue
         form = _word_form(unit, field, cand)
         if form is not None:
-            weight = w.field[field] * w.form[form]
+            weight = _field_weight(unit, field, cand, w) * w.form[form]
             if form == "subword":
                 weight *= _subword_share(unit, cand.token_sets.get(field, frozenset()))
             total += weight
             if best is None or weight > best.weight:
                 best = UnitMatch(unit.text, field, form, weight)
     if best is not None and total > best.weight:
-        extra = min(1.0, best.weight + w.breadth * (total - best.weight))
+        extra = best.weight + (1.0 - best.weight) * min(1.0, w.breadth * (total - best.weight))
         best = UnitMatch(best.unit, best.field, best.form, max(best.weight, extra))
     if query.latin_only and unit.latin:
         hit = _pinyin_form(unit, cand)

@@ -37,13 +37,14 @@ class Weights:
             "ngram": 0.6,
         }
     )
-    breadth: float = 0.3  # share of a word's matches in further fields added to its best one
+    top_category: float = 0.7  # a match only in the broad top-level category
+    breadth: float = 1.0  # how fast matches in further fields close the gap to 1
     text: float = 2.0  # coverage of the query by the candidate's fields
     exact: float = 0.6  # the whole query is the candidate's name or one of its brand's names
     official: float = 1.5  # official listing of the brand the whole query names
     main_official: float = 0.2  # ... and it is that brand's main listing
     brand_listing: float = 0.3  # non-official listing of that brand (authorised dealer)
-    mentioned_official: float = 0.4  # official listing of a brand named by one query word
+    mentioned_official: float = 0.8  # official listing of a brand named by one query word
     first_party: float = 0.25  # any official (brand-owned) listing: a first-party provider
     popularity: float = 0.3  # log-scaled monthly active users, a tie-breaker
     recent: float = 0.1  # the caller says the user recently used it
