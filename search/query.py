@@ -30,6 +30,7 @@ Sense = Literal["both", "brand", "literal"]
 MAX_UNITS = 8
 MIN_FUZZY_LEN = 4
 MIN_PREFIX_LEN = 3
+OFFICIAL_BOOST = 20.0  # first-stage boost of a named brand's official listings
 
 # Field weights for the first stage; the re-ranker has its own (search.rank).
 FIELD_BOOST: dict[str, float] = {
@@ -66,6 +67,7 @@ class Unit:
     sense: Sense = "both"
     common: bool = False  # the unit is also a frequent general word
     subwords: list[str] = field(default_factory=list)  # dictionary words inside a compound
+    officials: tuple[str, ...] = ()  # official appids of the brands the unit names
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -82,6 +84,7 @@ class Unit:
         self.sense = "literal"
         self.brand_ids = ()
         self.alias_terms = []
+        self.officials = ()
 
     @property
     def fuzzy_distance(self) -> int:
@@ -149,6 +152,9 @@ def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
         if res is not None:
             unit.brand_ids = res.brand_ids
             unit.alias_terms = _alias_terms(res.brand_ids, table, analyzer, exclude=text)
+            unit.officials = tuple(
+                a for b in res.brand_ids for a in table.brands[b].official_appids
+            )
             unit.sense = "both" if len(pieces) == 1 else "brand"
         units.append(unit)
     if units:
@@ -254,8 +260,13 @@ class QueryBuilder:
         ]
 
     def family(self, unit: Unit) -> tantivy.Query:
-        """Every listing of the brands a unit names, or that names them unambiguously."""
+        """Every listing of the brands a unit names, or that names them unambiguously.
+
+        The brands' official listings are asked for by appid with a high boost, so
+        they are among the candidates however many lookalikes share the name.
+        """
         subs = [self.term(f.BRAND_ID, b, FIELD_BOOST[f.BRAND]) for b in unit.anchors]
+        subs += [self.term(f.APPID, a, OFFICIAL_BOOST) for a in unit.officials]
         for term in unit.family_terms:
             subs += self._words(term, "alias", unit)
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])
