@@ -1,0 +1,157 @@
+"""Small hand-made catalogs for unit tests of the ranking rules (search/rank/, search/query.py).
+
+A handful of brands and listings, analysed by the real analyzer through the real
+document path (``indexer.document.analyse_listing``), so each test builds exactly
+the candidates it needs and re-ranks them without an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import tantivy
+
+from indexer import schema as f
+from indexer.analysis import Analyzer
+from indexer.brands import BrandTable
+from indexer.dictionaries import Dictionaries
+from indexer.document import StoredDoc, analyse_listing, load_stored
+from indexer.models import Brand, Listing
+from indexer.schema import build_schema
+from search.query import ParsedQuery, parse
+from search.rank.candidate import Candidate
+
+
+def appid(key: str) -> str:
+    """A valid WeChat appid derived from ``key`` (stable across runs)."""
+    return "wx" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def brand(brand_id: str, name: str, *aliases: str, officials: Sequence[str] = ()) -> Brand:
+    return Brand(
+        brand_id=brand_id,
+        name=name,
+        aliases=aliases,
+        category="零售商超",
+        official_appids=tuple(officials) or (appid(brand_id + "-main"),),
+    )
+
+
+BRANDS: tuple[Brand, ...] = (
+    brand(
+        "starbucks",
+        "星巴克",
+        "Starbucks",
+        "星爸爸",
+        officials=(appid("starbucks-main"), appid("starbucks-second")),
+    ),
+    brand("louis-vuitton", "路易威登", "LV", "Louis Vuitton", "驴牌"),
+    brand("apple", "苹果", "Apple", "蘋果"),
+    brand("dove-care", "多芬", "Dove"),
+    brand("dove-chocolate", "德芙", "Dove", "德芙巧克力"),
+    brand("mcdonalds", "麦当劳", "McDonald's", "金拱门", "M记"),
+)
+BY_ID = {b.brand_id: b for b in BRANDS}
+# Names of the hand-made listings, added to segmentation as a build adds catalog names.
+NAMES: tuple[str, ...] = (
+    *("星巴克用户中心", "星巴克臻选", "星巴克咖啡", "星巴克门店", "咖啡店", "经典咖啡"),
+    *("星巴克优惠券代下单", "星巴克优惠代下单", "星巴克拿铁代下单", "拿铁工坊", "拿铁外卖"),
+    *("外卖小铺", "快递小助手", "缴费助手", "水果铺", "某店", "麦当劳点餐", "路易威登精品店"),
+    *("全民K歌", "Coffee Lab", "Apple Store"),
+)
+
+
+@dataclass
+class Kit:
+    """The analyzer and brand table the hand-made listings and queries share."""
+
+    analyzer: Analyzer
+    table: BrandTable
+
+    def parse(self, q: str) -> ParsedQuery:
+        return parse(q, self.analyzer, self.table)
+
+
+@cache
+def make_kit(dicts: Dictionaries) -> Kit:
+    """Analyzer with the brand words and listing names added to segmentation, as a build
+    does (cached: one jieba set-up for every test module)."""
+    table = BrandTable.build(BRANDS)
+    return Kit(Analyzer(dicts, Analyzer.catalog_words([*table.words(), *NAMES])), table)
+
+
+def listing(
+    name: str,
+    *,
+    key: str | None = None,
+    aid: str | None = None,
+    brand_id: str | None = None,
+    official: bool = False,
+    category: Sequence[str] = ("工具",),
+    keywords: Sequence[str] = (),
+    showcase: Sequence[str] = (),
+    description: str = "一个小程序",
+    mau: int = 1000,
+    hosts: Sequence[str] = ("jd",),
+    status: str = "online",
+) -> Listing:
+    """A valid listing with only the fields ranking reads chosen by the caller; its appid
+    is ``aid`` or derived from ``key`` (default: the name)."""
+    aid = aid or appid(key or name)
+    data: dict[str, Any] = {
+        "appid": aid,
+        "platform": "wechat",
+        "name": name,
+        "brand_id": brand_id,
+        "official": official,
+        "category": list(category),
+        "description": description,
+        "keywords": list(keywords),
+        "icon_url": f"https://img.example-cdn.cn/icons/{aid}.png",
+        "entry_path": "pages/index/index",
+        "showcase": [
+            {
+                "item_id": f"{i:010d}",
+                "title": title,
+                "path": f"pages/goods/detail?id={i:010d}",
+                "image_url": f"https://img.example-cdn.cn/showcase/{aid}/{i}.jpg",
+                "price_cents": 100,
+            }
+            for i, title in enumerate(showcase, start=1)
+        ],
+        "hosts": list(hosts),
+        "status": status,
+        "monthly_active_users": mau,
+        "rating": None,
+        "updated_at": "2025-03-14T10:22:05+08:00",
+    }
+    return Listing.model_validate(data)
+
+
+def stored(kit: Kit, item: Listing) -> StoredDoc:
+    """The stored blob the searcher would read back for ``item``."""
+    brand_ = kit.table.brands.get(item.brand_id) if item.brand_id else None
+    blob = analyse_listing(item, brand_, kit.analyzer).get_first(f.DOC)
+    assert isinstance(blob, bytes)
+    return load_stored(blob)
+
+
+def cand(kit: Kit, item: Listing, bm25: float = 1.0) -> Candidate:
+    return Candidate(stored(kit, item), bm25)
+
+
+def memory_index(kit: Kit, items: Iterable[Listing]) -> tantivy.Index:
+    """A real in-memory tantivy index of ``items``, written as a build writes them."""
+    index = tantivy.Index(build_schema())
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    for item in items:
+        brand_ = kit.table.brands.get(item.brand_id) if item.brand_id else None
+        writer.add_document(analyse_listing(item, brand_, kit.analyzer))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    return index

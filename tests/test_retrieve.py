@@ -1,0 +1,190 @@
+"""Unit tests for the retrieval fallbacks and the brand zone of search.engine, on tiny
+in-memory indexes of hand-made listings.
+
+1. Backfill: a plain-word query with fewer than a page of listings matching every
+   word also gets listings matching fewer words, ranked after the full matches;
+   with a page of full matches, no partial ones.
+2. A query naming a brand is not backfilled (a partial match there is another
+   brand's product); it is relaxed only when nothing matches all its units.
+3. A common-word brand name is read literally when no listing of the brand holds
+   another query word (红富士 苹果), and as the brand when one does (苹果 手机).
+4. Brand zone: the brand's first listed official listing found in the results,
+   removed from them; none for a prefix, an ambiguous name or a brand without an official
+   listing in the host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from indexer.analysis import analyzer_fingerprint
+from indexer.dictionaries import Dictionaries
+from indexer.models import Listing
+from indexer.schema import SCHEMA_VERSION
+from indexer.store import Manifest
+from search.engine import BACKFILL_BELOW, Engine, SearchRequest
+from tests.rankkit import BY_ID, Kit, listing, make_kit, memory_index
+
+STARBUCKS = BY_ID["starbucks"]
+
+
+@pytest.fixture(scope="module")
+def kit(dicts: Dictionaries) -> Kit:
+    return make_kit(dicts)
+
+
+def engine(kit: Kit, items: Sequence[Listing]) -> Engine:
+    manifest = Manifest(
+        version="test",
+        created_at=datetime.now(UTC),
+        schema_version=SCHEMA_VERSION,
+        fingerprint=analyzer_fingerprint(kit.analyzer.dicts),
+        sources={},
+        counts={},
+        by_status={},
+        by_platform={},
+        files_sha256="",
+    )
+    return Engine(manifest, memory_index(kit, items), kit.analyzer, kit.table)
+
+
+def names(eng: Engine, q: str, limit: int = 50) -> list[str]:
+    resp = eng.search(SearchRequest(q=q, host="jd", limit=limit))
+    zone = [resp.brand_zone.card.name] if resp.brand_zone else []
+    return zone + [c.name for c in resp.results]
+
+
+# ------------------------------------------------------------------ 1 backfill
+
+
+def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
+    eng = engine(
+        kit,
+        [
+            listing("拿铁工坊", mau=10**8),
+            listing("外卖小铺", mau=10**8),
+            listing("拿铁外卖", mau=0),
+            listing("水果铺"),
+        ],
+    )
+    got = names(eng, "拿铁 外卖")
+    assert got[0] == "拿铁外卖"
+    assert sorted(got[1:]) == ["外卖小铺", "拿铁工坊"]
+
+
+def test_no_backfill_with_a_page_of_full_matches(kit: Kit) -> None:
+    full = [listing("拿铁外卖", key=f"full{i}") for i in range(BACKFILL_BELOW)]
+    eng = engine(kit, [*full, listing("拿铁工坊", mau=10**8)])
+    got = names(eng, "拿铁 外卖")
+    assert got == ["拿铁外卖"] * BACKFILL_BELOW
+    # one full match fewer: the partial match comes back
+    eng = engine(kit, [*full[1:], listing("拿铁工坊", mau=10**8)])
+    assert names(eng, "拿铁 外卖")[-1] == "拿铁工坊"
+
+
+# ------------------------------------------------------------------ 2 brand queries
+
+
+def test_brand_query_is_not_backfilled(kit: Kit) -> None:
+    eng = engine(
+        kit,
+        [
+            listing("星巴克臻选", brand_id="starbucks", official=True, keywords=["拿铁"]),
+            listing("拿铁工坊", mau=10**8),
+        ],
+    )
+    assert names(eng, "星巴克 拿铁") == ["星巴克臻选"]
+
+
+def test_brand_query_is_relaxed_when_nothing_matches(kit: Kit) -> None:
+    # no listing of the brand in the index, none with both words
+    eng = engine(kit, [listing("拿铁工坊"), listing("水果铺")])
+    assert names(eng, "星巴克 拿铁") == ["拿铁工坊"]
+
+
+# ------------------------------------------------------------------ 3 common-word brand names
+
+
+def test_common_brand_word_read_by_context(kit: Kit) -> None:
+    eng = engine(
+        kit,
+        [
+            listing("Apple Store", brand_id="apple", official=True, keywords=["手机"]),
+            listing("水果铺", keywords=["苹果", "红富士"]),
+        ],
+    )
+    assert eng.parse("红富士 苹果").units[1].sense == "literal"
+    assert names(eng, "红富士 苹果") == ["水果铺"]
+    assert eng.parse("苹果 手机").units[0].sense == "brand"
+    assert names(eng, "苹果 手机")[0] == "Apple Store"
+
+
+# ------------------------------------------------------------------ 4 brand zone
+
+
+def official(name: str, slot: int, **kw: Any) -> Listing:
+    """A Starbucks official listing whose appid is ``official_appids[slot]``."""
+    aid = STARBUCKS.official_appids[slot]
+    return listing(name, aid=aid, brand_id="starbucks", official=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def zone_engine(kit: Kit) -> Engine:
+    assert len(STARBUCKS.official_appids) == 2
+    return engine(
+        kit,
+        [
+            official("星巴克臻选", 1),
+            official("星巴克用户中心", 0),
+            listing("星巴克优惠代下单", mau=10**9),
+        ],
+    )
+
+
+@pytest.mark.parametrize("q", ["星巴克", "starbucks", "xingbake", "xbk", "stabucks"])
+def test_zone_holds_the_main_official_listing(zone_engine: Engine, q: str) -> None:
+    resp = zone_engine.search(SearchRequest(q=q, host="jd"))
+    assert resp.brand_zone is not None
+    assert resp.brand_zone.brand_id == "starbucks"
+    assert resp.brand_zone.card.appid == STARBUCKS.official_appids[0]
+    assert [c.name for c in resp.results] == ["星巴克臻选", "星巴克优惠代下单"]
+    assert resp.total == 2
+
+
+def test_no_zone_for_a_prefix(zone_engine: Engine) -> None:
+    resp = zone_engine.search(SearchRequest(q="xingba", host="jd"))
+    assert resp.brand_zone is None
+    assert resp.results[0].appid == STARBUCKS.official_appids[0]
+    assert resp.total == 3
+
+
+def test_no_zone_for_an_ambiguous_name(kit: Kit) -> None:
+    eng = engine(kit, [listing("多芬", brand_id="dove-care", official=True)])
+    resp = eng.search(SearchRequest(q="Dove", host="jd"))
+    assert resp.brand_zone is None and [c.name for c in resp.results] == ["多芬"]
+
+
+def test_zone_falls_back_to_the_second_official_listing(kit: Kit) -> None:
+    eng = engine(
+        kit,
+        [
+            official("星巴克用户中心", 0, hosts=["samsung"]),
+            official("星巴克臻选", 1),
+        ],
+    )
+    resp = eng.search(SearchRequest(q="星巴克", host="jd"))
+    assert resp.brand_zone is not None
+    assert resp.brand_zone.card.appid == STARBUCKS.official_appids[1]
+    assert resp.results == []
+
+
+def test_no_zone_without_a_listed_official_listing(kit: Kit) -> None:
+    # official, but not one of the brand record's official_appids
+    eng = engine(kit, [listing("星巴克臻选", brand_id="starbucks", official=True)])
+    resp = eng.search(SearchRequest(q="星巴克", host="jd"))
+    assert resp.brand_zone is None
+    assert [c.name for c in resp.results] == ["星巴克臻选"]
