@@ -91,22 +91,11 @@ def test_pinyin_only_for_latin_queries(kit: Kit) -> None:
     assert exactness(parsed, c) == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exactness takes the pinyin of a mixed-script key with its Latin letters "
-    "dropped (全民k歌 → quanminge), while the index's pinyin forms keep them "
-    "(quanminkge): the listing's own pinyin spelling is not exact",
-)
 def test_pinyin_of_a_mixed_name_keeps_its_latin_letters(kit: Kit) -> None:
     assert "quanminkge" in cand(kit, listing("全民K歌")).pinyin
     assert exact(kit, "quanminkge", "全民K歌") == 0.7
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the pinyin of the alias M记 with its Latin letter dropped is ji / j, so the "
-    "one- or two-letter queries j and ji count as exact for every McDonald's listing",
-)
 @pytest.mark.parametrize("q", ["ji", "j"])
 def test_dropped_latin_letters_do_not_make_a_short_query_exact(kit: Kit, q: str) -> None:
     assert exact(kit, q, "麦当劳点餐", "mcdonalds") == 0.0

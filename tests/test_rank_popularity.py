@@ -130,12 +130,6 @@ def test_never_lifts_one_word_over_full_coverage(kit: Kit, where: str) -> None:
     assert ranked[1].parts["popularity"] == WEIGHTS.popularity
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with both words only in showcase titles (text 0.6) against one word in the name "
-    "(0.5), the text gap 2 × 0.1 is smaller than the popularity weight 0.3: popularity "
-    "lifts the one-word match (tests/test_rank.py states it never does)",
-)
 def test_never_lifts_one_word_over_full_coverage_in_showcase(kit: Kit) -> None:
     q = kit.parse("拿铁 外卖")
     full = cand(kit, listing("某店", key="full", showcase=["拿铁", "外卖"], mau=0), bm25=1.0)

@@ -30,6 +30,10 @@ class UnitMatch:
     weight: float
 
 
+FORM_ORDER = ("original", "alias", "synonym", "subword", "ngram")
+"""Forms a listing's own category is checked with, strongest first."""
+
+
 def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
     toks = cand.token_sets.get(field, frozenset())
     if unit.text in toks:
@@ -59,14 +63,33 @@ def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
     return None
 
 
-def _field_weight(unit: Unit, field: str, cand: Candidate, w: Weights) -> float:
-    """The field's weight; a category match counts fully only in the listing's own
-    (last, most specific) category, not just in the broad top-level one."""
-    if field != f.CATEGORY:
-        return w.field[field]
-    own = cand.doc["norm"].get(field, "").rsplit(" | ", 1)[-1]
-    terms = (unit.text, *unit.synonyms, *unit.subwords, *unit.alias_terms)
-    return w.field[field] if any(t in own for t in terms) else w.top_category
+def _form_terms(unit: Unit, form: str) -> tuple[str, ...]:
+    """The query-side strings a word form matches with."""
+    if form == "alias":
+        return tuple(unit.alias_terms)
+    if form == "synonym":
+        return tuple(unit.synonyms)
+    if form == "subword":
+        return tuple(unit.subwords)
+    if form in ("original", "ngram"):
+        return (unit.text,)
+    return ()
+
+
+def _category_weight(unit: Unit, form: str, cand: Candidate, w: Weights) -> float:
+    """A category match counts fully only in the listing's own (last, most specific)
+    category; one only in the broad top-level category counts ``w.top_category``.
+
+    The own category is judged with the forms in the same order as the field, so
+    a synonym there does not borrow the weight of the original word found only in
+    the top level.
+    """
+    best = w.top_category * w.form[form]
+    own = cand.doc["norm"].get(f.CATEGORY, "").rsplit(" | ", 1)[-1]
+    for own_form in FORM_ORDER:
+        if any(t in own for t in _form_terms(unit, own_form)):
+            return max(best, w.field[f.CATEGORY] * w.form[own_form])
+    return best
 
 
 def _subword_share(unit: Unit, toks: frozenset[str]) -> float:
@@ -102,7 +125,10 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
             continue
         form = _word_form(unit, field, cand)
         if form is not None:
-            weight = _field_weight(unit, field, cand, w) * w.form[form]
+            if field == f.CATEGORY:
+                weight = _category_weight(unit, form, cand, w)
+            else:
+                weight = w.field[field] * w.form[form]
             if form == "subword":
                 weight *= _subword_share(unit, cand.token_sets.get(field, frozenset()))
             total += weight

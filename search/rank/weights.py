@@ -18,7 +18,7 @@ class Weights:
             f.BRAND: 0.95,
             f.KEYWORDS: 0.9,
             f.CATEGORY: 1.0,
-            f.SHOWCASE: 0.6,
+            f.SHOWCASE: 0.7,
             f.DESCRIPTION: 0.4,
             f.PINYIN: 0.85,
             f.INITIALS: 0.85,
