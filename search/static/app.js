@@ -261,6 +261,7 @@
   }
 
   function choose(text) {
+    clearTimeout(typeTimer);
     els.q.value = text;
     hideSuggestions();
     runSearch();
@@ -294,6 +295,7 @@
   els.q.addEventListener("blur", () => setTimeout(hideSuggestions, 100));
   els.form.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    clearTimeout(typeTimer); // the search runs now, not again after the typing pause
     hideSuggestions();
     runSearch();
   });
