@@ -58,9 +58,10 @@ class QueryRecord(BaseModel):
         return datetime.fromtimestamp(self.ts, UTC)
 
 
-def anonymize(text: str) -> str:
-    """Mask what may identify a person in query text: e-mail addresses and 4+ digit runs."""
-    return _DIGITS.sub("<num>", _EMAIL.sub("<email>", text))
+def anonymize(query: str) -> str:
+    """The normalised query without what may identify a person: e-mail addresses are
+    dropped and runs of 4+ digits (phone, order, ID numbers) become ``<num>``."""
+    return _DIGITS.sub("<num>", normalize(_EMAIL.sub(" ", query)))
 
 
 class QueryLog:
@@ -127,10 +128,11 @@ class QueryLog:
 
     def _line(self, item: _Pending) -> bytes:
         endpoint, ts, query, normalized, host, results, top, took_ms = item
-        norm = normalized if normalized is not None else normalize(query)
         raw: str | None = query
         if self.mode == "anonymized":
-            raw, norm, ts = None, anonymize(norm), float(int(ts) // 60 * 60)
+            raw, norm, ts = None, anonymize(query), float(int(ts) // 60 * 60)
+        else:
+            norm = normalized if normalized is not None else normalize(query)
         return orjson.dumps(
             {
                 "ts": ts,
@@ -162,8 +164,11 @@ class QueryLog:
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 path = self.active_path
-                with path.open("ab") as fh:
-                    fh.write(b"\n".join(lines) + b"\n")
+                with path.open("a+b") as fh:
+                    size = fh.tell()
+                    # A line torn by a crash must not swallow the first new record.
+                    torn = size > 0 and os.pread(fh.fileno(), 1, size - 1) != b"\n"
+                    fh.write((b"\n" if torn else b"") + b"\n".join(lines) + b"\n")
                     size = fh.tell()
                 if size >= self.segment_bytes:
                     self._seal(path)
