@@ -239,6 +239,8 @@ def test_offline_and_analytics_view(page: Page, context: BrowserContext) -> None
     expect(page.locator("#status .none")).to_be_visible()
     expect(page.locator("#results .card")).to_have_count(0)
     page.click("#tab-analytics")
+    expect(page.locator("#view-search")).to_be_hidden()
+    expect(page.locator("#token-label")).to_be_hidden()  # no admin token is set
     page.select_option("#since", "")
     zero_rows = page.locator("#zero-table tbody tr")
     expect(zero_rows.first).to_be_visible()
