@@ -62,6 +62,15 @@ def start_access_log(level: str = "info") -> logging.handlers.QueueListener:
     return listener
 
 
+def stop_access_log(listener: logging.handlers.QueueListener) -> None:
+    """Write what is queued, then detach the queue so nothing piles up after shutdown."""
+    listener.stop()
+    logger = logging.getLogger(ACCESS)
+    for h in list(logger.handlers):
+        if isinstance(h, _RecordQueueHandler) and h.queue is listener.queue:
+            logger.removeHandler(h)
+
+
 def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
     """``logging.config.dictConfig`` for ``mpsearch serve``: uvicorn and mpsearch as JSON."""
     return {

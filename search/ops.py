@@ -30,7 +30,7 @@ from search import metrics
 from search.analytics import AnalyticsReport, parse_since, report
 from search.engine import Engine
 from search.errors import BadRequest
-from search.jsonlog import ACCESS, FIELDS, start_access_log
+from search.jsonlog import ACCESS, FIELDS, start_access_log, stop_access_log
 from search.models import ErrorBody, SearchResponse, SuggestResponse
 from search.querylog import QueryLog
 
@@ -118,7 +118,7 @@ class Ops:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await asyncio.to_thread(self.querylog.close)
-            listener.stop()
+            stop_access_log(listener)
             metrics.worker_exit(os.getpid())
 
 

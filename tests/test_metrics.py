@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import logging.handlers
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,6 +139,8 @@ def test_request_log_lines(home: Path, log_queries: bool) -> None:
             client.get("/healthz")
         finally:
             logging.getLogger(ACCESS).removeHandler(collect)
+    handlers = logging.getLogger(ACCESS).handlers  # the queue is detached at shutdown
+    assert not any(isinstance(h, logging.handlers.QueueHandler) for h in handlers)
     assert [(x["path"], x["status"]) for x in collect.lines] == [
         ("/v1/search", 200),
         ("/v1/analytics", 200),
@@ -173,6 +176,6 @@ def test_formatter_keeps_exceptions() -> None:
     assert line["appid"] == "wx1" and "RuntimeError: boom" in line["exc"]
 
 
-def test_not_multiprocess_in_tests() -> None:
+def test_render_in_one_process() -> None:
     body, content_type = metrics.render()
     assert content_type.startswith("text/plain") and b"mpsearch_http_requests_total" in body
