@@ -60,8 +60,10 @@ CHANGELOG_LAG = Gauge(
     "How far the served index is behind the live-update change log (0 without live updates)",
     multiprocess_mode="livemax",
 )
-QUERYLOG_DROPPED = Counter(
-    "mpsearch_querylog_dropped_total", "Query log records dropped (buffer full or write error)"
+LOG_DROPPED = Counter(
+    "mpsearch_log_records_dropped_total",
+    "Query log or request log records dropped (buffer full or write error)",
+    ["log"],
 )
 
 

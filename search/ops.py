@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -30,11 +29,10 @@ from search import metrics
 from search.analytics import AnalyticsReport, parse_since, report
 from search.engine import Engine
 from search.errors import BadRequest
-from search.jsonlog import ACCESS, FIELDS, start_access_log, stop_access_log
+from search.jsonlog import AccessLog
 from search.models import ErrorBody, SearchResponse, SuggestResponse
 from search.querylog import QueryLog
 
-access_log = logging.getLogger(ACCESS)
 GAUGE_SECONDS = 1.0
 MAX_ANALYTICS_ROWS = 200
 STATIC_TYPES = {
@@ -63,8 +61,9 @@ class Ops:
             buffer=settings.querylog_buffer,
             flush_seconds=settings.querylog_flush_seconds,
         )
+        self.access = AccessLog(settings.log_level)
         self._version: str | None = None
-        self._dropped_seen = 0
+        self._dropped_seen = {"query": 0, "request": 0}
 
     def on_search(self, resp: SearchResponse) -> None:
         served = resp.total + (1 if resp.brand_zone else 0)
@@ -94,15 +93,15 @@ class Ops:
         lag = getattr(self.holder, "changelog_lag_seconds", None)
         value = lag() if callable(lag) else lag
         metrics.CHANGELOG_LAG.set(float(value) if isinstance(value, int | float) else 0.0)
-        dropped = self.querylog.dropped
-        if dropped > self._dropped_seen:
-            metrics.QUERYLOG_DROPPED.inc(dropped - self._dropped_seen)
-            self._dropped_seen = dropped
+        for log, dropped in (("query", self.querylog.dropped), ("request", self.access.dropped)):
+            if dropped > self._dropped_seen[log]:
+                metrics.LOG_DROPPED.labels(log).inc(dropped - self._dropped_seen[log])
+                self._dropped_seen[log] = dropped
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Lifespan part: writer threads and the gauge ticker run while the app serves."""
-        listener = start_access_log(self.settings.log_level)
+        self.access.start()
         self.querylog.start()
 
         async def tick() -> None:
@@ -118,15 +117,16 @@ class Ops:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await asyncio.to_thread(self.querylog.close)
-            stop_access_log(listener)
+            self.access.stop()
             metrics.worker_exit(os.getpid())
 
 
 class OpsMiddleware:
     """Times every HTTP request: latency histogram, request counter, one JSON log line."""
 
-    def __init__(self, app: ASGIApp, log_queries: bool = False) -> None:
+    def __init__(self, app: ASGIApp, access: AccessLog, log_queries: bool = False) -> None:
         self.app = app
+        self.access = access
         self.log_queries = log_queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,7 +151,7 @@ class OpsMiddleware:
             code = str(status)
             metrics.REQUESTS.labels(endpoint, code).inc()
             metrics.LATENCY.labels(endpoint, code).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):
+            if self.access.enabled:
                 fields: dict[str, Any] = {
                     "method": scope["method"],
                     "path": scope["path"],
@@ -161,7 +161,7 @@ class OpsMiddleware:
                 }
                 if self.log_queries and scope.get("query_string"):
                     fields["query"] = unquote(scope["query_string"].decode("latin-1"))
-                access_log.info("request", extra={FIELDS: fields})
+                self.access.add(fields)
 
 
 def record_search(request: Request, resp: SearchResponse) -> None:
@@ -264,6 +264,6 @@ def install_ops(app: FastAPI, holder: HolderLike, settings: Settings) -> Ops:
     """Add the operations middleware and routes to ``app``."""
     ops = Ops(settings, holder)
     app.state.ops = ops
-    app.add_middleware(OpsMiddleware, log_queries=settings.log_queries)
+    app.add_middleware(OpsMiddleware, access=ops.access, log_queries=settings.log_queries)
     app.include_router(make_router(ops))
     return ops
