@@ -180,3 +180,21 @@ def test_cli_without_log(tmp_path: Path) -> None:
     assert empty.returncode == 0, empty.stderr
     body = orjson.loads(empty.stdout)
     assert body["searches"] == 0 and body["top"] == []
+
+
+def test_querylog_off_by_setting(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPSEARCH_QUERYLOG", "off")
+    settings = Settings(home=home)
+    assert settings.querylog == "off"
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/search", params={"q": "LV", "host": "jd"}).status_code == 200
+        assert client.get("/v1/suggest", params={"q": "xing", "host": "jd"}).status_code == 200
+        body = client.get("/v1/analytics").json()
+    assert (body["searches"], body["suggests"]) == (0, 0)
+    assert not settings.querylog_dir.exists()
+
+
+def test_querylog_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPSEARCH_QUERYLOG", "sometimes")
+    with pytest.raises(ValueError, match="querylog"):
+        Settings()
