@@ -7,7 +7,7 @@ export MPSEARCH_HOME ?= $(CURDIR)/var
 SAMPLE_LISTINGS := tests/data/catalog/listings.jsonl
 SAMPLE_BRANDS := tests/data/catalog/brands.jsonl
 
-.PHONY: install serve index test lint typecheck format clean
+.PHONY: install serve index test lint typecheck format clean browser
 
 install: $(STAMP)
 
@@ -35,7 +35,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# The browser test drives Debian's headless Chromium with CJK fonts; apt-get them if missing.
+CHROMIUM := /usr/bin/chromium
+BROWSER_PKGS := chromium fonts-noto-cjk
+browser:
+	@missing=""; for p in $(BROWSER_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing$$missing with apt-get"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: lint typecheck browser
 	$(BIN)/pytest -q
 
 format: $(STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,10 +24,28 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     candidates: int = Field(default=200, ge=10, le=5000, description="first-stage hits re-ranked")
     admin_token: str | None = None
+    # Operations: query log (querylog/ under home), request logs, metrics.
+    querylog: Literal["on", "anonymized", "off"] = Field(
+        default="on", description="record searches/suggests; anonymized drops raw text and masks"
+    )
+    querylog_segment_bytes: int = Field(default=8 << 20, ge=4096, description="rotate at this size")
+    querylog_max_bytes: int = Field(default=64 << 20, ge=8192, description="all segments, at most")
+    querylog_buffer: int = Field(default=50_000, ge=100, description="records held in memory")
+    querylog_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_queries: bool = Field(default=False, description="request log lines carry the query string")
 
     @property
     def indexes_dir(self) -> Path:
         return self.home / "indexes"
+
+    @property
+    def querylog_dir(self) -> Path:
+        return self.home / "querylog"
+
+    @property
+    def metrics_dir(self) -> Path:
+        return self.home / "metrics"
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from indexer.store import IndexStore
 from search.engine import MAX_LIMIT, MAX_OFFSET, Engine, SearchRequest
 from search.errors import BadRequest, NotFound, NotReady
 from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
+from search.ops import install_ops, record_search, record_suggest
 
 log = logging.getLogger("mpsearch.api")
 MAX_QUERY_CHARS = 64
@@ -131,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.holder = holder
+    install_ops(app, holder, settings)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONBody:
@@ -164,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/search", response_model=SearchResponse, responses=responses)
     def search(
+        request: Request,
         eng: EngineDep,
         q: Annotated[str, Query(description="what the user typed", max_length=1024)],
         host: Annotated[str, Query(description=f"host app: {', '.join(KNOWN_HOSTS)}")],
@@ -191,10 +195,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         # `explain` is only part of a card with debug=true (not even as null).
         exclude = None if debug else NO_EXPLAIN
-        return JSONBody(eng.search(req).model_dump(mode="json", exclude=exclude))
+        resp = eng.search(req)
+        record_search(request, resp)
+        return JSONBody(resp.model_dump(mode="json", exclude=exclude))
 
     @app.get("/v1/suggest", response_model=SuggestResponse, responses=responses)
     def suggest(
+        request: Request,
         eng: EngineDep,
         q: Annotated[str, Query(description="what the user has typed so far", max_length=1024)],
         host: Annotated[str, Query(description=f"host app: {', '.join(KNOWN_HOSTS)}")],
@@ -202,7 +209,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> JSONBody:
         """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""
         text = _checked(q, host)
-        return JSONBody(eng.suggest(text, host, limit).model_dump(mode="json"))
+        started = time.perf_counter()
+        resp = eng.suggest(text, host, limit)
+        record_suggest(request, resp, host, round((time.perf_counter() - started) * 1000, 3))
+        return JSONBody(resp.model_dump(mode="json"))
 
     @app.get(
         "/v1/listings/{appid}",

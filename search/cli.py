@@ -1,4 +1,4 @@
-"""The ``mpsearch`` command line: index build/publish/list, search, eval, serve."""
+"""The ``mpsearch`` command line: index build/publish/list, search, eval, serve, analytics."""
 
 from __future__ import annotations
 
@@ -260,15 +260,77 @@ def serve(
     """Serve the HTTP API and the preview page."""
     import uvicorn
 
+    from search import multiproc
+    from search.jsonlog import uvicorn_log_config
+
     settings = get_settings()
+    multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
     uvicorn.run(
         "search.api:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
-        log_level="info",
+        log_level=settings.log_level,
+        log_config=uvicorn_log_config(settings.log_level),
+        access_log=False,  # one JSON line per request comes from search.ops instead
     )
+
+
+@app.command()
+def analytics(
+    since: Annotated[
+        str | None, typer.Option(help="30m, 24h, 7d or an ISO 8601 time (default: all)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="rows per list")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Top queries, zero-result queries and slowest queries from the query log."""
+    from search.analytics import parse_since, report
+
+    settings = get_settings()
+    try:
+        start = parse_since(since) if since else None
+    except ValueError as exc:
+        raise _fail(f"--since: {exc}") from None
+    rep = report(settings.querylog_dir, start, limit)
+    if as_json:
+        sys.stdout.write(orjson.dumps(rep.model_dump(mode="json")).decode() + "\n")
+        return
+    window = f"since {start:%Y-%m-%d %H:%M:%S} UTC" if start else "all logged"
+    out.print(
+        Text(
+            f"{window}: {rep.searches} searches ({rep.zero_result_searches} with no result), "
+            f"{rep.suggests} suggests, from {settings.querylog_dir}"
+        ),
+        soft_wrap=True,
+    )
+    for title, rows in (("top queries", rep.top), ("zero-result queries", rep.zero_results)):
+        table = Table(title=title)
+        for col in ("query", "count", "zero results", "hosts", "last seen (UTC)"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            table.add_row(
+                Text(r.query),
+                str(r.count),
+                str(r.zero_results),
+                ", ".join(r.hosts),
+                f"{r.last_seen:%Y-%m-%d %H:%M:%S}",
+            )
+        out.print(table)
+    table = Table(title="slowest queries")
+    for col in ("took ms", "endpoint", "query", "host", "results", "at (UTC)"):
+        table.add_column(col, overflow="fold")
+    for s in rep.slowest:
+        table.add_row(
+            f"{s.took_ms:.3f}",
+            s.endpoint,
+            Text(s.query),
+            s.host,
+            str(s.results),
+            f"{s.at:%Y-%m-%d %H:%M:%S}",
+        )
+    out.print(table)
 
 
 if __name__ == "__main__":
