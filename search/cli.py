@@ -235,15 +235,16 @@ def index_list() -> None:
     table = Table()
     # Version names are copied into `index publish`: never truncate them.
     table.add_column("version", no_wrap=True, min_width=VERSION_CHARS)
-    for col in ("created", "listings", "rejected", "change seq", "fingerprint", ""):
+    for col in ("created", "listings", "rejected", "seq", "fingerprint"):
         table.add_column(col)
+    table.add_column("", min_width=len("previous"), overflow="fold")  # current / previous
     for name in store.versions():
         m = store.manifest(name)
         marks = [
             mark for mark, hit in (("current", current), ("previous", previous)) if hit == name
         ]
         if state is not None and state.version == name:
-            marks.append(f"serving (+{state.applied_seq - m.change_seq} changes)")
+            marks.append(f"serving +{state.applied_seq - m.change_seq}")
         table.add_row(
             name,
             f"{m.created_at:%Y-%m-%d %H:%M:%S}",
