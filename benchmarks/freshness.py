@@ -1,4 +1,4 @@
-"""Takedown freshness: time from a DELETE's 200 to the listing's absence from search on every worker.
+"""Takedown freshness: from a DELETE's 200 to the listing's absence from search on all workers.
 
 Builds and publishes the sample catalog into a temporary MPSEARCH_HOME, starts
 `mpsearch serve --workers N` with an admin token, then for each trial takes down
