@@ -213,7 +213,12 @@ class Applier:
             try:
                 busy = self.step()
             except Exception:
-                log.exception("applier step failed; retrying")
+                # The copy may hold changes counted as applied but not committed:
+                # drop it, so the next step prepares a fresh copy and replays the log.
+                log.exception("applier step failed; preparing a fresh serving copy")
+                if self.copy is not None:
+                    self._retire(self.copy)
+                    self.copy = None
                 busy = False
                 stop.wait(1.0)
             if not busy:
