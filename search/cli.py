@@ -31,7 +31,7 @@ from search.eval import (
     render_diff,
     render_report,
 )
-from search.gate import evaluate_version, gate
+from search.gate import VersionOpener, evaluate_version, gate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mini-program search.")
 index_app = typer.Typer(no_args_is_help=True, help="Build, publish and list index versions.")
@@ -160,25 +160,28 @@ def index_publish(
         if latest == (version is not None):
             raise _fail("give exactly one of VERSION or --latest")
         name = store.latest() if latest else str(version)
-        Engine.open(store, name, dicts)  # refuses an incompatible or corrupt version
+        opener = VersionOpener(store, dicts)
+        opener.open(name)  # refuses an incompatible or corrupt version
         if golden is not None:
-            _gate(store, dicts, name, golden, max_drop)
+            _gate(store, opener, name, golden, max_drop)
         store.publish(name)
     except IndexerError as exc:
         raise _fail(str(exc)) from None
     out.print(f"published {name}", markup=False, soft_wrap=True)
 
 
-def _gate(store: IndexStore, dicts: Dictionaries, name: str, golden: Path, max_drop: float) -> None:
+def _gate(
+    store: IndexStore, opener: VersionOpener, name: str, golden: Path, max_drop: float
+) -> None:
     """Evaluate candidate and current; print the per-query diff; exit 1 on a regression."""
     try:
         queries = load_golden(golden)
-        candidate = evaluate_version(store, name, dicts, queries)
+        candidate = evaluate_version(opener, name, queries)
         current = store.current()
         baseline = None
         if current is not None and current != name:
             try:
-                baseline = evaluate_version(store, current, dicts, queries)
+                baseline = evaluate_version(opener, current, queries)
             except IndexerError as exc:  # e.g. built by an older analyzer
                 err.print(f"no baseline: {exc}", markup=False, soft_wrap=True)
     except (SearchError, ValueError) as exc:
@@ -351,8 +354,9 @@ def _compare(golden: Path, a: str, b: str, as_json: bool) -> None:
     _, store, dicts = _context()
     try:
         queries = load_golden(golden)
-        ra = evaluate_version(store, a, dicts, queries)
-        rb = evaluate_version(store, b, dicts, queries)
+        opener = VersionOpener(store, dicts)
+        ra = evaluate_version(opener, a, queries)
+        rb = evaluate_version(opener, b, queries)
     except (IndexerError, SearchError, ValueError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:

@@ -36,7 +36,7 @@ BAD = Path(__file__).parent / "data" / "bad"
 LISTINGS = BAD / "_base_listings.jsonl"
 BRANDS = BAD / "_base_brands.jsonl"
 BUILD_TRIALS = 20
-PUBLISH_TRIALS = 10
+PUBLISH_TRIALS = 8
 
 
 def kill_after(home: Path, args: list[str], delay: float) -> int | None:
