@@ -240,7 +240,9 @@ class Applier:
 
     def prepare(self, version: str) -> ServingState:
         """Make a serving copy of ``version``, replay the log after its build, announce it."""
-        manifest = self.store.verify(version)
+        # `publish` verified the checksum; re-hashing a large index here would delay
+        # the swap by seconds. A missing or incomplete version still raises.
+        manifest = self.store.manifest(version)
         expected = analyzer_fingerprint(self.dicts)
         if manifest.fingerprint != expected:
             raise IncompatibleIndexError(
