@@ -178,6 +178,10 @@ class Applier:
         self._lock_fh = fh
         return True
 
+    @property
+    def holds_lock(self) -> bool:
+        return self._lock_fh is not None
+
     def close(self) -> None:
         """Stop writing and release the lock."""
         if self.copy is not None:

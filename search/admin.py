@@ -73,7 +73,8 @@ class IndexStatus(BaseModel):
     last_seq: int  # last change in the log
     lag: int | None  # changes in the log not yet served
     serving: ServingInfo | None  # what this worker answers with
-    worker: int
+    worker: int  # pid of the worker that answered
+    applier: bool  # this worker holds the applier lock (the one tantivy writer)
 
 
 class PublishRequest(BaseModel):
@@ -233,6 +234,7 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
                 applied_seq=served.applied_seq,
             ),
             worker=os.getpid(),
+            applier=holder.is_applier,
         )
 
     @router.post("/index/publish", response_model=PublishResult)

@@ -187,6 +187,10 @@ class EngineHolder:
         return served.engine
 
     @property
+    def is_applier(self) -> bool:
+        return self.applier is not None and self.applier.holds_lock
+
+    @property
     def state(self) -> ServingState | None:
         served = self._served
         return served.state if served else None

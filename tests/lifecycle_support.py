@@ -62,9 +62,11 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT_TIMEOUT
     return time.monotonic() - start
 
 
-def fresh_get(base: str, path: str, **params: Any) -> httpx.Response:
+def fresh_get(
+    base: str, path: str, headers: dict[str, str] | None = None, **params: Any
+) -> httpx.Response:
     """A request on a new connection, so the kernel may hand it to any worker."""
-    with httpx.Client(base_url=base, timeout=5.0) as client:
+    with httpx.Client(base_url=base, timeout=5.0, headers=headers) as client:
         return client.get(path, params=params)
 
 
@@ -123,7 +125,10 @@ class Server:
         good: set[str] = set()
 
         def done() -> bool:
-            resp = fresh_get(self.base, path, **params)
+            try:
+                resp = fresh_get(self.base, path, **params)
+            except httpx.TransportError:  # a worker was just killed
+                return False
             worker = resp.headers["x-mpsearch-worker"]
             if check(resp):
                 good.add(worker)

@@ -11,12 +11,17 @@ Properties checked:
 3. A takedown acknowledged after a rebuild started (the build's change_seq is below the
    takedown's sequence, and its catalog still has the listing) stays down once that
    rebuild is published and served.
-4. The admin token never appears in the server's log.
+4. Applier failover: SIGKILL of the worker holding the applier lock; uvicorn starts a new
+   worker, one of the two takes the lock, and a takedown acknowledged afterwards reaches
+   every worker.
+5. The admin token never appears in the server's log.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
 import time
 from collections import Counter
@@ -36,6 +41,7 @@ from lifecycle_support import (
     fresh_get,
     new_listing,
     sample_listing,
+    wait_for,
 )
 
 from indexer.build import build_index
@@ -47,6 +53,7 @@ SWITCHES = 10
 QUERIES = ["LV", "星巴克", "xbk", "麦当劳", "咖啡", "luyiweideng", "苹果", "打车"]
 TAKEDOWN = "wxb6979e465ca80716"  # the second LV official listing
 UPSERT = "wx00000000000def01"
+FAILOVER = "wx9426f5912f0aad45"  # the Starbucks official listing
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +187,54 @@ def test_takedown_during_rebuild_stays_down(
         assert LV_OFFICIAL not in appids_of(body)
         assert fresh_get(server.base, f"/v1/listings/{LV_OFFICIAL}").status_code == 404
     log.close()
+
+
+def test_applier_failover(home: Path, server: Server) -> None:
+    def status() -> dict[str, Any]:
+        resp = fresh_get(server.base, "/v1/admin/index", headers=AUTH)
+        assert resp.status_code == 200
+        body: dict[str, Any] = resp.json()
+        return body
+
+    appliers: set[int] = set()
+    workers: set[int] = set()
+
+    def both_seen() -> bool:
+        body = status()
+        workers.add(body["worker"])
+        if body["applier"]:
+            appliers.add(body["worker"])
+        return len(workers) >= 2 and len(appliers) == 1
+
+    wait_for("both workers and the applier", both_seen)
+    (applier,) = appliers
+    os.kill(applier, signal.SIGKILL)  # uvicorn starts a new worker; the other takes over
+    with httpx.Client(base_url=server.base, headers=AUTH, timeout=5.0) as admin:
+        ack = wait_for_ack(admin, f"/v1/admin/listings/{FAILOVER}")
+    server.on_every_worker(
+        f"takedown {ack} after failover",
+        lambda r: r.status_code == 200 and FAILOVER not in appids_of(r.json()),
+        "/v1/search",
+        q="星巴克",
+        host="jd",
+    )
+
+
+def wait_for_ack(admin: httpx.Client, path: str) -> int:
+    """DELETE until a worker acknowledges it (the killed one may take a connection)."""
+    seq: list[int] = []
+
+    def acked() -> bool:
+        try:
+            resp = admin.delete(path)
+        except httpx.TransportError:
+            return False
+        if resp.status_code == 200:
+            seq.append(resp.json()["seq"])
+        return bool(seq)
+
+    wait_for("an acknowledged takedown", acked)
+    return seq[0]
 
 
 def test_acknowledged_updates_survive_sigkill(home: Path, server: Server) -> None:
