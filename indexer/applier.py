@@ -178,6 +178,12 @@ class Applier:
         self._lock_fh = fh
         return True
 
+    def reset(self) -> None:
+        """Forget the serving copy (after a failure): the next step prepares a fresh one."""
+        if self.copy is not None:
+            self._retire(self.copy)
+            self.copy = None
+
     @property
     def holds_lock(self) -> bool:
         return self._lock_fh is not None
@@ -220,9 +226,7 @@ class Applier:
                 # The copy may hold changes counted as applied but not committed:
                 # drop it, so the next step prepares a fresh copy and replays the log.
                 log.exception("applier step failed; preparing a fresh serving copy")
-                if self.copy is not None:
-                    self._retire(self.copy)
-                    self.copy = None
+                self.reset()
                 busy = False
                 stop.wait(1.0)
             if not busy:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -78,10 +79,24 @@ class SqliteChangeLog:
         self._db = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
+        # Workers starting together may race to create the file and switch it to WAL;
+        # the loser gets "database is locked" even with a busy timeout: try again.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._setup()
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    self._db.close()
+                    raise
+                time.sleep(0.05)
+
+    def _setup(self) -> None:
         self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
-            raise OSError(f"{path}: cannot switch the change log to WAL mode (got {mode})")
+            raise OSError(f"{self.path}: cannot switch the change log to WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute(_SCHEMA)
 

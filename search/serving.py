@@ -86,9 +86,13 @@ class EngineHolder:
         self.applier = applier
         if applier.try_lock():
             # Prepare the serving copy now, so this worker is ready when startup ends.
-            while applier.step():
-                if applier.copy is not None and applier.copy.applied_seq >= self.ready_seq:
-                    break
+            try:
+                while applier.step():
+                    if applier.copy is not None and applier.copy.applied_seq >= self.ready_seq:
+                        break
+            except Exception:  # never fail start-up: the applier thread tries again
+                log.exception("preparing the serving copy failed; retrying in the background")
+                applier.reset()
         self.refresh()
         self._thread = threading.Thread(
             target=applier.run, args=(self._stop,), name="mpsearch-applier", daemon=True
