@@ -355,7 +355,7 @@ class Applier:
         self._commit(copy)
         searcher = copy.index.searcher()
         query = tantivy.Query.term_query(copy.index.schema, f.BRAND_ID, brand.brand_id)
-        total = max(searcher.num_docs, 1)
+        total = max(searcher.doc_freq(f.BRAND_ID, brand.brand_id), 1)
         for _, addr in searcher.search(query, limit=total).hits:
             blob = searcher.doc(addr).get_first(f.DOC)
             if isinstance(blob, bytes):

@@ -7,6 +7,8 @@ Properties checked:
 3. Changes survive closing and reopening the file, and a second connection (another worker)
    sees the first one's appends; appends from two connections never share a sequence.
 4. A change committed by a process that is then SIGKILLed is in the log afterwards.
+5. Processes that create the same new log at the same moment (workers starting together)
+   all open it and append, each change with its own sequence number.
 """
 
 from __future__ import annotations
@@ -90,3 +92,28 @@ def test_append_survives_sigkill(tmp_path: Path) -> None:
     log = SqliteChangeLog.in_home(tmp_path)
     assert [(c.seq, c.key) for c in log.since(0)] == [(acked, "wx00000000000000aa")]
     log.close()
+
+
+def test_processes_create_the_log_together(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from indexer.changelog import SqliteChangeLog\n"
+        "log = SqliteChangeLog.in_home(Path(sys.argv[1]))\n"
+        "print(log.append('listing_delete', sys.argv[2], None).seq)\n"
+    )
+    for trial in range(3):
+        home = tmp_path / str(trial)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(home), f"wx{i:016x}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=Path(__file__).resolve().parent.parent,
+            )
+            for i in range(4)
+        ]
+        outs = [p.communicate(timeout=60) for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, [err for _, err in outs]
+        assert sorted(int(out) for out, _ in outs) == [1, 2, 3, 4]
