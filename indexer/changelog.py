@@ -51,6 +51,10 @@ class ChangeLog(Protocol):
         """The sequence number of the newest change (0 when the log is empty)."""
         ...
 
+    def latest(self, kind: ChangeKind, key: str) -> Change | None:
+        """The newest change of this kind for this key, if any."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -61,8 +65,19 @@ CREATE TABLE IF NOT EXISTS changes (
     key TEXT NOT NULL,
     payload BLOB,
     at TEXT NOT NULL
-)
+);
+CREATE INDEX IF NOT EXISTS changes_by_key ON changes (kind, key, seq)
 """
+
+
+def _change(row: tuple[Any, ...]) -> Change:
+    return Change(
+        seq=row[0],
+        kind=row[1],
+        key=row[2],
+        payload=None if row[3] is None else orjson.loads(row[3]),
+        at=datetime.fromisoformat(row[4]),
+    )
 
 
 class SqliteChangeLog:
@@ -98,7 +113,7 @@ class SqliteChangeLog:
         if str(mode).lower() != "wal":
             raise OSError(f"{self.path}: cannot switch the change log to WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
 
     @classmethod
     def in_home(cls, home: Path) -> SqliteChangeLog:
@@ -130,21 +145,21 @@ class SqliteChangeLog:
                 "ORDER BY seq LIMIT ?",
                 (seq, limit),
             ).fetchall()
-        return [
-            Change(
-                seq=row[0],
-                kind=row[1],
-                key=row[2],
-                payload=None if row[3] is None else orjson.loads(row[3]),
-                at=datetime.fromisoformat(row[4]),
-            )
-            for row in rows
-        ]
+        return [_change(row) for row in rows]
 
     def last_seq(self) -> int:
         with self._lock:
             row = self._db.execute("SELECT MAX(seq) FROM changes").fetchone()
         return int(row[0] or 0)
+
+    def latest(self, kind: ChangeKind, key: str) -> Change | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT seq, kind, key, payload, at FROM changes WHERE kind = ? AND key = ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (kind, key),
+            ).fetchone()
+        return None if row is None else _change(row)
 
     def close(self) -> None:
         with self._lock:

@@ -181,8 +181,13 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
         listing = _validated(Listing, await _json_object(request))
         if listing.appid != appid:
             raise BadRequest("appid", f"body appid {listing.appid!r} differs from the path")
-        engine = holder.get()
-        problem = _cross_check(listing, engine.table.brands, {})
+        brands = dict(holder.get().table.brands)
+        if listing.brand_id is not None and listing.brand_id not in brands:
+            # A brand PUT a moment ago may not be applied yet: the log has it.
+            pending = changelog().latest("brand_put", listing.brand_id)
+            if pending is not None:
+                brands[listing.brand_id] = Brand.model_validate(pending.payload)
+        problem = _cross_check(listing, brands, {})
         if problem is not None:
             raise BadRequest(problem[0], f"{problem[0]}: {problem[1]}")
         payload = listing.model_dump(mode="json")

@@ -11,7 +11,9 @@ Properties checked:
 4. PUT of a new listing is acknowledged with the next sequence number and is then found by
    search and /v1/listings; a second PUT replaces it (old name no longer finds it).
 5. DELETE takes a listing down: gone from search and /v1/listings (404).
-6. PUT of a brand with a new alias: a query for the alias resolves to the brand zone.
+6. PUT of a brand with a new alias: a query for the alias resolves to the brand zone. A new
+   brand and its official listing PUT right after it (before the brand is applied) are
+   accepted, and the brand's name then gives a brand zone with that listing.
 7. GET /v1/admin/index reports current/previous, build and applied sequence, lag 0 once
    applied; publish of a bad name is 422 on `version`, rollback without previous is 404.
 """
@@ -208,3 +210,25 @@ def test_index_status_and_publish_routes(client: TestClient, home: Path) -> None
     same = client.post("/v1/admin/index/publish", json={"version": store.current()}, headers=AUTH)
     assert same.status_code == 200
     assert same.json()["current"] == store.current()
+
+
+def test_new_brand_then_its_official_listing(client: TestClient) -> None:
+    appid = "wx00000000000abc03"
+    brand = {
+        "brand_id": "zebra-coffee",
+        "name": "斑马咖啡",
+        "aliases": ["Zebra Coffee"],
+        "category": "咖啡茶饮",
+        "official_appids": [appid],
+    }
+    assert client.put("/v1/admin/brands/zebra-coffee", json=brand, headers=AUTH).is_success
+    body = new_listing(sample_listing(SAMPLE_LISTINGS, LV_OFFICIAL), appid, "斑马咖啡官方")
+    body.update(brand_id="zebra-coffee", official=True, category=["咖啡茶饮"])
+    resp = client.put(f"/v1/admin/listings/{appid}", json=body, headers=AUTH)
+    assert resp.status_code == 200, resp.text
+
+    def zone() -> tuple[str, str] | None:
+        z = search(client, "Zebra Coffee")["brand_zone"]
+        return None if z is None else (z["brand_id"], z["card"]["appid"])
+
+    wait_for(client, "the new brand's zone", lambda: zone() == ("zebra-coffee", appid))

@@ -2,7 +2,8 @@
 
 Properties checked:
 1. Appends get consecutive sequence numbers from 1; `since` returns later changes in order,
-   with payloads as appended, and honours its limit.
+   with payloads as appended, and honours its limit; `latest` finds the newest change of a
+   kind for a key.
 2. The database is in WAL mode with synchronous=FULL (the durability promise of an ack).
 3. Changes survive closing and reopening the file, and a second connection (another worker)
    sees the first one's appends; appends from two connections never share a sequence.
@@ -38,6 +39,14 @@ def test_sequence_and_since(tmp_path: Path) -> None:
         (3, "listing_put", "wx0000000000000002", {"appid": "wx0000000000000002"}),
     ]
     assert [x.seq for x in log.since(0, limit=2)] == [1, 2]
+    log.append("brand_put", "acme", {"brand_id": "acme", "aliases": ["B"]})
+    latest = log.latest("brand_put", "acme")
+    assert latest is not None and (latest.seq, latest.payload) == (
+        4,
+        {"brand_id": "acme", "aliases": ["B"]},
+    )
+    assert log.latest("brand_put", "other") is None
+    assert log.latest("listing_put", "acme") is None
     log.close()
 
 
