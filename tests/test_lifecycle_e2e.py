@@ -7,7 +7,9 @@ Properties checked:
    and every switch is seen by both workers.
 2. Durability: the server is SIGKILLed (whole process group) right after an upsert and a
    takedown are acknowledged; after a restart, once /readyz is 200 on both workers, the
-   upserted listing is found and the taken-down one is gone, on every worker.
+   upserted listing is found and the taken-down one is gone, on every worker. Then another
+   version is published and the server SIGKILLed at a random moment of the swap: after a
+   restart every worker serves the new version, with both updates replayed onto it.
 3. A takedown acknowledged after a rebuild started (the build's change_seq is below the
    takedown's sequence, and its catalog still has the listing) stays down once that
    rebuild is published and served.
@@ -253,14 +255,31 @@ def test_acknowledged_updates_survive_sigkill(home: Path, server: Server) -> Non
     finally:
         srv.stop()
     again = Server(home, workers=2)
+    store = IndexStore(home)
     try:
         again.wait_ready()  # ready means: every change acknowledged before start is served
-        for _ in range(8):  # fresh connections reach both workers
-            found = appids_of(fresh_get(again.base, "/v1/search", q="河马耐久", host="jd").json())
-            assert UPSERT in found
-            lv = appids_of(fresh_get(again.base, "/v1/search", q="LV", host="jd").json())
-            assert TAKEDOWN not in lv
-            assert fresh_get(again.base, f"/v1/listings/{TAKEDOWN}").status_code == 404
+        assert_updates_served(again)
+        # Now SIGKILL the server while it swaps to another version.
+        target = next(v for v in store.versions() if v != store.current())
+        store.publish(target)
+        time.sleep(random.Random(3).uniform(0.0, 0.3))
+        again.kill()
     finally:
         again.stop()
         assert TOKEN not in again.log()
+    third = Server(home, workers=2)
+    try:
+        third.wait_ready()
+        third.on_every_worker("the new version", serves(target), "/readyz")
+        assert_updates_served(third)  # replayed onto the newly published version
+    finally:
+        third.stop()
+
+
+def assert_updates_served(srv: Server) -> None:
+    for _ in range(8):  # fresh connections reach both workers
+        found = appids_of(fresh_get(srv.base, "/v1/search", q="河马耐久", host="jd").json())
+        assert UPSERT in found
+        lv = appids_of(fresh_get(srv.base, "/v1/search", q="LV", host="jd").json())
+        assert TAKEDOWN not in lv
+        assert fresh_get(srv.base, f"/v1/listings/{TAKEDOWN}").status_code == 404
