@@ -67,8 +67,13 @@ def build_index(
     *,
     strict: bool = False,
     progress: Progress | None = None,
+    change_seq: int = 0,
 ) -> BuildResult:
-    """Validate, analyse and write a new version; returns it with the ingest report."""
+    """Validate, analyse and write a new version; returns it with the ingest report.
+
+    ``change_seq`` is the change log's sequence the catalog export reflects: live
+    updates after it are replayed onto this version before it serves.
+    """
     for path in (listings_path, brands_path):
         if not path.is_file():
             raise CatalogError(f"{path}: catalog file not found")
@@ -126,6 +131,7 @@ def build_index(
             by_status=dict(report.by_status),
             by_platform=dict(report.by_platform),
             files_sha256=tree_sha256(staging),
+            change_seq=change_seq,
         )
         store.commit(staging, manifest)
         return BuildResult(version, report, manifest)

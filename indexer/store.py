@@ -11,6 +11,8 @@ import hashlib
 import os
 import re
 import shutil
+import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +26,9 @@ INDEX_DIR = "index"
 BRANDS_FILE = "brands.json"
 WORDS_FILE = "words.txt"
 CURRENT = "current"
+PREVIOUS = "previous"
 TMP_PREFIX = ".tmp-"
+STALE_STAGING_SECONDS = 3600.0
 VERSION_RE = re.compile(r"^v[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")
 
 
@@ -48,6 +52,7 @@ class Manifest(BaseModel):
     by_status: dict[str, int]
     by_platform: dict[str, int]
     files_sha256: str
+    change_seq: int = 0  # the change log's last sequence when the build started
 
 
 def file_sha256(path: Path) -> str:
@@ -167,11 +172,74 @@ class IndexStore:
         name = pointer.read_text(encoding="utf-8").strip()
         return name or None
 
+    def previous(self) -> str | None:
+        """The version that was current before the last publish, if any."""
+        pointer = self.home / PREVIOUS
+        if not pointer.is_file():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        return name if name and VERSION_RE.match(name) else None
+
     def publish(self, version: str) -> Manifest:
-        """Point ``current`` at a verified version with an atomic rename."""
+        """Point ``current`` at a verified version with an atomic rename.
+
+        ``previous`` is written first (to the version being replaced), so a crash
+        between the two renames leaves ``previous == current``, never a pointer at
+        a version that was not published.
+        """
         manifest = self.verify(version)
+        current = self.current()
+        if current is not None and current != version:
+            write_atomic(self.home / PREVIOUS, f"{current}\n".encode())
         write_atomic(self.home / CURRENT, f"{version}\n".encode())
         return manifest
+
+    def rollback(self) -> tuple[str, Manifest]:
+        """Publish the previous version again (the replaced one becomes ``previous``)."""
+        target = self.previous()
+        if target is None or target == self.current():
+            raise VersionError(
+                f"no previous version to roll back to under {self.home} "
+                "(a rollback needs two publishes)"
+            )
+        return target, self.publish(target)
+
+    def gc(self, keep: int, protect: Collection[str] = ()) -> list[str]:
+        """Remove all but the ``keep`` newest versions, never the current, the previous
+        or one in ``protect`` (being served); also stale staging folders. Returns what
+        was removed."""
+        if keep < 0:
+            raise VersionError(f"--keep must be 0 or more, got {keep}")
+        versions = self.versions()
+        keep_set = set(versions[len(versions) - keep :] if keep else [])
+        keep_set |= {v for v in (self.current(), self.previous()) if v} | set(protect)
+        removed: list[str] = []
+        for name in versions:
+            if name in keep_set:
+                continue
+            # Rename first, so a crash mid-removal leaves a staging folder, not a
+            # version directory without its files.
+            doomed = self.root / f"{TMP_PREFIX}gc-{name}"
+            os.replace(self.root / name, doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+            removed.append(name)
+        removed += self._remove_stale_staging()
+        return removed
+
+    def _remove_stale_staging(self, older_than: float = STALE_STAGING_SECONDS) -> list[str]:
+        """Staging folders left by a killed build or gc (untouched for ``older_than`` s)."""
+        if not self.root.is_dir():
+            return []
+        now = time.time()
+        out = []
+        for path in self.root.iterdir():
+            if not (path.name.startswith(TMP_PREFIX) and path.is_dir()):
+                continue
+            leftover = path.name.startswith(f"{TMP_PREFIX}gc-")
+            if leftover or now - path.stat().st_mtime > older_than:
+                shutil.rmtree(path, ignore_errors=True)
+                out.append(path.name)
+        return out
 
     def latest(self) -> str:
         versions = self.versions()

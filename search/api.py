@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 import orjson
@@ -16,21 +15,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.dictionaries import Dictionaries
-from indexer.errors import IndexerError
 from indexer.models import KNOWN_HOSTS
 from indexer.settings import Settings, get_settings
-from indexer.store import IndexStore
+from search.admin import include_admin
 from search.engine import MAX_LIMIT, MAX_OFFSET, Engine, SearchRequest
 from search.errors import BadRequest, NotFound, NotReady
 from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
 from search.ops import install_ops, record_search, record_suggest
+from search.serving import EngineHolder, WorkerHeader
 
 log = logging.getLogger("mpsearch.api")
 MAX_QUERY_CHARS = 64
 MAX_RECENT = 50
 MAX_SUGGEST = 20
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.1
 NO_EXPLAIN: dict[str, Any] = {
     "results": {"__all__": {"explain"}},
     "brand_zone": {"card": {"explain"}},
@@ -53,37 +51,6 @@ def error(
     return JSONBody(body.model_dump(exclude_none=True), status_code=status)
 
 
-class EngineHolder:
-    """The engine of the published version; swapped when ``current`` changes."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.store = IndexStore(settings.home)
-        self.engine: Engine | None = None
-        self.last_error: str | None = None
-        self._lock = threading.Lock()
-
-    def refresh(self) -> None:
-        """Open the published version if it is not the one being served."""
-        with self._lock:
-            name = self.store.current()
-            if name is None or (self.engine is not None and self.engine.version == name):
-                return
-            try:
-                dicts = Dictionaries.load(self.settings.dictionaries)
-                self.engine = Engine.open(self.store, name, dicts, self.settings.candidates)
-                self.last_error = None
-                log.info("serving index %s", name)
-            except IndexerError as exc:
-                self.last_error = str(exc)
-                log.error("cannot open index %s: %s", name, exc)
-
-    def get(self) -> Engine:
-        if self.engine is None:
-            raise NotReady(self.last_error or "no index is published yet")
-        return self.engine
-
-
 def _checked(q: str, host: str) -> str:
     """The trimmed query, or BadRequest naming q or host."""
     text = q.strip()
@@ -98,9 +65,10 @@ def _checked(q: str, host: str) -> str:
     return text
 
 
-def _engine(request: Request) -> Engine:
+def _engine(request: Request) -> Iterator[Engine]:
     holder: EngineHolder = request.app.state.holder
-    return holder.get()
+    with holder.lease() as engine:  # the engine stays open until the request is done
+        yield engine
 
 
 EngineDep = Annotated[Engine, Depends(_engine)]
@@ -113,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(holder.refresh)
+        await asyncio.to_thread(holder.start)
 
         async def watch() -> None:
             while True:
@@ -125,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             task.cancel()
+            await asyncio.to_thread(holder.stop)
 
     app = FastAPI(
         title="mpsearch",
@@ -134,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.holder = holder
     install_ops(app, holder, settings)
+    app.add_middleware(WorkerHeader)
+    include_admin(app, settings, holder)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONBody:
@@ -234,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/readyz", responses={503: {"model": ErrorBody}})
     def readyz() -> JSONBody:
         """Ready once an index is open."""
-        eng = holder.get()
+        eng = holder.ready()
         return JSONBody({"status": "ready", "index_version": eng.version, "docs": eng.num_docs})
 
     return app

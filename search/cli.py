@@ -14,14 +14,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from indexer.applier import read_state, served_versions
 from indexer.build import build_index
+from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings, get_settings
 from indexer.store import IndexStore
 from search.engine import Engine, SearchRequest
 from search.errors import SearchError
-from search.eval import check_thresholds, evaluate, load_golden, render_report
+from search.eval import (
+    check_thresholds,
+    compare_reports,
+    evaluate,
+    load_golden,
+    render_diff,
+    render_report,
+)
+from search.gate import VersionOpener, evaluate_version, gate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mini-program search.")
 index_app = typer.Typer(no_args_is_help=True, help="Build, publish and list index versions.")
@@ -60,9 +70,19 @@ def index_build(
     rejects: Annotated[
         Path | None, typer.Option(help="write the rejects report here (JSON Lines)")
     ] = None,
+    change_seq: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="change-log sequence the catalog export reflects; live updates after it "
+            "are replayed on publish (default: the log's last sequence now)",
+        ),
+    ] = None,
 ) -> None:
     """Validate the catalog and build a new immutable index version."""
-    _, store, dicts = _context()
+    settings, store, dicts = _context()
+    if change_seq is None:
+        change_seq = _last_change_seq(settings)
     if rejects is not None:
         try:  # fail before building, not after, when the report cannot be written
             with rejects.open("ab"):
@@ -87,6 +107,7 @@ def index_build(
                 dicts,
                 strict=strict,
                 progress=lambda n: bar.update(task, completed=n),
+                change_seq=change_seq,
             )
         except IndexerError as exc:
             raise _fail(str(exc)) from None
@@ -126,39 +147,115 @@ def index_build(
 def index_publish(
     version: Annotated[str | None, typer.Argument(help="version to publish")] = None,
     latest: Annotated[bool, typer.Option("--latest", help="publish the newest version")] = False,
+    golden: Annotated[
+        Path | None, typer.Option(help="gate: refuse if these golden queries regress")
+    ] = None,
+    max_drop: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="gate: largest allowed nDCG@10 drop")
+    ] = 0.01,
 ) -> None:
-    """Point `current` at a version (atomic rename)."""
+    """Verify a version (and gate it on golden queries) and point `current` at it."""
     _, store, dicts = _context()
     try:
         if latest == (version is not None):
             raise _fail("give exactly one of VERSION or --latest")
         name = store.latest() if latest else str(version)
-        Engine.open(store, name, dicts)  # refuses an incompatible or corrupt version
+        opener = VersionOpener(store, dicts)
+        opener.open(name)  # refuses an incompatible or corrupt version
+        if golden is not None:
+            _gate(store, opener, name, golden, max_drop)
         store.publish(name)
     except IndexerError as exc:
         raise _fail(str(exc)) from None
     out.print(f"published {name}", markup=False, soft_wrap=True)
 
 
+def _gate(
+    store: IndexStore, opener: VersionOpener, name: str, golden: Path, max_drop: float
+) -> None:
+    """Evaluate candidate and current; print the per-query diff; exit 1 on a regression."""
+    try:
+        queries = load_golden(golden)
+        candidate = evaluate_version(opener, name, queries)
+        current = store.current()
+        baseline = None
+        if current is not None and current != name:
+            try:
+                baseline = evaluate_version(opener, current, queries)
+            except IndexerError as exc:  # e.g. built by an older analyzer
+                err.print(f"no baseline: {exc}", markup=False, soft_wrap=True)
+    except (SearchError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot read {golden}: {exc.strerror or exc}") from None
+    result = gate(candidate, baseline, max_drop)
+    out.print(
+        f"gate: {name} nDCG@10 {candidate.overall.ndcg_10:.4f}"
+        + (f", current {current} {baseline.overall.ndcg_10:.4f}" if baseline else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    if result.diff is not None:
+        render_diff(result.diff, out)
+    for failure in result.failures:
+        err.print(f"gate: {failure}", markup=False, highlight=False, soft_wrap=True)
+    if not result.passed:
+        raise _fail(f"not published: {name} does not pass the relevance gate", 1)
+
+
+@index_app.command("rollback")
+def index_rollback() -> None:
+    """Publish the previous version again."""
+    _, store, _ = _context()
+    try:
+        target, _ = store.rollback()
+    except IndexerError as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"rolled back to {target}", markup=False, soft_wrap=True)
+
+
+@index_app.command("gc")
+def index_gc(
+    keep: Annotated[int, typer.Option(min=0, help="newest versions to keep")] = 5,
+) -> None:
+    """Remove old versions; never the current, the previous or one being served."""
+    settings, store, _ = _context()
+    try:
+        removed = store.gc(keep, protect=served_versions(settings.home))
+    except IndexerError as exc:
+        raise _fail(str(exc)) from None
+    for name in removed:
+        out.print(f"removed {name}", markup=False, soft_wrap=True)
+    out.print(f"kept {len(store.versions())} version(s)", markup=False)
+
+
 @index_app.command("list")
 def index_list() -> None:
-    """Versions, newest last, with the current one marked."""
-    _, store, _ = _context()
-    current = store.current()
+    """Versions, newest last, with the current, previous and served ones marked."""
+    settings, store, _ = _context()
+    current, previous = store.current(), store.previous()
+    state = read_state(settings.home)
     table = Table()
     # Version names are copied into `index publish`: never truncate them.
     table.add_column("version", no_wrap=True, min_width=VERSION_CHARS)
-    for col in ("created", "listings", "rejected", "fingerprint", ""):
+    for col in ("created", "listings", "rejected", "seq", "fingerprint"):
         table.add_column(col)
+    table.add_column("", min_width=len("previous"), overflow="fold")  # current / previous
     for name in store.versions():
         m = store.manifest(name)
+        marks = [
+            mark for mark, hit in (("current", current), ("previous", previous)) if hit == name
+        ]
+        if state is not None and state.version == name:
+            marks.append(f"serving +{state.applied_seq - m.change_seq}")
         table.add_row(
             name,
             f"{m.created_at:%Y-%m-%d %H:%M:%S}",
             str(m.counts.get("listings_indexed", 0)),
             str(m.counts.get("rejected", 0)),
+            str(m.change_seq),
             m.fingerprint,
-            "current" if name == current else "",
+            ", ".join(marks),
         )
     out.print(table)
 
@@ -230,8 +327,15 @@ def eval_cmd(
     min_tag_ndcg: Annotated[
         float | None, typer.Option(help="fail when any tag's nDCG@10 is under this")
     ] = None,
+    compare: Annotated[
+        tuple[str, str] | None,
+        typer.Option(metavar="VERSION_A VERSION_B", help="per-query diff from A to B"),
+    ] = None,
 ) -> None:
     """Evaluate ranking on golden queries; exit 1 under a threshold or on must_not violations."""
+    if compare is not None:
+        _compare(golden, *compare, as_json=as_json)
+        return
     try:
         queries = load_golden(golden)
         engine = _open_engine(index)
@@ -249,6 +353,38 @@ def eval_cmd(
         err.print(failure, markup=False, highlight=False, soft_wrap=True)
     if failures:
         raise typer.Exit(1)
+
+
+def _compare(golden: Path, a: str, b: str, as_json: bool) -> None:
+    """`eval --compare A B`: both versions on the golden queries, and what changed."""
+    _, store, dicts = _context()
+    try:
+        queries = load_golden(golden)
+        opener = VersionOpener(store, dicts)
+        ra = evaluate_version(opener, a, queries)
+        rb = evaluate_version(opener, b, queries)
+    except (IndexerError, SearchError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot read {golden}: {exc.strerror or exc}") from None
+    diff = compare_reports(ra, rb)
+    if as_json:
+        sys.stdout.write(diff.model_dump_json() + "\n")
+        return
+    out.print(
+        f"a = {a} nDCG@10 {ra.overall.ndcg_10:.4f}; b = {b} nDCG@10 {rb.overall.ndcg_10:.4f}",
+        markup=False,
+        soft_wrap=True,
+    )
+    render_diff(diff, out)
+
+
+def _last_change_seq(settings: Settings) -> int:
+    log = SqliteChangeLog.in_home(settings.home)
+    try:
+        return log.last_seq()
+    finally:
+        log.close()
 
 
 @app.command()

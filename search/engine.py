@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -87,6 +88,39 @@ class Engine:
         analyzer = Analyzer(dicts, words)
         index = tantivy.Index.open(str(root / INDEX_DIR))
         return cls(manifest, index, analyzer, table, candidates)
+
+    # --- serving copies (index lifecycle): open a directory, reopen after a commit ---
+
+    @classmethod
+    def load(
+        cls,
+        manifest: Manifest,
+        root: Path,
+        dicts: Dictionaries,
+        candidates: int = 200,
+        analyzer: Analyzer | None = None,
+    ) -> Engine:
+        """Open the serving copy of a version at ``root`` (its files change with live
+        updates, so there is no checksum to verify); ``analyzer`` may be reused when
+        it was built from the same words."""
+        if manifest.fingerprint != analyzer_fingerprint(dicts):
+            raise IncompatibleIndexError(
+                f"index {manifest.version} was built with analyzer fingerprint "
+                f"{manifest.fingerprint}, not this analyzer's: rebuild and publish it"
+            )
+        if analyzer is None:
+            analyzer = Analyzer(dicts, (root / WORDS_FILE).read_text(encoding="utf-8").split())
+        table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
+        index = tantivy.Index.open(str(root / INDEX_DIR))
+        return cls(manifest, index, analyzer, table, candidates)
+
+    def refreshed(self, table: BrandTable | None = None) -> Engine:
+        """A new engine over the latest commit of the same index (and brands, if given);
+        this one keeps its searcher, so requests running on it are not disturbed."""
+        self.index.reload()
+        return Engine(
+            self.manifest, self.index, self.analyzer, table or self.table, self.candidates
+        )
 
     @property
     def num_docs(self) -> int:

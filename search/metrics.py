@@ -56,8 +56,8 @@ INDEX_DOCUMENTS = Gauge(
     multiprocess_mode="livemax",
 )
 CHANGELOG_LAG = Gauge(
-    "mpsearch_changelog_lag_seconds",
-    "How far the served index is behind the live-update change log (0 without live updates)",
+    "mpsearch_changelog_lag_changes",
+    "Live updates acknowledged in the change log that the served index does not hold yet",
     multiprocess_mode="livemax",
 )
 LOG_DROPPED = Counter(

@@ -42,9 +42,12 @@ STATIC_TYPES = {
 
 
 class HolderLike(Protocol):
-    """What ops reads from ``search.api.EngineHolder``."""
+    """What ops reads from ``search.serving.EngineHolder``."""
 
-    engine: Engine | None
+    @property
+    def engine(self) -> Engine | None: ...
+
+    def changelog_lag(self) -> int: ...
 
 
 class Ops:
@@ -89,10 +92,7 @@ class Ops:
                 metrics.INDEX_INFO.labels(eng.version).set(1)
                 self._version = eng.version
             metrics.INDEX_DOCUMENTS.set(eng.num_docs)
-        # Live updates expose `changelog_lag_seconds` (value or method) on the holder.
-        lag = getattr(self.holder, "changelog_lag_seconds", None)
-        value = lag() if callable(lag) else lag
-        metrics.CHANGELOG_LAG.set(float(value) if isinstance(value, int | float) else 0.0)
+        metrics.CHANGELOG_LAG.set(self.holder.changelog_lag())
         for log, dropped in (("query", self.querylog.dropped), ("request", self.access.dropped)):
             if dropped > self._dropped_seen[log]:
                 metrics.LOG_DROPPED.labels(log).inc(dropped - self._dropped_seen[log])

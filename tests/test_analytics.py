@@ -23,12 +23,12 @@ from pathlib import Path
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from serving import home_serving
 
 from indexer.settings import Settings
 from search.analytics import parse_since, summarize
 from search.api import create_app
 from search.querylog import QueryRecord
+from tests.server_support import home_serving
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 MPSEARCH = Path(sys.executable).parent / "mpsearch"

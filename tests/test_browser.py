@@ -30,7 +30,8 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from serving import OUTPUT, Server, home_serving, serving
+
+from tests.server_support import OUTPUT, Server, home_serving, serving
 
 CHROMIUM = os.environ.get("MPSEARCH_CHROMIUM", "/usr/bin/chromium")
 ARGS = [

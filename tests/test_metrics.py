@@ -5,7 +5,8 @@ Properties checked:
    the request counter and latency histogram moved by exactly the requests sent, per
    route template and status (404 and 422 included), zero-result counts per host,
    the served index version, its document count and a change-log lag of 0.
-2. A holder exposing `changelog_lag_seconds` has that value on the lag gauge.
+2. The lag gauge shows the holder's change-log lag: changes acknowledged in the log
+   that the worker does not serve yet.
 3. Every request gives one JSON log line with method, path, route, status and duration;
    it holds no query string and no Authorization header unless MPSEARCH_LOG_QUERIES is on.
 """
@@ -21,13 +22,13 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from serving import home_serving
 
 from indexer.settings import Settings
 from search import metrics
 from search.api import create_app
 from search.jsonlog import ACCESS, JSONFormatter
 from search.ops import Ops
+from tests.server_support import home_serving
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -99,21 +100,36 @@ def test_counters_move_with_traffic(client: TestClient, sample_home: Path) -> No
     assert version is not None
     assert value(after, "mpsearch_index_info", version=version) == 1
     assert value(after, "mpsearch_index_documents") == 624
-    assert ("mpsearch_changelog_lag_seconds", ()) in after
-    assert value(after, "mpsearch_changelog_lag_seconds") == 0
+    assert ("mpsearch_changelog_lag_changes", ()) in after
+    assert value(after, "mpsearch_changelog_lag_changes") == 0
 
 
-def test_lag_gauge_reads_holder(client: TestClient) -> None:
+def test_lag_gauge_reads_holder(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     holder = client.app.state.holder  # type: ignore[attr-defined]
     ops: Ops = client.app.state.ops  # type: ignore[attr-defined]
-    holder.changelog_lag_seconds = lambda: 2.5
+    monkeypatch.setattr(holder, "changelog_lag", lambda: 3)
+    ops.refresh_gauges()
+    assert value(scrape(client), "mpsearch_changelog_lag_changes") == 3
+    monkeypatch.undo()
+    ops.refresh_gauges()
+    assert value(scrape(client), "mpsearch_changelog_lag_changes") == 0
+
+
+def test_holder_lag_counts_unserved_changes(tmp_path: Path) -> None:
+    from indexer.changelog import SqliteChangeLog
+    from indexer.settings import Settings
+    from search.serving import EngineHolder
+
+    holder = EngineHolder(Settings(home=tmp_path))
+    assert holder.changelog_lag() == 0
+    log = SqliteChangeLog.in_home(tmp_path)
     try:
-        ops.refresh_gauges()
-        assert value(scrape(client), "mpsearch_changelog_lag_seconds") == 2.5
+        log.append("listing_delete", "wx0000000000000001", None)
+        log.append("listing_delete", "wx0000000000000002", None)
     finally:
-        del holder.changelog_lag_seconds
-        ops.refresh_gauges()
-    assert value(scrape(client), "mpsearch_changelog_lag_seconds") == 0
+        log.close()
+    assert holder.engine is None
+    assert holder.changelog_lag() == 2
 
 
 class Collect(logging.Handler):

@@ -40,6 +40,7 @@ from indexer.store import (
     CURRENT,
     INDEX_DIR,
     MANIFEST,
+    PREVIOUS,
     TMP_PREFIX,
     IndexStore,
     file_sha256,
@@ -176,7 +177,7 @@ def test_publish_writes_current(built: tuple[IndexStore, str], tmp_path: Path) -
     assert (tmp_path / CURRENT).read_bytes() == f"{version}\n".encode()
     assert store.current() == version
     assert _leftovers(tmp_path) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == [CURRENT, "indexes"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CURRENT, "indexes", PREVIOUS]
 
 
 def test_publish_failure_keeps_old_pointer(

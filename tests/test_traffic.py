@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
-from serving import home_serving, run_cli, serving
+
+from tests.server_support import home_serving, run_cli, serving
 
 FOUND = ["LV", "星巴克", "xbk", "麥當勞", "luyiweideng"]
 ZERO = ["龘龘", "qzxjvw", "龘龘 qzxjvw", "zzzqqq"]

@@ -1,0 +1,402 @@
+"""The applier: the one tantivy writer per machine, keeping the serving copy current.
+
+Published versions are immutable. What API workers serve is a *serving copy* of
+the current version under ``$MPSEARCH_HOME/live/<version>-<xxxxxx>/``: the
+version's files (segment files hard-linked, the rest copied) with every change
+of the log after the version's ``change_seq`` applied and committed. The
+applier
+
+1. notices a new ``current`` and prepares a fresh serving copy of it, replaying
+   the change log onto it *before* announcing it, so a rebuild never serves
+   without the updates acknowledged after its build started;
+2. applies new changes to the serving copy in log order and commits;
+3. announces each commit by atomically rewriting ``live/state.json``
+   (:class:`ServingState`), which the API workers poll.
+
+Only the holder of ``live/applier.lock`` (an ``flock``) applies; every API worker
+tries to take it, so exactly one applies, and another takes over when it dies.
+Applying a change twice gives the same index (delete by appid, then add), so a
+crash between a tantivy commit and the state file costs nothing but a replay.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import orjson
+import tantivy
+from pydantic import BaseModel, ValidationError
+
+from indexer import schema as f
+from indexer.analysis import Analyzer, analyzer_fingerprint
+from indexer.brands import BrandTable
+from indexer.changelog import Change, ChangeLog
+from indexer.dictionaries import Dictionaries
+from indexer.document import analyse_listing, load_stored
+from indexer.errors import IncompatibleIndexError, IndexerError
+from indexer.models import Brand, Listing
+from indexer.store import (
+    BRANDS_FILE,
+    INDEX_DIR,
+    MANIFEST,
+    TMP_PREFIX,
+    VERSION_RE,
+    WORDS_FILE,
+    IndexStore,
+    Manifest,
+    write_atomic,
+)
+
+log = logging.getLogger("mpsearch.applier")
+
+LIVE_DIR = "live"
+STATE_FILE = "state.json"
+LOCK_FILE = "applier.lock"
+BATCH = 500
+WRITER_HEAP = 50_000_000
+POLL_SECONDS = 0.05
+KEEP_COPIES = 3  # serving copies kept: the new one and the ones workers may still read
+
+
+class ServingState(BaseModel):
+    """What workers should serve: written by the applier after each commit."""
+
+    version: str
+    copy_dir: str  # folder name under live/
+    build_seq: int  # the version's change_seq
+    applied_seq: int  # every change up to here is in the copy
+    brands_seq: int  # the last change that touched brands (reload the brand table)
+    updated_at: datetime
+
+
+def live_root(home: Path) -> Path:
+    return home / LIVE_DIR
+
+
+def read_state(home: Path) -> ServingState | None:
+    """The serving state, or None before the first serving copy is ready."""
+    path = live_root(home) / STATE_FILE
+    try:
+        return ServingState.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def copy_path(home: Path, state: ServingState) -> Path:
+    return live_root(home) / state.copy_dir
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Segment files are written once, so a hard link is a safe copy; meta files are
+    rewritten by tantivy through a rename, which breaks the link too."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def make_copy(store: IndexStore, version: str, home: Path) -> Path:
+    """A new serving copy of ``version`` (complete once renamed into place)."""
+    root = live_root(home)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"{version}-{os.urandom(3).hex()}"
+    staging = root / f"{TMP_PREFIX}{name}"
+    src = store.path(version)
+    (staging / INDEX_DIR).mkdir(parents=True)
+    for item in (src / INDEX_DIR).iterdir():
+        if item.is_file() and not item.name.endswith(".lock"):
+            if item.name.endswith(".json"):
+                shutil.copy2(item, staging / INDEX_DIR / item.name)
+            else:
+                _link_or_copy(item, staging / INDEX_DIR / item.name)
+    for name_ in (BRANDS_FILE, WORDS_FILE, MANIFEST):
+        shutil.copy2(src / name_, staging / name_)
+    final = root / name
+    os.replace(staging, final)
+    return final
+
+
+@dataclass
+class _Copy:
+    """The serving copy the applier writes to."""
+
+    manifest: Manifest
+    path: Path
+    index: tantivy.Index
+    writer: tantivy.IndexWriter
+    analyzer: Analyzer
+    table: BrandTable
+    applied_seq: int
+    brands_seq: int
+    pending: int = 0
+    brands_dirty: bool = False
+
+
+class Applier:
+    """Applies the change log to the serving copy of the current version."""
+
+    def __init__(
+        self,
+        home: Path,
+        dicts: Dictionaries,
+        changelog: ChangeLog,
+        on_commit: Callable[[ServingState], None] | None = None,
+    ) -> None:
+        self.home = home
+        self.store = IndexStore(home)
+        self.dicts = dicts
+        self.log = changelog
+        self.on_commit = on_commit
+        self.copy: _Copy | None = None
+        self.failed: str | None = None  # a version that could not be prepared
+        self._lock_fh: IO[bytes] | None = None
+        self._analyzers: dict[str, Analyzer] = {}
+
+    # --- the lock -----------------------------------------------------------------
+
+    def try_lock(self) -> bool:
+        """Become the applier of this home if nobody else is (non-blocking)."""
+        if self._lock_fh is not None:
+            return True
+        live_root(self.home).mkdir(parents=True, exist_ok=True)
+        fh = (live_root(self.home) / LOCK_FILE).open("ab")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            return False
+        self._lock_fh = fh
+        return True
+
+    def reset(self) -> None:
+        """Forget the serving copy (after a failure): the next step prepares a fresh one."""
+        if self.copy is not None:
+            self._retire(self.copy)
+            self.copy = None
+
+    @property
+    def holds_lock(self) -> bool:
+        return self._lock_fh is not None
+
+    def close(self) -> None:
+        """Stop writing and release the lock."""
+        if self.copy is not None:
+            self._retire(self.copy)
+            self.copy = None
+        if self._lock_fh is not None:
+            self._lock_fh.close()  # releases the flock
+            self._lock_fh = None
+
+    # --- one step -------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Prepare a newly published version or apply new changes; True if it did work."""
+        current = self.store.current()
+        stale = self.copy is None or self.copy.manifest.version != current
+        if current is not None and current != self.failed and stale:
+            try:
+                self.prepare(current)
+            except (IndexerError, OSError, ValueError) as exc:
+                self.failed = current  # keep serving (and updating) the copy we have
+                log.error("cannot serve version %s: %s", current, exc)
+            return True
+        if self.copy is None:
+            return False
+        return self.apply_pending()
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until ``stop`` is set: take the lock when free, then apply."""
+        while not stop.is_set():
+            if not self.try_lock():
+                stop.wait(1.0)
+                continue
+            try:
+                busy = self.step()
+            except Exception:
+                # The copy may hold changes counted as applied but not committed:
+                # drop it, so the next step prepares a fresh copy and replays the log.
+                log.exception("applier step failed; preparing a fresh serving copy")
+                self.reset()
+                busy = False
+                stop.wait(1.0)
+            if not busy:
+                stop.wait(POLL_SECONDS)
+        self.close()
+
+    # --- preparing a version -------------------------------------------------------------
+
+    def _analyzer(self, root: Path) -> Analyzer:
+        """The analyzer for a version's words; reused across versions with the same words
+        (building one takes about half a second)."""
+        words = (root / WORDS_FILE).read_text(encoding="utf-8")
+        key = hashlib.sha256(words.encode()).hexdigest()
+        analyzer = self._analyzers.get(key)
+        if analyzer is None:
+            analyzer = Analyzer(self.dicts, words.split())
+            self._analyzers = {key: analyzer}
+        return analyzer
+
+    def prepare(self, version: str) -> ServingState:
+        """Make a serving copy of ``version``, replay the log after its build, announce it."""
+        # `publish` verified the checksum; re-hashing a large index here would delay
+        # the swap by seconds. A missing or incomplete version still raises.
+        manifest = self.store.manifest(version)
+        expected = analyzer_fingerprint(self.dicts)
+        if manifest.fingerprint != expected:
+            raise IncompatibleIndexError(
+                f"index {version} was built with analyzer fingerprint {manifest.fingerprint}, "
+                f"this analyzer gives {expected}: rebuild and publish it"
+            )
+        path = make_copy(self.store, version, self.home)
+        analyzer = self._analyzer(path)
+        index = tantivy.Index.open(str(path / INDEX_DIR))
+        table = BrandTable.model_validate(orjson.loads((path / BRANDS_FILE).read_bytes()))
+        new = _Copy(
+            manifest=manifest,
+            path=path,
+            index=index,
+            writer=index.writer(heap_size=WRITER_HEAP, num_threads=1),
+            analyzer=analyzer,
+            table=table,
+            applied_seq=manifest.change_seq,
+            brands_seq=manifest.change_seq,
+        )
+        while self._apply_batch(new):
+            pass
+        self._commit(new)
+        old, self.copy = self.copy, new
+        if old is not None:
+            self._retire(old)
+        state = self._announce(new)
+        log.info(
+            "serving %s (built at change %d, replayed to %d)",
+            version,
+            manifest.change_seq,
+            new.applied_seq,
+        )
+        self._remove_old_copies()
+        return state
+
+    def _retire(self, copy: _Copy) -> None:
+        try:
+            copy.writer.wait_merging_threads()
+        except Exception as exc:  # the writer is dropped either way
+            log.warning("closing the writer of %s: %s", copy.path.name, exc)
+
+    def _remove_old_copies(self) -> None:
+        """Keep the newest serving copies (workers may still be reading them)."""
+        root = live_root(self.home)
+        copies = sorted(
+            (p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns
+        )
+        keep = {p.name for p in copies[-KEEP_COPIES:]}
+        if self.copy is not None:
+            keep.add(self.copy.path.name)
+        for p in copies:
+            if p.name not in keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+    # --- applying changes ---------------------------------------------------------------
+
+    def apply_pending(self) -> bool:
+        """Apply and commit the changes after the copy's applied sequence."""
+        copy = self.copy
+        assert copy is not None
+        if not self._apply_batch(copy):
+            return False
+        while self._apply_batch(copy):
+            pass
+        self._commit(copy)
+        self._announce(copy)
+        return True
+
+    def _apply_batch(self, copy: _Copy) -> bool:
+        changes = self.log.since(copy.applied_seq, BATCH)
+        for change in changes:
+            self._apply(copy, change)
+            copy.applied_seq = change.seq
+        return bool(changes)
+
+    def _apply(self, copy: _Copy, change: Change) -> None:
+        try:
+            if change.kind == "listing_delete":
+                copy.writer.delete_documents_by_term(f.APPID, change.key)
+            elif change.kind == "listing_put":
+                listing = Listing.model_validate(change.payload)
+                self._put_listing(copy, listing)
+            else:
+                self._put_brand(copy, Brand.model_validate(change.payload))
+                copy.brands_seq = change.seq
+            copy.pending += 1
+        except ValidationError as exc:  # validated before it was logged; never expected
+            log.error("change %d (%s %s) skipped: %s", change.seq, change.kind, change.key, exc)
+
+    def _put_listing(self, copy: _Copy, listing: Listing) -> None:
+        brand = copy.table.brands.get(listing.brand_id or "")
+        copy.writer.delete_documents_by_term(f.APPID, listing.appid)
+        copy.writer.add_document(analyse_listing(listing, brand, copy.analyzer))
+
+    def _put_brand(self, copy: _Copy, brand: Brand) -> None:
+        """Replace the brand and re-analyse its listings (their brand words and flags)."""
+        others = [b for b in copy.table.brands.values() if b.brand_id != brand.brand_id]
+        copy.table = BrandTable.build([*others, brand])
+        copy.brands_dirty = True
+        # Earlier changes of this batch must be visible to find the brand's listings.
+        self._commit(copy)
+        searcher = copy.index.searcher()
+        query = tantivy.Query.term_query(copy.index.schema, f.BRAND_ID, brand.brand_id)
+        total = max(searcher.doc_freq(f.BRAND_ID, brand.brand_id), 1)
+        for _, addr in searcher.search(query, limit=total).hits:
+            blob = searcher.doc(addr).get_first(f.DOC)
+            if isinstance(blob, bytes):
+                listing = Listing.model_validate(load_stored(blob)["listing"])
+                self._put_listing(copy, listing)
+
+    def _commit(self, copy: _Copy) -> None:
+        if copy.brands_dirty:
+            write_atomic(copy.path / BRANDS_FILE, copy.table.model_dump_json().encode())
+            copy.brands_dirty = False
+        if copy.pending:
+            copy.writer.commit()
+            copy.pending = 0
+        copy.index.reload()
+
+    def _announce(self, copy: _Copy) -> ServingState:
+        state = ServingState(
+            version=copy.manifest.version,
+            copy_dir=copy.path.name,
+            build_seq=copy.manifest.change_seq,
+            applied_seq=copy.applied_seq,
+            brands_seq=copy.brands_seq,
+            updated_at=datetime.now(UTC),
+        )
+        write_atomic(live_root(self.home) / STATE_FILE, state.model_dump_json().encode())
+        if self.on_commit is not None:
+            self.on_commit(state)
+        return state
+
+
+def served_versions(home: Path) -> set[str]:
+    """Versions with a serving copy on disk (gc must not remove them)."""
+    root = live_root(home)
+    if not root.is_dir():
+        return set()
+    out = set()
+    for p in root.iterdir():
+        name = p.name[: -len("-xxxxxx")]
+        if p.is_dir() and VERSION_RE.match(name):
+            out.add(name)
+    state = read_state(home)
+    if state is not None:
+        out.add(state.version)
+    return out

@@ -1,0 +1,248 @@
+"""What one API worker serves: the engine over the serving copy, swapped without dropping requests.
+
+The applier (``indexer.applier``) announces every commit and every newly
+published version in ``live/state.json``; :class:`EngineHolder` polls it, opens
+the new copy (or reopens the searcher after a commit), swaps the reference under
+a lock and *drains* the engine it replaced: requests hold a lease on the engine
+they started with, and the old engine is closed once its last lease ends.
+
+Every worker also runs an applier thread that takes over applying when it holds
+the applier lock, so a plain ``uvicorn`` with any number of workers is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from indexer.analysis import Analyzer
+from indexer.applier import Applier, ServingState, copy_path, read_state
+from indexer.brands import BrandTable
+from indexer.changelog import SqliteChangeLog
+from indexer.dictionaries import Dictionaries
+from indexer.settings import Settings
+from indexer.store import BRANDS_FILE, WORDS_FILE, IndexStore
+from search.engine import Engine
+from search.errors import NotReady
+
+log = logging.getLogger("mpsearch.serving")
+STARTUP_APPLY_SECONDS = 30.0
+
+
+@dataclass
+class _Served:
+    """An engine and the requests still running on it."""
+
+    engine: Engine
+    state: ServingState
+    leases: int = 0
+    retired: bool = False
+
+
+class EngineHolder:
+    """The engine this worker answers with; follows the applier's serving state."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.home
+        self.store = IndexStore(settings.home)
+        self.last_error: str | None = None
+        self._served: _Served | None = None
+        self._lock = threading.Lock()  # guards _served and lease counts
+        self._refresh_lock = threading.Lock()  # one refresh at a time
+        self._analyzers: dict[str, Analyzer] = {}
+        self._dicts: Dictionaries | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.applier: Applier | None = None
+        self.ready_seq = 0  # the log's last sequence at start: ready once served
+
+    # --- lifecycle ----------------------------------------------------------------
+
+    def dictionaries(self) -> Dictionaries:
+        if self._dicts is None:
+            self._dicts = Dictionaries.load(self.settings.dictionaries)
+        return self._dicts
+
+    def start(self) -> None:
+        """Open what is served; become the applier if nobody is; start applying."""
+        changelog = SqliteChangeLog.in_home(self.home)
+        self.ready_seq = changelog.last_seq()
+        try:
+            applier = Applier(self.home, self.dictionaries(), changelog, self._on_commit)
+        except Exception as exc:  # dictionaries unreadable: report it on /readyz
+            self.last_error = str(exc)
+            log.error("cannot start the applier: %s", exc)
+            changelog.close()
+            return
+        self.applier = applier
+        if applier.try_lock():
+            # Prepare the serving copy now, so this worker is ready when startup ends.
+            try:
+                while applier.step():
+                    if applier.copy is not None and applier.copy.applied_seq >= self.ready_seq:
+                        break
+            except Exception:  # never fail start-up: the applier thread tries again
+                log.exception("preparing the serving copy failed; retrying in the background")
+                applier.reset()
+        self.refresh()
+        self._thread = threading.Thread(
+            target=applier.run, args=(self._stop,), name="mpsearch-applier", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.applier is not None:
+            self.applier.log.close()
+
+    def _on_commit(self, _: ServingState) -> None:
+        self.refresh()
+
+    # --- following the serving state ---------------------------------------------------
+
+    def refresh(self) -> None:
+        """Swap in the announced serving copy or commit if it is not the one served."""
+        with self._refresh_lock:
+            try:
+                state = read_state(self.home)
+            except (OSError, ValueError) as exc:
+                log.warning("cannot read the serving state: %s", exc)
+                return
+            if state is None:
+                if self.store.current() is None:
+                    self.last_error = "no index is published yet"
+                return
+            served = self._served
+            if served is not None and served.state == state:
+                return
+            try:
+                engine = self._open(state, served)
+            except Exception as exc:  # keep serving what we have; retried on the next poll
+                self.last_error = f"cannot open index {state.version}: {exc}"
+                log.error("%s", self.last_error)
+                return
+            self._swap(_Served(engine, state))
+            self.last_error = None
+
+    def _open(self, state: ServingState, served: _Served | None) -> Engine:
+        root = copy_path(self.home, state)
+        if served is not None and served.state.copy_dir == state.copy_dir:
+            table = None
+            if served.state.brands_seq != state.brands_seq:
+                table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
+            return served.engine.refreshed(table)
+        manifest = self.store.manifest(state.version)
+        words = hashlib.sha256((root / WORDS_FILE).read_bytes()).hexdigest()
+        analyzer = self._analyzers.get(words)
+        engine = Engine.load(
+            manifest, root, self.dictionaries(), self.settings.candidates, analyzer
+        )
+        self._analyzers = {words: engine.analyzer}  # reused by the next version's copy
+        log.info("serving index %s (changes to %d)", state.version, state.applied_seq)
+        return engine
+
+    def _swap(self, new: _Served) -> None:
+        with self._lock:
+            old, self._served = self._served, new
+            if old is not None:
+                old.retired = True
+                if old.leases == 0:
+                    self._close(old)
+
+    def _close(self, old: _Served) -> None:
+        """A drained engine: nothing runs on it any more, and the holder forgets it, so
+        its searcher (and its index, unless the next engine shares it) is released."""
+        if self._served is None or self._served.state.copy_dir != old.state.copy_dir:
+            log.info("closed index %s (%s)", old.state.version, old.state.copy_dir)
+
+    # --- requests -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[Engine]:
+        """The current engine, kept open until the request using it is done."""
+        with self._lock:
+            served = self._served
+            if served is None:
+                raise NotReady(self.last_error or "no index is open yet")
+            served.leases += 1
+        try:
+            yield served.engine
+        finally:
+            with self._lock:
+                served.leases -= 1
+                if served.retired and served.leases == 0:
+                    self._close(served)
+
+    def get(self) -> Engine:
+        served = self._served
+        if served is None:
+            raise NotReady(self.last_error or "no index is published yet")
+        return served.engine
+
+    @property
+    def is_applier(self) -> bool:
+        return self.applier is not None and self.applier.holds_lock
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine answering now, if any."""
+        served = self._served
+        return served.engine if served else None
+
+    def changelog_lag(self) -> int:
+        """Changes acknowledged in the change log that this worker does not serve yet."""
+        served = self._served
+        log = SqliteChangeLog.in_home(self.home)
+        try:
+            last = log.last_seq()
+        finally:
+            log.close()
+        return max(0, last - (served.state.applied_seq if served else 0))
+
+    @property
+    def state(self) -> ServingState | None:
+        served = self._served
+        return served.state if served else None
+
+    def ready(self) -> Engine:
+        """The engine, once it has every change acknowledged before this worker started."""
+        served = self._served
+        if served is None:
+            raise NotReady(self.last_error or "no index is published yet")
+        if served.state.applied_seq < self.ready_seq:
+            raise NotReady(
+                f"index {served.state.version} has changes to {served.state.applied_seq}, "
+                f"catching up to {self.ready_seq}"
+            )
+        return served.engine
+
+
+class WorkerHeader:
+    """Adds ``x-mpsearch-worker: <pid>`` to every response (which worker answered)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.header = (b"x-mpsearch-worker", str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_worker(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_worker)

@@ -1,0 +1,234 @@
+"""The admin API over a real index in its own home (TestClient; the lifespan runs the applier).
+
+Properties checked:
+1. Without MPSEARCH_ADMIN_TOKEN the admin routes do not exist (404).
+2. No or a non-Bearer Authorization header is 401 (with WWW-Authenticate), a wrong token 403,
+   both as JSON error bodies; nothing is logged to the change log.
+3. Bad input is a 422 naming the field: appid in the path, invalid JSON, not an object,
+   a catalog rule (missing field, bad hosts), body/path mismatch, unknown brand_id, an
+   official listing its brand does not list, a bad brand_id slug, a duplicate alias, an
+   official appid that is another brand's listing.
+4. PUT of a new listing is acknowledged with the next sequence number and is then found by
+   search and /v1/listings; a second PUT replaces it (old name no longer finds it).
+5. DELETE takes a listing down: gone from search and /v1/listings (404).
+6. PUT of a brand with a new alias: a query for the alias resolves to the brand zone. A new
+   brand and its official listing PUT right after it (before the brand is applied) are
+   accepted, and the brand's name then gives a brand zone with that listing.
+7. GET /v1/admin/index reports current/previous, build and applied sequence, lag 0 once
+   applied; publish of a bad name is 422 on `version`, rollback without previous is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
+from fastapi.testclient import TestClient
+from lifecycle_support import AUTH, LV_OFFICIAL, TOKEN, appids_of, new_listing, sample_listing
+from lifecycle_support import wait_for as wait_until
+
+from indexer.build import build_index
+from indexer.changelog import SqliteChangeLog
+from indexer.dictionaries import Dictionaries
+from indexer.settings import Settings
+from indexer.store import IndexStore
+from search.api import create_app
+
+NEW_APPID = "wx00000000000abc01"
+LV_BRAND: dict[str, Any] = {
+    "brand_id": "louis-vuitton",
+    "name": "路易威登",
+    "aliases": ["LV", "Louis Vuitton", "驴牌", "路易·威登", "老花箱包屋"],
+    "category": "奢侈品",
+    "official_appids": ["wxc2c943090d2ec70a", "wxb6979e465ca80716"],
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory, dicts: Dictionaries) -> Path:
+    home = tmp_path_factory.mktemp("admin-home")
+    store = IndexStore(home)
+    result = build_index(store, SAMPLE_LISTINGS, SAMPLE_BRANDS, dicts)
+    assert result.version is not None
+    store.publish(result.version)
+    return home
+
+
+@pytest.fixture(scope="module")
+def client(home: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(home=home, admin_token=TOKEN))) as c:
+        yield c
+
+
+def search(client: TestClient, q: str) -> dict[str, Any]:
+    resp = client.get("/v1/search", params={"q": q, "host": "jd", "limit": 50})
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def wait_for(client: TestClient, what: str, check: Any) -> None:
+    wait_until(what, lambda: bool(check()))
+
+
+def test_disabled_without_token(home: Path) -> None:
+    plain = TestClient(create_app(Settings(home=home, admin_token=None)))
+    assert plain.get("/v1/admin/index", headers=AUTH).status_code == 404
+    assert plain.delete(f"/v1/admin/listings/{LV_OFFICIAL}", headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 401, "unauthorized"),
+        ({"Authorization": f"Basic {TOKEN}"}, 401, "unauthorized"),
+        ({"Authorization": "Bearer "}, 401, "unauthorized"),
+        ({"Authorization": "Bearer wrong-token"}, 403, "forbidden"),
+        ({"Authorization": f"Bearer {TOKEN}x"}, 403, "forbidden"),
+    ],
+)
+def test_auth(
+    client: TestClient, home: Path, headers: dict[str, str], status: int, code: str
+) -> None:
+    before = SqliteChangeLog.in_home(home).last_seq()
+    resp = client.delete(f"/v1/admin/listings/{LV_OFFICIAL}", headers=headers)
+    assert resp.status_code == status
+    assert resp.json()["error"] == code
+    if status == 401:
+        assert resp.headers["www-authenticate"] == "Bearer"
+    assert SqliteChangeLog.in_home(home).last_seq() == before
+
+
+def listing_body(**changes: Any) -> dict[str, Any]:
+    data = new_listing(sample_listing(SAMPLE_LISTINGS, LV_OFFICIAL), NEW_APPID, "斑马测试小铺")
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/admin/listings/not-an-appid", listing_body(), "appid"),
+        (f"/v1/admin/listings/{NEW_APPID}", b"{not json", "body"),
+        (f"/v1/admin/listings/{NEW_APPID}", b"[1, 2]", "body"),
+        (
+            f"/v1/admin/listings/{NEW_APPID}",
+            {k: v for k, v in listing_body().items() if k != "name"},
+            "name",
+        ),
+        (f"/v1/admin/listings/{NEW_APPID}", listing_body(hosts=["samsung", "jd"]), "hosts"),
+        (f"/v1/admin/listings/{NEW_APPID}", listing_body(appid="wx00000000000abc02"), "appid"),
+        (f"/v1/admin/listings/{NEW_APPID}", listing_body(brand_id="no-such-brand"), "brand_id"),
+        (
+            f"/v1/admin/listings/{NEW_APPID}",
+            listing_body(brand_id="louis-vuitton", official=True),
+            "official",
+        ),
+        ("/v1/admin/brands/Bad_Slug", LV_BRAND, "brand_id"),
+        ("/v1/admin/brands/louis-vuitton", {**LV_BRAND, "aliases": ["LV", "lv"]}, "aliases.1"),
+        ("/v1/admin/brands/gucci", {**LV_BRAND, "brand_id": "gucci"}, "official_appids.0"),
+    ],
+)
+def test_bad_input_names_the_field(
+    client: TestClient, home: Path, path: str, body: Any, field: str
+) -> None:
+    before = SqliteChangeLog.in_home(home).last_seq()
+    if isinstance(body, bytes):
+        resp = client.put(path, content=body, headers=AUTH)
+    else:
+        resp = client.put(path, json=body, headers=AUTH)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["field"] == field
+    assert resp.json()["error"] == "invalid_request"
+    assert SqliteChangeLog.in_home(home).last_seq() == before
+
+
+def test_put_then_replace_listing(client: TestClient, home: Path) -> None:
+    last = SqliteChangeLog.in_home(home).last_seq()
+    resp = client.put(f"/v1/admin/listings/{NEW_APPID}", json=listing_body(), headers=AUTH)
+    assert resp.status_code == 200, resp.text
+    ack = resp.json()
+    assert (ack["seq"], ack["kind"], ack["key"]) == (last + 1, "listing_put", NEW_APPID)
+    wait_for(client, "the new listing", lambda: NEW_APPID in appids_of(search(client, "斑马测试")))
+    assert client.get(f"/v1/listings/{NEW_APPID}").json()["listing"]["name"] == "斑马测试小铺"
+
+    renamed = listing_body(name="长颈鹿样品店", keywords=["长颈鹿样品店"])
+    assert client.put(f"/v1/admin/listings/{NEW_APPID}", json=renamed, headers=AUTH).is_success
+    wait_for(client, "the rename", lambda: NEW_APPID in appids_of(search(client, "长颈鹿样品")))
+    assert NEW_APPID not in appids_of(search(client, "斑马测试"))
+    assert client.get(f"/v1/listings/{NEW_APPID}").json()["listing"]["name"] == "长颈鹿样品店"
+
+
+def test_takedown(client: TestClient) -> None:
+    assert LV_OFFICIAL in appids_of(search(client, "LV"))
+    resp = client.delete(f"/v1/admin/listings/{LV_OFFICIAL}", headers=AUTH)
+    assert resp.status_code == 200
+    assert resp.json()["kind"] == "listing_delete"
+    wait_for(client, "the takedown", lambda: LV_OFFICIAL not in appids_of(search(client, "LV")))
+    assert client.get(f"/v1/listings/{LV_OFFICIAL}").status_code == 404
+    # The brand's other official listing takes the zone.
+    assert search(client, "LV")["brand_zone"]["card"]["appid"] == "wxb6979e465ca80716"
+
+
+def test_brand_alias_reaches_resolution(client: TestClient) -> None:
+    assert search(client, "老花箱包屋")["brand_zone"] is None
+    resp = client.put("/v1/admin/brands/louis-vuitton", json=LV_BRAND, headers=AUTH)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["kind"] == "brand_put"
+
+    def zone() -> str | None:
+        z = search(client, "老花箱包屋")["brand_zone"]
+        return None if z is None else str(z["brand_id"])
+
+    wait_for(client, "the new alias", lambda: zone() == "louis-vuitton")
+
+
+def test_index_status_and_publish_routes(client: TestClient, home: Path) -> None:
+    store = IndexStore(home)
+    log = SqliteChangeLog.in_home(home)
+
+    def status() -> dict[str, Any]:
+        resp = client.get("/v1/admin/index", headers=AUTH)
+        assert resp.status_code == 200
+        body: dict[str, Any] = resp.json()
+        return body
+
+    wait_for(client, "lag 0", lambda: status()["lag"] == 0)
+    body = status()
+    assert body["current"] == store.current()
+    assert body["previous"] is None
+    assert body["build_seq"] == 0
+    assert body["applied_seq"] == body["last_seq"] == log.last_seq() > 0
+    assert body["serving"]["version"] == store.current()
+    bad = client.post("/v1/admin/index/publish", json={"version": "../etc"}, headers=AUTH)
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "version"
+    assert client.post("/v1/admin/index/rollback", headers=AUTH).status_code == 404
+    same = client.post("/v1/admin/index/publish", json={"version": store.current()}, headers=AUTH)
+    assert same.status_code == 200
+    assert same.json()["current"] == store.current()
+
+
+def test_new_brand_then_its_official_listing(client: TestClient) -> None:
+    appid = "wx00000000000abc03"
+    brand = {
+        "brand_id": "zebra-coffee",
+        "name": "斑马咖啡",
+        "aliases": ["Zebra Coffee"],
+        "category": "咖啡茶饮",
+        "official_appids": [appid],
+    }
+    assert client.put("/v1/admin/brands/zebra-coffee", json=brand, headers=AUTH).is_success
+    body = new_listing(sample_listing(SAMPLE_LISTINGS, LV_OFFICIAL), appid, "斑马咖啡官方")
+    body.update(brand_id="zebra-coffee", official=True, category=["咖啡茶饮"])
+    resp = client.put(f"/v1/admin/listings/{appid}", json=body, headers=AUTH)
+    assert resp.status_code == 200, resp.text
+
+    def zone() -> tuple[str, str] | None:
+        z = search(client, "Zebra Coffee")["brand_zone"]
+        return None if z is None else (z["brand_id"], z["card"]["appid"])
+
+    wait_for(client, "the new brand's zone", lambda: zone() == ("zebra-coffee", appid))
