@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ import orjson
 from pydantic import BaseModel
 
 from indexer.errors import VersionError
+from indexer.ids import VERSION_RE, check_version, child_path
 
 MANIFEST = "manifest.json"
 INDEX_DIR = "index"
@@ -25,7 +25,6 @@ BRANDS_FILE = "brands.json"
 WORDS_FILE = "words.txt"
 CURRENT = "current"
 TMP_PREFIX = ".tmp-"
-VERSION_RE = re.compile(r"^v[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")
 
 
 class SourceFile(BaseModel):
@@ -102,15 +101,11 @@ class IndexStore:
 
     def check_name(self, version: str) -> str:
         """Reject names that are not version ids (and so could escape the folder)."""
-        if not VERSION_RE.match(version):
-            raise VersionError(
-                f"{version!r} is not a version name; expected vYYYYMMDD-HHMMSS-xxxxxx "
-                "(see `mpsearch index list`)"
-            )
-        return version
+        return check_version(version)
 
     def path(self, version: str) -> Path:
-        return self.root / self.check_name(version)
+        """The folder of a version, never outside ``indexes/`` (see :mod:`indexer.ids`)."""
+        return child_path(self.root, "version", version)
 
     def staging_dir(self, version: str) -> Path:
         """A fresh temporary directory for a version being built."""
@@ -136,7 +131,7 @@ class IndexStore:
         return sorted(
             p.name
             for p in self.root.iterdir()
-            if p.is_dir() and VERSION_RE.match(p.name) and (p / MANIFEST).is_file()
+            if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
         )
 
     def manifest(self, version: str) -> Manifest:
