@@ -12,6 +12,7 @@ The index is the real sample index built once per session.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from indexer.settings import Settings
 from search.api import create_app
 
-MAX_EXAMPLES = 60
+# Bounded for `make test`; MPSEARCH_FUZZ_EXAMPLES=2000 for a deeper run by hand.
+MAX_EXAMPLES = int(os.environ.get("MPSEARCH_FUZZ_EXAMPLES", "100"))
 
 
 # The OpenAPI document does not depend on the index: load it from an app with no home.
