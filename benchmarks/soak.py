@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/soak.py --duration 60 --rate 100 --out soak.json
 
 Builds and publishes the sample catalog into a temporary MPSEARCH_HOME (or uses
-``--home``), starts ``uvicorn search.api:create_app --workers 2`` on loopback, and
+``--home``), starts ``mpsearch serve --workers 2`` (as deployed) on loopback, and
 sends requests open-loop: request *i* is due at ``start + i / rate`` whatever the
 answers do, and its latency is measured from that due time, so a slow server
 cannot hide its queueing (no coordinated omission). About 70% are searches and
@@ -15,8 +15,9 @@ trickle of live updates (``--update-rate`` per second) re-sends sample listings
 with a changed ``monthly_active_users``.
 
 Prints, per window (``--window`` seconds): requests sent, errors (transport
-errors, timeouts and any status but 200), p50/p99/max latency and the summed RSS
-of the server processes; then totals and RSS at start (ready, before load), after
+errors, timeouts and any status but 200), p50/p99/max latency, the summed RSS
+of the server processes and the machine's 1-minute load average (the load generator
+shares the machine); then totals and RSS at start (ready, before load), after
 the first window (warm caches) and at the end. Not part of ``make test``.
 """
 
@@ -72,6 +73,7 @@ class Window:
     updates: int = 0
     update_errors: int = 0
     rss_kb: int = 0
+    load1: float = 0.0
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -166,18 +168,14 @@ def start_server(
     with log.open("wb") as out:
         return subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "search.api:create_app",
-                "--factory",
+                str(Path(sys.executable).parent / "mpsearch"),
+                "serve",
                 "--host",
                 "127.0.0.1",
                 "--port",
                 str(port),
                 "--workers",
                 str(workers),
-                "--no-access-log",
             ],
             env=env,
             cwd=ROOT,
@@ -291,14 +289,15 @@ async def soak(args: argparse.Namespace, base_url: str, server_pid: int) -> dict
                 task.add_done_callback(in_flight.discard)
                 next_update += 1 / args.update_rate
             if due >= next_sample:
-                windows[
-                    min(n_windows - 1, int((due - started) // args.window)) - 1
-                ].rss_kb = rss_kb(server_pid)
+                ended = windows[min(n_windows - 1, int((due - started) // args.window)) - 1]
+                ended.rss_kb = rss_kb(server_pid)
+                ended.load1 = os.getloadavg()[0]
                 next_sample += args.window
         if in_flight:
             await asyncio.wait(in_flight)
         elapsed = time.monotonic() - started
         windows[-1].rss_kb = rss_kb(server_pid)
+        windows[-1].load1 = os.getloadavg()[0]
         health = (await client.get("/healthz")).status_code
     return {
         "live_updates": live,
@@ -311,7 +310,7 @@ async def soak(args: argparse.Namespace, base_url: str, server_pid: int) -> dict
 
 def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
     windows: list[Window] = result["windows"]
-    heads = ("t (s)", "sent", "rate", "errors", "p50 ms", "p99 ms", "max ms", "RSS MiB")
+    heads = ("t (s)", "sent", "rate", "errors", "p50 ms", "p99 ms", "max ms", "RSS MiB", "load1")
     print(" ".join(f"{h:>8}" for h in heads))
     rows = []
     for i, w in enumerate(windows):
@@ -323,6 +322,7 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
             "p99_ms": round(percentile(w.latencies, 99), 2),
             "max_ms": round(max(w.latencies, default=float("nan")), 2),
             "rss_mib": round(w.rss_kb / 1024, 1),
+            "load1": round(w.load1, 2),
             "statuses": w.statuses,
             "updates": w.updates,
             "update_errors": w.update_errors,
@@ -330,7 +330,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> dict[str, Any]:
         rows.append(row)
         print(
             f"{row['t_end_s']:>8} {w.sent:>8} {w.sent / args.window:>8.0f} {w.errors:>8} "
-            f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8} {row['rss_mib']:>8}"
+            f"{row['p50_ms']:>8} {row['p99_ms']:>8} {row['max_ms']:>8} {row['rss_mib']:>8} "
+            f"{row['load1']:>8}"
         )
     latencies = [x for w in windows for x in w.latencies]
     statuses: dict[str, int] = {}

@@ -252,17 +252,10 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
 ) -> None:
     """Serve the HTTP API and the preview page."""
-    import uvicorn
+    from search.serve import run
 
     settings = get_settings()
-    uvicorn.run(
-        "search.api:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level="info",
-    )
+    run(host or settings.host, port or settings.port, workers or settings.workers)
 
 
 if __name__ == "__main__":
