@@ -30,14 +30,17 @@ from indexer.dictionaries import Dictionaries
 Mode = Literal["index", "query"]
 
 # Bump when a change to this module changes the tokens it produces.
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 
 _CJK_RANGES = (
     (0x3400, 0x4DBF),
     (0x4E00, 0x9FFF),
     (0xF900, 0xFAFF),
     (0x20000, 0x2FA1F),
+    (0x30000, 0x323AF),  # extensions G and H: OpenCC simplifies some characters into them
 )
+# Rounds of traditional→simplified: a few characters take two (薴 → 苧 → 苎).
+_T2S_ROUNDS = 3
 # Punctuation that may sit inside a Latin word: L.V., H&M, McDonald's, SK-II.
 _INWORD = frozenset(".&'’-·+")
 _SPACE_RE = re.compile(r"\s+")
@@ -73,7 +76,12 @@ def _fold(text: str) -> str:
             "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
         )
         if has_cjk(text):
-            text = _T2S.convert(text)
+            # Until stable, so that normalising normalised text changes nothing.
+            for _ in range(_T2S_ROUNDS):
+                simplified = _T2S.convert(text)
+                if simplified == text:
+                    break
+                text = simplified
     return text
 
 

@@ -44,13 +44,13 @@ from indexer.changelog import Change, ChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_stored
 from indexer.errors import IncompatibleIndexError, IndexerError
+from indexer.ids import is_valid
 from indexer.models import Brand, Listing
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
     MANIFEST,
     TMP_PREFIX,
-    VERSION_RE,
     WORDS_FILE,
     IndexStore,
     Manifest,
@@ -394,7 +394,7 @@ def served_versions(home: Path) -> set[str]:
     out = set()
     for p in root.iterdir():
         name = p.name[: -len("-xxxxxx")]
-        if p.is_dir() and VERSION_RE.match(name):
+        if p.is_dir() and is_valid("version", name):
             out.add(name)
     state = read_state(home)
     if state is not None:

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO, Final, Literal, NamedTuple
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
+from indexer.errors import CatalogError
 from indexer.models import Brand, Listing
 
 MAX_LINE_BYTES: Final = 1_000_000
@@ -32,6 +33,12 @@ WHOLE_LINE: Final = "(line)"
 """``Reject.field`` for problems with the line itself (encoding, JSON, size)."""
 
 _BOM: Final = b"\xef\xbb\xbf"
+_NOT_UTF8_JSONL: Final = {
+    b"\xff\xfe": "is UTF-16/UTF-32 (byte order mark FF FE); save it as UTF-8",
+    b"\xfe\xff": "is UTF-16 (byte order mark FE FF); save it as UTF-8",
+    b"\x1f\x8b": "is gzip-compressed; decompress it first",
+}
+"""File openings that make every line unreadable: a fatal error, not one reject per line."""
 _SKIP_CHUNK: Final = 1 << 16
 _MAX_SHOWN: Final = 60
 """Longest offending value quoted in a reject reason."""
@@ -183,7 +190,8 @@ def iter_jsonl(
     BOM on line 1 and CRLF endings are accepted; a completely empty last line is
     skipped silently. Each line is decoded on its own, so one bad byte only costs
     its line. Whole-line problems (blank line, too long, invalid UTF-8, invalid
-    JSON, not an object) come back as a Reject with field ``(line)``.
+    JSON, not an object) come back as a Reject with field ``(line)``. A file that
+    is UTF-16 or gzip as a whole raises :class:`CatalogError` before any line.
     """
     file = str(path)
 
@@ -193,6 +201,10 @@ def iter_jsonl(
     pending_blank: int | None = None
     number = 0
     with path.open("rb") as handle:
+        opening = handle.read(2)
+        handle.seek(0)
+        if opening in _NOT_UTF8_JSONL:
+            raise CatalogError(f"{file}: {_NOT_UTF8_JSONL[opening]} (catalog files are UTF-8)")
         while (read := _read_line(handle, max_line_bytes)) is not None:
             number += 1
             content, size = read

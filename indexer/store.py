@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import time
 from collections.abc import Collection
@@ -20,6 +19,7 @@ import orjson
 from pydantic import BaseModel
 
 from indexer.errors import VersionError
+from indexer.ids import VERSION_RE, check_version, child_path, is_valid
 
 MANIFEST = "manifest.json"
 INDEX_DIR = "index"
@@ -29,7 +29,6 @@ CURRENT = "current"
 PREVIOUS = "previous"
 TMP_PREFIX = ".tmp-"
 STALE_STAGING_SECONDS = 3600.0
-VERSION_RE = re.compile(r"^v[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")
 
 
 class SourceFile(BaseModel):
@@ -107,15 +106,11 @@ class IndexStore:
 
     def check_name(self, version: str) -> str:
         """Reject names that are not version ids (and so could escape the folder)."""
-        if not VERSION_RE.match(version):
-            raise VersionError(
-                f"{version!r} is not a version name; expected vYYYYMMDD-HHMMSS-xxxxxx "
-                "(see `mpsearch index list`)"
-            )
-        return version
+        return check_version(version)
 
     def path(self, version: str) -> Path:
-        return self.root / self.check_name(version)
+        """The folder of a version, never outside ``indexes/`` (see :mod:`indexer.ids`)."""
+        return child_path(self.root, "version", version)
 
     def staging_dir(self, version: str) -> Path:
         """A fresh temporary directory for a version being built."""
@@ -141,7 +136,7 @@ class IndexStore:
         return sorted(
             p.name
             for p in self.root.iterdir()
-            if p.is_dir() and VERSION_RE.match(p.name) and (p / MANIFEST).is_file()
+            if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
         )
 
     def manifest(self, version: str) -> Manifest:
@@ -178,7 +173,7 @@ class IndexStore:
         if not pointer.is_file():
             return None
         name = pointer.read_text(encoding="utf-8").strip()
-        return name if name and VERSION_RE.match(name) else None
+        return name if is_valid("version", name) else None
 
     def publish(self, version: str) -> Manifest:
         """Point ``current`` at a verified version with an atomic rename.

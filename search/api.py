@@ -15,20 +15,38 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.ids import is_valid
 from indexer.models import KNOWN_HOSTS
 from indexer.settings import Settings, get_settings
+from search import guard
 from search.admin import include_admin
-from search.engine import MAX_LIMIT, MAX_OFFSET, Engine, SearchRequest
+from search.engine import Engine, SearchRequest
 from search.errors import BadRequest, NotFound, NotReady
+from search.limits import (
+    MAX_APPID_CHARS,
+    MAX_CATEGORY_CHARS,
+    MAX_HOST_CHARS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_QUERY_CHARS,
+    MAX_RAW_QUERY_CHARS,
+    MAX_RECENT,
+    MAX_RECENT_CHARS,
+    MAX_SUGGEST,
+)
 from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
 from search.ops import install_ops, record_search, record_suggest
 from search.serving import EngineHolder, WorkerHeader
 
 log = logging.getLogger("mpsearch.api")
-MAX_QUERY_CHARS = 64
-MAX_RECENT = 50
-MAX_SUGGEST = 20
 POLL_SECONDS = 0.1
+HOST_DOC = f"host app: {', '.join(KNOWN_HOSTS)}"
+# What the OpenAPI document promises (the contract); the routes check it with their own
+# messages (q is trimmed first, an unknown host lists the allowed ones).
+Q_SCHEMA: dict[str, Any] = {"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"}
+HOST_SCHEMA: dict[str, Any] = {"enum": list(KNOWN_HOSTS)}
+APPID_SCHEMA: dict[str, Any] = {"pattern": f"^[a-z0-9]{{1,{MAX_APPID_CHARS}}}$"}
+RECENT_SCHEMA: dict[str, Any] = {"pattern": "^[a-z0-9]{1,64}(,[a-z0-9]{1,64})*$"}
 NO_EXPLAIN: dict[str, Any] = {
     "results": {"__all__": {"explain"}},
     "brand_zone": {"card": {"explain"}},
@@ -105,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_ops(app, holder, settings)
     app.add_middleware(WorkerHeader)
     include_admin(app, settings, holder)
+    guard.install(app)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_: Request, exc: RequestValidationError) -> JSONBody:
@@ -132,6 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return resp
 
     responses: dict[int | str, dict[str, Any]] = {
+        400: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        414: {"model": ErrorBody},
         422: {"model": ErrorBody},
         503: {"model": ErrorBody},
     }
@@ -140,12 +162,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search(
         request: Request,
         eng: EngineDep,
-        q: Annotated[str, Query(description="what the user typed", max_length=1024)],
-        host: Annotated[str, Query(description=f"host app: {', '.join(KNOWN_HOSTS)}")],
+        q: Annotated[
+            str,
+            Query(
+                description="what the user typed",
+                max_length=MAX_RAW_QUERY_CHARS,
+                json_schema_extra=Q_SCHEMA,
+            ),
+        ],
+        host: Annotated[
+            str,
+            Query(description=HOST_DOC, max_length=MAX_HOST_CHARS, json_schema_extra=HOST_SCHEMA),
+        ],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-        category: Annotated[str | None, Query(max_length=32)] = None,
-        recent: Annotated[str | None, Query(description="comma-separated appids")] = None,
+        category: Annotated[str | None, Query(max_length=MAX_CATEGORY_CHARS)] = None,
+        recent: Annotated[
+            str | None,
+            Query(
+                description="comma-separated appids",
+                max_length=MAX_RECENT_CHARS,
+                json_schema_extra=RECENT_SCHEMA,
+            ),
+        ] = None,
         debug: bool = False,
     ) -> JSONBody:
         """Ranked entry cards for a query in one host, with a brand zone when it names a brand."""
@@ -155,6 +194,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise BadRequest(
                 "recent", f"recent holds {len(recent_ids)} appids; at most {MAX_RECENT} are allowed"
             )
+        for appid in recent_ids:
+            if not is_valid("appid", appid):
+                raise BadRequest("recent", f"recent: {appid[:70]!r} is not an appid")
         req = SearchRequest(
             q=text,
             host=host,
@@ -174,8 +216,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def suggest(
         request: Request,
         eng: EngineDep,
-        q: Annotated[str, Query(description="what the user has typed so far", max_length=1024)],
-        host: Annotated[str, Query(description=f"host app: {', '.join(KNOWN_HOSTS)}")],
+        q: Annotated[
+            str,
+            Query(
+                description="what the user has typed so far",
+                max_length=MAX_RAW_QUERY_CHARS,
+                json_schema_extra=Q_SCHEMA,
+            ),
+        ],
+        host: Annotated[
+            str,
+            Query(description=HOST_DOC, max_length=MAX_HOST_CHARS, json_schema_extra=HOST_SCHEMA),
+        ],
         limit: Annotated[int, Query(ge=1, le=MAX_SUGGEST)] = 8,
     ) -> JSONBody:
         """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""
@@ -188,12 +240,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(
         "/v1/listings/{appid}",
         response_model=ListingResponse,
-        responses={404: {"model": ErrorBody}},
+        responses={**responses, 404: {"model": ErrorBody}},
     )
     def listing(
-        eng: EngineDep, appid: Annotated[str, Path(min_length=1, max_length=64)]
+        eng: EngineDep,
+        appid: Annotated[
+            str, Path(min_length=1, max_length=MAX_APPID_CHARS, json_schema_extra=APPID_SCHEMA)
+        ],
     ) -> JSONBody:
         """The listing as indexed, whatever its status."""
+        if not is_valid("appid", appid):
+            raise BadRequest("appid", f"{appid!r} is not an appid (a-z and 0-9 only)")
         body = ListingResponse(listing=eng.listing(appid), index_version=eng.version)
         return JSONBody(body.model_dump(mode="json"))
 

@@ -394,19 +394,16 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
 ) -> None:
     """Serve the HTTP API and the preview page."""
-    import uvicorn
-
     from search import multiproc
     from search.jsonlog import uvicorn_log_config
+    from search.serve import run
 
     settings = get_settings()
     multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
-    uvicorn.run(
-        "search.api:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+    run(
+        host or settings.host,
+        port or settings.port,
+        workers or settings.workers,
         log_level=settings.log_level,
         log_config=uvicorn_log_config(settings.log_level),
         access_log=False,  # one JSON line per request comes from search.ops instead

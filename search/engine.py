@@ -20,13 +20,13 @@ from indexer.models import KNOWN_HOSTS
 from indexer.store import BRANDS_FILE, INDEX_DIR, WORDS_FILE, IndexStore, Manifest
 from search.cards import render
 from search.errors import NotFound, UnknownHost
+from search.limits import MAX_LIMIT as MAX_LIMIT  # re-exported for callers of the engine
+from search.limits import MAX_OFFSET as MAX_OFFSET
 from search.models import BrandZone, SearchResponse, SuggestResponse
 from search.query import ParsedQuery, QueryBuilder, parse
 from search.rank import Candidate, Ranked, rank
 from search.suggest import suggest
 
-MAX_LIMIT = 50
-MAX_OFFSET = 150
 BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
 
 

@@ -28,6 +28,7 @@ from indexer.applier import Applier, ServingState, copy_path, read_state
 from indexer.brands import BrandTable
 from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
+from indexer.errors import IndexerError
 from indexer.settings import Settings
 from indexer.store import BRANDS_FILE, WORDS_FILE, IndexStore
 from search.engine import Engine
@@ -120,8 +121,16 @@ class EngineHolder:
                 log.warning("cannot read the serving state: %s", exc)
                 return
             if state is None:
-                if self.store.current() is None:
+                current = self.store.current()
+                if current is None:
                     self.last_error = "no index is published yet"
+                    return
+                try:
+                    self.store.path(current)  # a damaged `current` pointer says so
+                except IndexerError as exc:
+                    self.last_error = str(exc)
+                else:
+                    self.last_error = f"index {current} is being prepared for serving"
                 return
             served = self._served
             if served is not None and served.state == state:

@@ -1,0 +1,169 @@
+"""Request guards in front of every route: bytes a client can send that must never reach a 500.
+
+Starlette decodes the query string and path leniently (``%ff`` becomes U+FFFD, ``%zz``
+stays as typed), so a search for garbage would quietly run. This ASGI middleware
+answers such requests itself with a JSON error naming the parameter:
+
+- 400 ``bad_encoding``: malformed percent-encoding or invalid UTF-8 (overlong forms,
+  UTF-8-encoded surrogates, truncated sequences) in a query parameter or the path;
+- 414 ``uri_too_long``: a query string over ``MAX_QUERY_STRING_BYTES``;
+- 413 ``body_too_large``: a body over ``MAX_BODY_BYTES``, by ``Content-Length`` or as
+  it streams in (chunked uploads).
+
+It also turns any exception a route did not expect into a JSON 500 body (logged with
+its traceback), so even a bug answers in the documented error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from search.limits import MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES
+from search.models import ErrorBody
+
+log = logging.getLogger("mpsearch.api")
+_BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+_PERCENT = re.compile(rb"%([0-9A-Fa-f]{2})")
+_SHOWN = 40
+
+
+def _unquote(raw: bytes) -> bytes:
+    """Percent-decoding to bytes (``+`` is handled by the caller)."""
+    return _PERCENT.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _shown(raw: bytes) -> str:
+    text = raw[:_SHOWN].decode("ascii", "backslashreplace")
+    return text + ("..." if len(raw) > _SHOWN else "")
+
+
+def _encoding_problem(raw: bytes) -> str | None:
+    """Why ``raw`` (percent-encoded) is not valid UTF-8 text, or None."""
+    bad = _BAD_PERCENT.search(raw)
+    if bad is not None:
+        at = bad.start()
+        return f"malformed percent-encoding at byte {at}: '%' must be followed by 2 hex digits"
+    try:
+        _unquote(raw).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 once percent-decoded (byte {exc.start})"
+    return None
+
+
+def check_query_string(query: bytes) -> tuple[str, str] | None:
+    """(field, reason) for the first badly encoded parameter of a raw query string."""
+    for pair in query.split(b"&"):
+        if not pair:
+            continue
+        raw_key, _, raw_value = pair.partition(b"=")
+        key = raw_key.replace(b"+", b" ")
+        key_problem = _encoding_problem(key)
+        if key_problem is not None:
+            return _shown(raw_key), f"parameter name {_shown(raw_key)!r}: {key_problem}"
+        field = _unquote(key).decode("utf-8")
+        problem = _encoding_problem(raw_value.replace(b"+", b" "))
+        if problem is not None:
+            return field, f"{field}: {problem}"
+    return None
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
+    body = ErrorBody(error=code, message=message, field=field).model_dump(exclude_none=True)
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+class RequestGuard:
+    """Pure ASGI middleware: encoding, query string length and body size checks."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        body_receive = await self._bounded_body(scope, receive)
+        if body_receive is None:
+            await _error(
+                413, "body_too_large", f"request body over {MAX_BODY_BYTES} bytes", "body"
+            )(scope, receive, send)
+            return
+        await self.app(scope, body_receive, send)
+
+    @staticmethod
+    def _refusal(scope: Scope) -> Response | None:
+        query: bytes = scope.get("query_string", b"")
+        if len(query) > MAX_QUERY_STRING_BYTES:
+            return _error(
+                414,
+                "uri_too_long",
+                f"query string is {len(query)} bytes; at most {MAX_QUERY_STRING_BYTES} are allowed",
+            )
+        problem = check_query_string(query)
+        if problem is not None:
+            return _error(400, "bad_encoding", problem[1], problem[0])
+        raw_path: bytes | None = scope.get("raw_path")
+        if raw_path is not None:
+            path_problem = _encoding_problem(raw_path)
+            if path_problem is not None:
+                return _error(400, "bad_encoding", f"path: {path_problem}", "path")
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                if not value.isdigit():
+                    return _error(400, "bad_request", "Content-Length is not a number", "body")
+                if int(value) > MAX_BODY_BYTES:
+                    return _error(
+                        413,
+                        "body_too_large",
+                        f"request body is {int(value)} bytes; at most {MAX_BODY_BYTES} are allowed",
+                        "body",
+                    )
+        return None
+
+    @staticmethod
+    async def _bounded_body(scope: Scope, receive: Receive) -> Receive | None:
+        """A receive that replays the whole body, or None when it is over the limit.
+
+        Only requests that may carry a body are read ahead; GET and HEAD pass through.
+        """
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            return receive
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > MAX_BODY_BYTES:
+                return None
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            if messages:
+                return messages.pop(0)
+            return await receive()
+
+        return replay
+
+
+def install(app: FastAPI) -> None:
+    """Add the guard middleware and the JSON 500 safety net to ``app``."""
+    app.add_middleware(RequestGuard)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error(500, "internal_error", "unexpected server error; it has been logged")

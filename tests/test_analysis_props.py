@@ -1,0 +1,163 @@
+"""Property tests of the analyzer on hostile text: whatever people type, whatever a catalog holds.
+
+Properties checked (hypothesis, derandomized so CI always runs the same examples):
+1. Any Unicode string (every general category, emoji and ZWJ sequences, combining marks,
+   right-to-left text and bidi controls, C0/C1 controls, BOM, lone surrogates, traditional
+   characters, CJK extensions) goes through ``normalize``, ``compact``, ``runs``, ``tokens`` in
+   both modes, ``pinyin_forms``, ``ngrams`` and ``latin_words`` without an exception.
+2. ``normalize`` is idempotent and its output holds only alphanumerics and single inner spaces;
+   ``compact`` is that output without spaces. A sweep over every code point (in blocks, next to
+   Latin and CJK neighbours) checks idempotence exhaustively, not only on sampled strings.
+3. Every query-mode token of a string is an index-mode token of the same string.
+4. Bytes decoded the ways a server may decode them (UTF-8 with replacement, surrogateescape,
+   surrogatepass, latin-1, GBK) are handled like any other text.
+5. Very long strings (tens of thousands of characters) are handled, with the same properties.
+6. Regressions found by these properties: 薴 simplifies in two OpenCC rounds (薴 → 苧 → 苎),
+   so one round was not idempotent; OpenCC simplifies some characters into CJK extension G
+   (繐 → U+30B38), which must still count as CJK.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import Analyzer, Mode, compact, is_cjk, normalize, runs
+from indexer.dictionaries import Dictionaries
+
+PROPS = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+TRICKY = list(
+    "星巴克麥當勞薴繐路易威登的了吗"  # CJK, traditional, stop words
+    "LVlvＬＶ１２a9"  # Latin, full-width
+    ".&'’-·+!?,，。「」#/%_"  # in-word and other punctuation
+    "\u0301\u0308\u0345\u20dd"  # combining marks (incl. one that casefolds to a letter)
+    "مرحباשלום\u200f\u200e\u202e\u2066\u2069"  # Arabic, Hebrew, bidi marks and overrides
+    "\x00\x01\x1b\x7f\x85\u200b\u200d\ufeff\ufffd"  # controls, zero-width, BOM, replacement
+    "\ud800\udc00\udfff"  # lone surrogates
+    "😀👍🏽🇨🇳\U000e0067"  # emoji, skin tone, flag, tag character
+    "ßİǅﬀ⑴℡Ⅻ²ⓐ㍿"  # casefold and NFKC expansions
+    "\u3000\t\n\r\x0b\x0c\u2028\u00a0"  # every kind of space
+    "\U00030b38\U00020000\u3400"  # CJK extensions G, B, A
+)
+SURROGATE = st.integers(0xD800, 0xDFFF).map(chr)
+ANY_CHAR = st.one_of(
+    st.characters(codec=None, exclude_categories=()), st.sampled_from(TRICKY), SURROGATE
+)
+ANY_TEXT = st.text(ANY_CHAR, max_size=60)
+# Long strings are short random pieces repeated (hypothesis draws at most a few KB).
+DECODINGS = [
+    ("utf-8", "replace"),
+    ("utf-8", "surrogateescape"),
+    ("latin-1", "strict"),
+    ("gbk", "replace"),
+    ("utf-16-le", "surrogatepass"),
+]
+LONG_TEXT = st.builds(
+    lambda piece, tail, times: piece * times + tail,
+    st.text(ANY_CHAR, min_size=20, max_size=100),
+    ANY_TEXT,
+    st.integers(200, 500),
+)
+
+
+@pytest.fixture(scope="module")
+def analyzer(dicts: Dictionaries) -> Analyzer:
+    return Analyzer(dicts, extra_words=["星巴克咖啡", "路易威登"])
+
+
+def check_text(analyzer: Analyzer, text: str) -> None:
+    """All properties of one string."""
+    norm = normalize(text)
+    assert normalize(norm) == norm
+    assert norm == norm.strip() and "  " not in norm
+    assert all(ch.isalnum() or ch == " " for ch in norm)
+    assert compact(text) == norm.replace(" ", "")
+    assert "".join(run.text for run in runs(norm)) == norm.replace(" ", "")
+    tokens: dict[Mode, list[str]] = {m: analyzer.tokens(text, m) for m in ("query", "index")}
+    assert set(tokens["query"]) <= set(tokens["index"])
+    for token in tokens["index"]:
+        assert token and " " not in token
+    full, initials = analyzer.pinyin_forms(text)
+    assert all(isinstance(x, str) and x for x in full + initials)
+    assert all(len(g) in (1, 2) for g in analyzer.ngrams(text))
+    assert all(w.isascii() for w in analyzer.latin_words(text))
+
+
+# ------------------------------------------------------------------ 1-3 any text
+
+
+@PROPS
+@given(text=ANY_TEXT)
+def test_any_text(analyzer: Analyzer, text: str) -> None:
+    check_text(analyzer, text)
+
+
+@PROPS
+@given(text=st.text(st.sampled_from(TRICKY), max_size=40))
+def test_tricky_text(analyzer: Analyzer, text: str) -> None:
+    check_text(analyzer, text)
+
+
+def test_normalize_idempotent_for_every_code_point() -> None:
+    """Every code point, 64 at a time, between Latin and CJK neighbours."""
+    failures = []
+    for start in range(0, 0x110000, 64):
+        block = "".join(f"a{chr(cp)}星{chr(cp)}" for cp in range(start, start + 64))
+        norm = normalize(block)
+        if normalize(norm) != norm:
+            failures.append(hex(start))
+    assert failures == []
+
+
+# ------------------------------------------------------------------ 4 decoded bytes
+
+
+@PROPS
+@given(
+    data=st.binary(max_size=80),
+    how=st.sampled_from(DECODINGS),
+)
+def test_decoded_bytes(analyzer: Analyzer, data: bytes, how: tuple[str, str]) -> None:
+    encoding, errors = how
+    if encoding == "utf-16-le":
+        data = data[: len(data) // 2 * 2]
+    check_text(analyzer, data.decode(encoding, errors))
+
+
+# ------------------------------------------------------------------ 5 long text
+
+
+@settings(max_examples=4, deadline=None, database=None, derandomize=True)
+@given(text=LONG_TEXT)
+def test_long_text(analyzer: Analyzer, text: str) -> None:
+    check_text(analyzer, text)
+
+
+def test_one_long_word(analyzer: Analyzer) -> None:
+    check_text(analyzer, "a" * 100_000)
+    check_text(analyzer, "星" * 20_000)
+    check_text(analyzer, "e" + "\u0301" * 50_000)
+
+
+# ------------------------------------------------------------------ 6 regressions
+
+
+def test_two_round_simplification() -> None:
+    assert normalize("薴") == "苎"
+    assert normalize("苧麻") == "苎麻"
+    assert normalize(normalize("薴")) == normalize("薴")
+
+
+def test_extension_g_is_cjk(analyzer: Analyzer) -> None:
+    simplified = normalize("繐")
+    assert simplified == "\U00030b38" and is_cjk(simplified)
+    assert runs(normalize("a繐b"))[1].kind == "cjk"
+    assert analyzer.ngrams("繐") == ["\U00030b38"]

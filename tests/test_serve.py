@@ -1,0 +1,107 @@
+"""search.serve: uvicorn with TCP_NODELAY on every accepted connection, also with workers.
+
+Properties checked:
+1. ``TcpConfig.bind_socket`` gives a bound, listening-ready, inheritable TCP socket whose
+   ``proto`` is IPPROTO_TCP (uvicorn's own leaves 0, which makes asyncio skip TCP_NODELAY
+   and adds a delayed-ACK wait to every keep-alive response).
+2. A connection accepted by an asyncio server on that socket, as uvicorn workers do, has
+   TCP_NODELAY set.
+3. `mpsearch serve --workers 2` (the real console script) serves the published index:
+   /readyz is 200 with the version, a search answers, and SIGTERM stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from search.serve import APP, TcpConfig
+
+MPSEARCH = Path(sys.executable).parent / "mpsearch"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_bound_socket_is_tcp() -> None:
+    port = free_port()
+    sock = TcpConfig(APP, factory=True, host="127.0.0.1", port=port, workers=2).bind_socket()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.family == socket.AF_INET and sock.type == socket.SOCK_STREAM
+        assert sock.getsockname() == ("127.0.0.1", port)
+        assert sock.get_inheritable()
+    finally:
+        sock.close()
+
+
+def test_accepted_connections_get_tcp_nodelay() -> None:
+    sock = TcpConfig(APP, host="127.0.0.1", port=free_port()).bind_socket()
+    seen: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted = transport.get_extra_info("socket")
+            seen.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(*sock.getsockname())
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.05)
+            writer.close()
+
+    asyncio.run(main())
+    assert seen == [1]
+
+
+def test_serve_with_two_workers(sample_home: Path, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "MPSEARCH_HOME": str(sample_home)}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(MPSEARCH), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            while True:
+                assert proc.poll() is None, log.read_text()
+                try:
+                    ready = client.get("/readyz")
+                    if ready.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            assert ready.json()["status"] == "ready"
+            body = client.get("/v1/search", params={"q": "LV", "host": "jd"}).json()
+            assert body["brand_zone"]["brand_id"] == "louis-vuitton"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert log.read_text().count("Application startup complete") == 2
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
