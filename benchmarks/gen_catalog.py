@@ -38,10 +38,41 @@ SAMPLE_DIR = REPO / "tests" / "data" / "catalog"
 EXTERNAL = REPO.parent / "shared" / "data" / "external"
 DEFAULT_SEED = 20240611
 
-CITIES = (
-    "北京 上海 广州 深圳 杭州 成都 重庆 武汉 西安 南京 苏州 天津 长沙 郑州 青岛 厦门 宁波 "
-    "合肥 昆明 大连 沈阳 济南 福州 无锡 东莞 佛山 哈尔滨 长春 南昌 贵阳 南宁 石家庄 太原"
-).split()
+CITIES = [
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "成都",
+    "重庆",
+    "武汉",
+    "西安",
+    "南京",
+    "苏州",
+    "天津",
+    "长沙",
+    "郑州",
+    "青岛",
+    "厦门",
+    "宁波",
+    "合肥",
+    "昆明",
+    "大连",
+    "沈阳",
+    "济南",
+    "福州",
+    "无锡",
+    "东莞",
+    "佛山",
+    "哈尔滨",
+    "长春",
+    "南昌",
+    "贵阳",
+    "南宁",
+    "石家庄",
+    "太原",
+]
 OFFICIAL_SUFFIXES = ("", "官方", "官方商城", "会员中心", "点单", "外卖", "服务", "旗舰店", "+")
 DEALER_SUFFIXES = (
     "授权专卖店", "二手寄卖", "优惠券", "代购", "粉丝圈", "门店查询", "回收", "折扣店",
@@ -56,10 +87,40 @@ SHOWCASE_CATEGORIES = frozenset(
     ("餐饮", "咖啡茶饮", "零售商超", "服饰运动", "美妆个护", "数码家电", "奢侈品", "汽车")
 )
 FOOD_CATEGORIES = frozenset(("餐饮", "咖啡茶饮", "零售商超"))
-LATIN_SYLLABLES = (
-    "lu ma ve ra xo ki ne to sa mi do la vi co ra ze no be li ta mo fi ka ro su an el or "
-    "is ul en ix"
-).split()
+LATIN_SYLLABLES = [
+    "lu",
+    "ma",
+    "ve",
+    "ra",
+    "xo",
+    "ki",
+    "ne",
+    "to",
+    "sa",
+    "mi",
+    "do",
+    "la",
+    "vi",
+    "co",
+    "ra",
+    "ze",
+    "no",
+    "be",
+    "li",
+    "ta",
+    "mo",
+    "fi",
+    "ka",
+    "ro",
+    "su",
+    "an",
+    "el",
+    "or",
+    "is",
+    "ul",
+    "en",
+    "ix",
+]
 SENTENCES = (
     "{name}提供{n1}、{n2}和{n3}等服务。",
     "在线{v1}{n1}，支持{v2}{n2}。",
@@ -423,7 +484,9 @@ def _plan(
         for k, appid in enumerate(brand["official_appids"]):
             platform = next(p for p in ("wechat", "alipay", "baidu") if _fits(appid, p))
             suffix = "" if k == 0 else gen.pick(OFFICIAL_SUFFIXES[1:])
-            yield gen.listing(appid, platform, brand["name"] + suffix, brand["category"], brand, True)
+            yield gen.listing(
+                appid, platform, brand["name"] + suffix, brand["category"], brand, True
+            )
             emitted += 1
     # Dealers favour popular brands: Zipf-like weights over the brand list.
     weights = [1.0 / (i + 1) ** 0.9 for i in range(len(brands))]

@@ -38,6 +38,9 @@ _CJK_RANGES = (
     (0xF900, 0xFAFF),
     (0x20000, 0x2FA1F),
 )
+_CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
+_CJK_RE = re.compile(f"[{_CJK_CLASS}]")
+_RUN_RE = re.compile(f"([{_CJK_CLASS}]+)|[^{_CJK_CLASS}]+")
 # Punctuation that may sit inside a Latin word: L.V., H&M, McDonald's, SK-II.
 _INWORD = frozenset(".&'’-·+")
 _SPACE_RE = re.compile(r"\s+")
@@ -52,13 +55,12 @@ jieba.setLogLevel(logging.WARNING)
 
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (any extension block)."""
-    cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
+    return _CJK_RE.match(ch) is not None
 
 
 def has_cjk(text: str) -> bool:
     """True when ``text`` holds at least one CJK ideograph."""
-    return any(is_cjk(ch) for ch in text)
+    return _CJK_RE.search(text) is not None
 
 
 def _fold(text: str) -> str:
@@ -119,18 +121,8 @@ def runs(normalized: str) -> list[Run]:
     """Split normalised text into CJK runs and Latin/digit/other words."""
     result: list[Run] = []
     for chunk in normalized.split(" "):
-        if not chunk:
-            continue
-        start = 0
-        kind_prev: str | None = None
-        for i, ch in enumerate(chunk):
-            kind = "cjk" if is_cjk(ch) else "word"
-            if kind_prev is not None and kind != kind_prev:
-                result.append(Run(kind_prev, chunk[start:i]))  # type: ignore[arg-type]
-                start = i
-            kind_prev = kind
-        if kind_prev is not None:
-            result.append(Run(kind_prev, chunk[start:]))  # type: ignore[arg-type]
+        for m in _RUN_RE.finditer(chunk):
+            result.append(Run("cjk" if m.group(1) else "word", m.group()))
     return result
 
 
