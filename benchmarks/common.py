@@ -22,14 +22,20 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.gen_catalog import DEFAULT_SEED, ensure_catalog, parse_count  # noqa: E402
+from benchmarks.gen_catalog import (  # noqa: E402
+    DEFAULT_SEED,
+    bench_root,
+    ensure_catalog,
+    parse_count,
+)
 
-RESULTS = REPO / "benchmarks" / "results"
+# Result files; MPSEARCH_BENCH_RESULTS redirects them (the smoke test writes to a temp folder).
+RESULTS = Path(os.environ.get("MPSEARCH_BENCH_RESULTS") or REPO / "benchmarks" / "results")
 
 
 def home_dir(n: int) -> Path:
     """The MPSEARCH_HOME holding the benchmark index of ``n`` listings."""
-    return REPO / "var" / "bench" / f"home-{n}"
+    return bench_root() / f"home-{n}"
 
 
 def env_for(home: Path) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import sys
 import time
@@ -582,7 +583,12 @@ def generate(n: int, out_dir: Path, seed: int = DEFAULT_SEED) -> tuple[Path, Pat
 
 def catalog_dir(n: int, seed: int = DEFAULT_SEED) -> Path:
     """Where benchmarks keep the generated catalog of size ``n`` (under var/, not committed)."""
-    return REPO / "var" / "bench" / f"catalog-{n}-s{seed}-g{GEN_VERSION}"
+    return bench_root() / f"catalog-{n}-s{seed}-g{GEN_VERSION}"
+
+
+def bench_root() -> Path:
+    """Working folder of the benchmarks: MPSEARCH_BENCH_DIR, else var/bench in the checkout."""
+    return Path(os.environ.get("MPSEARCH_BENCH_DIR") or REPO / "var" / "bench")
 
 
 def ensure_catalog(n: int, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:

@@ -252,12 +252,11 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
 ) -> None:
     """Serve the HTTP API and the preview page."""
-    import uvicorn
+    from search.serving import run
 
     settings = get_settings()
-    uvicorn.run(
+    run(
         "search.api:create_app",
-        factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
