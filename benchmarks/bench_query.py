@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import os
 import random
 import sys
 import time
@@ -137,10 +138,17 @@ class Floor:
         return fetched
 
 
-def _time(fn: Callable[[], object]) -> float:
+def _time(fn: Callable[[], object], cpu: list[float]) -> float:
+    """Wall-clock ms of one call; its CPU ms (this thread) is appended to ``cpu``.
+
+    The CPU figure hardly moves when other processes share the cores, the wall figure does.
+    """
+    c = time.thread_time()
     t = time.perf_counter()
     fn()
-    return (time.perf_counter() - t) * 1000
+    wall = (time.perf_counter() - t) * 1000
+    cpu.append((time.thread_time() - c) * 1000)
+    return wall
 
 
 def ratios(ours: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
@@ -181,22 +189,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ours: dict[str, list[float]] = {}
     base: list[float] = []
     sugg: list[float] = []
+    cpu_ours: list[float] = []
+    cpu_base: list[float] = []
+    cpu_sugg: list[float] = []
     gc.collect()
+    load_start = os.getloadavg()[0]
     for _ in range(args.repeat):
         for (kind, text, host), t in zip(mix, terms, strict=True):
             if t:
-                base.append(_time(lambda t=t: floor.run(t)))  # type: ignore[misc]
+                base.append(_time(lambda t=t: floor.run(t), cpu_base))  # type: ignore[misc]
             req = SearchRequest(q=text, host=host)
             if profiler:
                 profiler.enable()
-            ms = _time(lambda req=req: engine.search(req))  # type: ignore[misc]
+            ms = _time(lambda req=req: engine.search(req), cpu_ours)  # type: ignore[misc]
             if profiler:
                 profiler.disable()
             ours.setdefault(kind, []).append(ms)
         for text, host in suggests:
             if profiler:
                 profiler.enable()
-            ms = _time(lambda text=text, host=host: engine.suggest(text, host))  # type: ignore[misc]
+            ms = _time(lambda text=text, host=host: engine.suggest(text, host), cpu_sugg)  # type: ignore[misc]
             if profiler:
                 profiler.disable()
             sugg.append(ms)
@@ -219,6 +231,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "floor_ms": floor_s,
         "ratio": ratios(search, floor_s),
         "suggest_ms": latency_summary(sugg),
+        "cpu": {
+            "search_ms": latency_summary(cpu_ours),
+            "floor_ms": latency_summary(cpu_base),
+            "ratio": ratios(latency_summary(cpu_ours), latency_summary(cpu_base)),
+            "suggest_ms": latency_summary(cpu_sugg),
+        },
+        "loadavg_during": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "search_by_kind_ms": {k: latency_summary(v) for k, v in sorted(ours.items())},
     }
 
@@ -230,6 +249,13 @@ def report(r: dict[str, Any]) -> None:
     print(f"{'floor':<14}{fl['p50']:9.2f}{fl['p99']:9.2f}{fl['p99.9']:9.2f}{fl['n']:7d}")
     print(f"{'search/floor':<14}{ra['p50']:9.2f}{ra['p99']:9.2f}{ra['p99.9']:9.2f}")
     print(f"{'suggest':<14}{sg['p50']:9.2f}{sg['p99']:9.2f}{sg['p99.9']:9.2f}{sg['n']:7d}")
+    c = r["cpu"]
+    for name, v in (("search cpu", c["search_ms"]), ("floor cpu", c["floor_ms"])):
+        print(f"{name:<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
+    cr = c["ratio"]
+    print(f"{'cpu ratio':<14}{cr['p50']:9.2f}{cr['p99']:9.2f}{cr['p99.9']:9.2f}")
+    v = c["suggest_ms"]
+    print(f"{'suggest cpu':<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
     for kind, k in r["search_by_kind_ms"].items():
         print(f"  {kind:<12}{k['p50']:9.2f}{k['p99']:9.2f}{k['p99.9']:9.2f}{k['n']:7d}")
 
