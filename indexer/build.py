@@ -22,7 +22,7 @@ from pathlib import Path
 import orjson
 import tantivy
 
-from indexer.analysis import Analyzer
+from indexer.analysis import Analyzer, format_word_freqs
 from indexer.brands import BrandTable
 from indexer.catalog import IngestReport, ingest_catalog
 from indexer.dictionaries import Dictionaries
@@ -33,6 +33,7 @@ from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
+    WORD_FREQS_FILE,
     WORDS_FILE,
     IndexStore,
     Manifest,
@@ -185,6 +186,9 @@ def build_index(
 
         (staging / BRANDS_FILE).write_bytes(table.model_dump_json().encode())
         (staging / WORDS_FILE).write_text("\n".join(analyzer.extra_words) + "\n", encoding="utf-8")
+        (staging / WORD_FREQS_FILE).write_text(
+            format_word_freqs(analyzer.word_freqs), encoding="utf-8"
+        )
         manifest = Manifest(
             version=version,
             created_at=datetime.now(UTC),

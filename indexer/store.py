@@ -23,6 +23,7 @@ MANIFEST = "manifest.json"
 INDEX_DIR = "index"
 BRANDS_FILE = "brands.json"
 WORDS_FILE = "words.txt"
+WORD_FREQS_FILE = "word_freqs.tsv"  # jieba frequencies of WORDS_FILE, for a fast start
 CURRENT = "current"
 TMP_PREFIX = ".tmp-"
 VERSION_RE = re.compile(r"^v[0-9]{8}-[0-9]{6}-[0-9a-f]{6}\Z")

@@ -19,7 +19,7 @@ from indexer.analysis import char_ngrams, normalize, runs
 from indexer.build import build_index, resolve_workers
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
-from indexer.store import BRANDS_FILE, INDEX_DIR, WORDS_FILE, IndexStore
+from indexer.store import BRANDS_FILE, INDEX_DIR, WORD_FREQS_FILE, WORDS_FILE, IndexStore
 from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
 
@@ -93,7 +93,7 @@ def test_parallel_build_stores_the_same_documents(
     blobs1 = sorted(blob for _, _, blob in docs1)
     assert blobs1 == sorted(blob for _, _, blob in docs2)
     assert len({_appid(b) for b in blobs1}) == len(blobs1)
-    for name in (BRANDS_FILE, WORDS_FILE):
+    for name in (BRANDS_FILE, WORDS_FILE, WORD_FREQS_FILE):
         assert (root1 / name).read_bytes() == (root2 / name).read_bytes()
 
 
