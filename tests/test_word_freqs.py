@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from indexer.analysis import Analyzer, format_word_freqs, parse_word_freqs
 from indexer.dictionaries import Dictionaries
 from indexer.store import WORD_FREQS_FILE, WORDS_FILE
@@ -53,3 +55,20 @@ def test_engine_opens_with_and_without_the_frequencies_file(
     slow = Analyzer(dicts, words)
     assert fast.analyzer._jieba.FREQ == slow._jieba.FREQ
     assert fast.analyzer.word_freqs == slow.word_freqs
+
+
+def test_a_version_without_the_frequencies_file_still_opens(
+    dicts: Dictionaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    from indexer import build
+    from indexer.store import IndexStore
+    from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
+
+    monkeypatch.setattr(build, "WORD_FREQS_FILE", "elsewhere.tsv")  # as if built before it
+    store = IndexStore(tmp_path / "home")
+    result = build.build_index(store, SAMPLE_LISTINGS, SAMPLE_BRANDS, dicts)
+    assert result.version is not None
+    assert not (store.path(result.version) / WORD_FREQS_FILE).exists()
+    old = Engine.open(store, result.version, dicts)
+    assert old.analyzer._jieba.FREQ == engine.analyzer._jieba.FREQ
+    assert old.ranked_appids("星巴克", "jd") == engine.ranked_appids("星巴克", "jd")
