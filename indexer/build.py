@@ -4,9 +4,9 @@ Two passes over the listings: the first validates each line (rejects are
 reported, never fatal unless strict), spools the good ones and collects names
 for segmentation; the second analyses the spool into tantivy. Analysis (jieba,
 pinyin) is spread over worker processes forked once the analyzer is ready, so
-each worker starts with jieba initialised; documents come back in spool order,
-so the index is the same as a single-process build. The version appears under
-its final name only once complete.
+each worker starts with jieba initialised; documents come back in spool order
+and the index holds the same documents, terms and scores as a single-process
+build. The version appears under its final name only once complete.
 """
 
 from __future__ import annotations
