@@ -7,7 +7,7 @@ export MPSEARCH_HOME ?= $(CURDIR)/var
 SAMPLE_LISTINGS := tests/data/catalog/listings.jsonl
 SAMPLE_BRANDS := tests/data/catalog/brands.jsonl
 
-.PHONY: install serve index test lint typecheck format clean browser
+.PHONY: install serve index test lint typecheck format clean browser bench
 
 install: $(STAMP)
 
@@ -29,8 +29,8 @@ serve: index
 	$(BIN)/mpsearch serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check indexer search tests
-	$(BIN)/ruff format --check indexer search tests
+	$(BIN)/ruff check indexer search tests benchmarks
+	$(BIN)/ruff format --check indexer search tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -52,8 +52,17 @@ test: lint typecheck browser
 	$(BIN)/pytest -q
 
 format: $(STAMP)
-	$(BIN)/ruff format indexer search tests
-	$(BIN)/ruff check --fix indexer search tests
+	$(BIN)/ruff format indexer search tests benchmarks
+	$(BIN)/ruff check --fix indexer search tests benchmarks
+
+# Performance benchmarks (not part of `make test`): see BENCHMARKS.md. Heavy: run alone.
+BENCH_SIZES ?= 100k,1m
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_build.py --sizes $(BENCH_SIZES)
+	for n in $$(echo $(BENCH_SIZES) | tr , ' '); do \
+		$(BIN)/python benchmarks/bench_query.py --size $$n && \
+		$(BIN)/python benchmarks/bench_http.py --size $$n || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -61,7 +61,7 @@ def main() -> None:
 
     async def endpoint(
         scope: object, receive: object, send: Callable[[dict[str, object]], object]
-    ) -> None:  # noqa: E501
+    ) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[misc]
 
     async def noop_send(message: dict[str, object]) -> None:

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -41,6 +41,9 @@ _CJK_RANGES = (
 )
 # Rounds of traditional→simplified: a few characters take two (薴 → 苧 → 苎).
 _T2S_ROUNDS = 3
+_CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
+_CJK_RE = re.compile(f"[{_CJK_CLASS}]")
+_RUN_RE = re.compile(f"([{_CJK_CLASS}]+)|[^{_CJK_CLASS}]+")
 # Punctuation that may sit inside a Latin word: L.V., H&M, McDonald's, SK-II.
 _INWORD = frozenset(".&'’-·+")
 _SPACE_RE = re.compile(r"\s+")
@@ -55,13 +58,12 @@ jieba.setLogLevel(logging.WARNING)
 
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (any extension block)."""
-    cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
+    return _CJK_RE.match(ch) is not None
 
 
 def has_cjk(text: str) -> bool:
     """True when ``text`` holds at least one CJK ideograph."""
-    return any(is_cjk(ch) for ch in text)
+    return _CJK_RE.search(text) is not None
 
 
 def _fold(text: str) -> str:
@@ -127,18 +129,8 @@ def runs(normalized: str) -> list[Run]:
     """Split normalised text into CJK runs and Latin/digit/other words."""
     result: list[Run] = []
     for chunk in normalized.split(" "):
-        if not chunk:
-            continue
-        start = 0
-        kind_prev: str | None = None
-        for i, ch in enumerate(chunk):
-            kind = "cjk" if is_cjk(ch) else "word"
-            if kind_prev is not None and kind != kind_prev:
-                result.append(Run(kind_prev, chunk[start:i]))  # type: ignore[arg-type]
-                start = i
-            kind_prev = kind
-        if kind_prev is not None:
-            result.append(Run(kind_prev, chunk[start:]))  # type: ignore[arg-type]
+        for m in _RUN_RE.finditer(chunk):
+            result.append(Run("cjk" if m.group(1) else "word", m.group()))
     return result
 
 
@@ -182,7 +174,16 @@ class Analyzer:
     names) added to segmentation; they travel with each index version.
     """
 
-    def __init__(self, dicts: Dictionaries, extra_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        dicts: Dictionaries,
+        extra_words: Iterable[str] = (),
+        word_freqs: Mapping[str, int] | None = None,
+    ) -> None:
+        """``word_freqs``: the jieba frequencies ``extra_words`` got when the index was built
+        (``self.word_freqs``). Adding them as they are gives jieba the same state without
+        segmenting every word again to suggest a frequency (most of the start-up at 1M).
+        """
         self.dicts = dicts
         self.fingerprint = analyzer_fingerprint(dicts)
         self._jieba = jieba.Tokenizer()
@@ -193,8 +194,12 @@ class Analyzer:
         self.extra_words = sorted({w for w in extra_words if 2 <= len(w) <= MAX_WORD_LEN})
         # General-language frequency of catalog words, before they are added below.
         self._general_freq = {w: int(self._jieba.FREQ.get(w) or 0) for w in self.extra_words}
+        # Frequencies as added, in order: replaying them rebuilds the same tokenizer state.
+        self.word_freqs: dict[str, int] = {}
+        known = word_freqs or {}
         for word in self.extra_words:
-            self._jieba.add_word(word)
+            self._jieba.add_word(word, known.get(word))
+            self.word_freqs[word] = int(self._jieba.FREQ[word])
         self._cut_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self._synonyms: dict[str, list[str]] = {}
         for group in dicts.synonym_groups:
@@ -313,6 +318,21 @@ class Analyzer:
     def latin_words(self, text: str) -> list[str]:
         """Latin/digit words of ``text`` (used for fuzzy matching)."""
         return [w for w in _LATIN_RE.findall(normalize(text)) if not w.isdigit()]
+
+
+def format_word_freqs(freqs: Mapping[str, int]) -> str:
+    """``word<TAB>freq`` lines, in the order the words were added."""
+    return "".join(f"{w}\t{n}\n" for w, n in freqs.items())
+
+
+def parse_word_freqs(text: str) -> dict[str, int]:
+    """The mapping written by :func:`format_word_freqs`."""
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        word, _, freq = line.rpartition("\t")
+        if word:
+            out[word] = int(freq)
+    return out
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:

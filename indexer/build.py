@@ -2,31 +2,38 @@
 
 Two passes over the listings: the first validates each line (rejects are
 reported, never fatal unless strict), spools the good ones and collects names
-for segmentation; the second analyses the spool into tantivy. The version
-appears under its final name only once complete.
+for segmentation; the second analyses the spool into tantivy. Analysis (jieba,
+pinyin) is spread over worker processes forked once the analyzer is ready, so
+each worker starts with jieba initialised; documents come back in spool order
+and the index holds the same documents, terms and scores as a single-process
+build. The version appears under its final name only once complete.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import tantivy
 
-from indexer.analysis import Analyzer
+from indexer.analysis import Analyzer, format_word_freqs
 from indexer.brands import BrandTable
 from indexer.catalog import IngestReport, ingest_catalog
 from indexer.dictionaries import Dictionaries
-from indexer.document import analyse_listing
+from indexer.document import AnalysisMemo, analyse_listing
 from indexer.errors import CatalogError
-from indexer.models import Listing
+from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
+    WORD_FREQS_FILE,
     WORDS_FILE,
     IndexStore,
     Manifest,
@@ -38,6 +45,9 @@ from indexer.store import (
 
 SPOOL = "listings.spool.jsonl"
 Progress = Callable[[int], None]
+# Below this many listings a single process is faster than starting workers.
+PARALLEL_MIN_LISTINGS = 5_000
+CHUNK_LISTINGS = 256
 
 
 def _source(path: Path) -> SourceFile:
@@ -48,6 +58,68 @@ def _iter_spool(path: Path) -> Iterator[Listing]:
     with path.open("rb") as fh:
         for line in fh:
             yield Listing.model_validate_json(line)
+
+
+def _spool_chunks(path: Path, size: int) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    with path.open("rb") as fh:
+        for line in fh:
+            chunk.append(line)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+# What a forked analysis worker inherits from the parent: analyzer, brands, memo.
+_WORKER: tuple[Analyzer, Mapping[str, Brand], AnalysisMemo] | None = None
+
+
+def _analyse_chunk(lines: list[bytes]) -> list[tantivy.Document]:
+    """Worker side: validate spooled lines and analyse them into documents."""
+    assert _WORKER is not None, "analysis worker started without its state"
+    analyzer, brands, memo = _WORKER
+    return [
+        analyse_listing(listing, brands.get(listing.brand_id or ""), analyzer, memo)
+        for listing in (Listing.model_validate_json(line) for line in lines)
+    ]
+
+
+def resolve_workers(workers: int | None, listings: int) -> int:
+    """Analysis processes: as asked, else every core for a catalog worth splitting."""
+    if workers is not None:
+        return max(1, workers)
+    if listings < PARALLEL_MIN_LISTINGS:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _documents(
+    stack: ExitStack,
+    spool: Path,
+    brands: Mapping[str, Brand],
+    analyzer: Analyzer,
+    workers: int,
+) -> Iterator[tantivy.Document]:
+    """Documents for the spooled listings, in spool order, analysed by ``workers`` processes.
+
+    The pool is forked here, before any tantivy writer thread exists.
+    """
+    global _WORKER
+    memo = AnalysisMemo(analyzer)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return (
+            analyse_listing(listing, brands.get(listing.brand_id or ""), analyzer, memo)
+            for listing in _iter_spool(spool)
+        )
+    _WORKER = (analyzer, brands, memo)
+    try:
+        pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
+    finally:
+        _WORKER = None
+    chunks = pool.imap(_analyse_chunk, _spool_chunks(spool, CHUNK_LISTINGS), chunksize=1)
+    return (doc for docs in chunks for doc in docs)
 
 
 class BuildResult:
@@ -68,11 +140,13 @@ def build_index(
     strict: bool = False,
     progress: Progress | None = None,
     change_seq: int = 0,
+    workers: int | None = None,
 ) -> BuildResult:
     """Validate, analyse and write a new version; returns it with the ingest report.
 
     ``change_seq`` is the change log's sequence the catalog export reflects: live
-    updates after it are replayed onto this version before it serves.
+    updates after it are replayed onto this version before it serves. ``workers``
+    analysis processes (default: every core for 5,000+ listings).
     """
     for path in (listings_path, brands_path):
         if not path.is_file():
@@ -96,24 +170,28 @@ def build_index(
         words = Analyzer.catalog_words([*table.words(), *names])
         analyzer = Analyzer(dicts, words)
 
-        index = tantivy.Index(build_schema(), path=str(_mkdir(staging / INDEX_DIR)))
-        writer = index.writer(heap_size=256_000_000)
+        n_workers = resolve_workers(workers, len(names))
         done = 0
-        for listing in _iter_spool(spool):
-            brand = good_brands.get(listing.brand_id or "")
-            doc = analyse_listing(listing, brand, analyzer)
-            writer.add_document(doc)
-            done += 1
-            if progress and done % 1000 == 0:
-                progress(done)
-        writer.commit()
-        writer.wait_merging_threads()
+        with ExitStack() as stack:
+            docs = _documents(stack, spool, good_brands, analyzer, n_workers)
+            index = tantivy.Index(build_schema(), path=str(_mkdir(staging / INDEX_DIR)))
+            writer = index.writer(heap_size=256_000_000)
+            for doc in docs:
+                writer.add_document(doc)
+                done += 1
+                if progress and done % 1000 == 0:
+                    progress(done)
+            writer.commit()
+            writer.wait_merging_threads()
         if progress:
             progress(done)
         spool.unlink()
 
         (staging / BRANDS_FILE).write_bytes(table.model_dump_json().encode())
         (staging / WORDS_FILE).write_text("\n".join(analyzer.extra_words) + "\n", encoding="utf-8")
+        (staging / WORD_FREQS_FILE).write_text(
+            format_word_freqs(analyzer.word_freqs), encoding="utf-8"
+        )
         manifest = Manifest(
             version=version,
             created_at=datetime.now(UTC),

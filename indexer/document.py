@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 import orjson
 import tantivy
@@ -36,27 +36,86 @@ def field_texts(listing: Listing, brand: Brand | None) -> dict[str, list[str]]:
     }
 
 
-def analyse_listing(listing: Listing, brand: Brand | None, analyzer: Analyzer) -> tantivy.Document:
-    """Index document (with its stored blob) for one listing."""
+class _Forms(NamedTuple):
+    """The analysed forms of one field value."""
+
+    tokens: tuple[str, ...]
+    norm: str
+    grams: tuple[str, ...]
+
+
+class AnalysisMemo:
+    """Analysed forms of recent field values, shared across listings of one build.
+
+    Category strings, keywords, showcase titles and brand names repeat across
+    thousands of listings; analysing each distinct value once is what makes
+    indexing a large catalog affordable. The analyzer is deterministic, so the
+    memo never changes a document. Cleared when full rather than evicted.
+    """
+
+    def __init__(self, analyzer: Analyzer, capacity: int = 200_000) -> None:
+        self.analyzer = analyzer
+        self.capacity = capacity
+        self._forms: dict[tuple[str, bool], _Forms] = {}
+        self._pinyin: dict[str, tuple[list[str], list[str]]] = {}
+
+    def forms(self, value: str, grams: bool) -> _Forms:
+        key = (value, grams)
+        hit = self._forms.get(key)
+        if hit is None:
+            a = self.analyzer
+            hit = _Forms(
+                tuple(a.tokens(value, "index")),
+                normalize(value),
+                tuple(a.ngrams(value)) if grams else (),
+            )
+            if len(self._forms) >= self.capacity:
+                self._forms.clear()
+            self._forms[key] = hit
+        return hit
+
+    def pinyin_forms(self, value: str) -> tuple[list[str], list[str]]:
+        hit = self._pinyin.get(value)
+        if hit is None:
+            hit = self.analyzer.pinyin_forms(value)
+            if len(self._pinyin) >= self.capacity:
+                self._pinyin.clear()
+            self._pinyin[value] = hit
+        return hit
+
+
+_GRAM_FIELDS = frozenset((f.NAME, f.BRAND, f.KEYWORDS, f.CATEGORY, f.SHOWCASE))
+
+
+def analyse_listing(
+    listing: Listing, brand: Brand | None, analyzer: Analyzer, memo: AnalysisMemo | None = None
+) -> tantivy.Document:
+    """Index document (with its stored blob) for one listing.
+
+    Pass one ``memo`` for a whole build to analyse repeated values once.
+    """
+    memo = memo if memo is not None and memo.analyzer is analyzer else AnalysisMemo(analyzer)
     texts = field_texts(listing, brand)
     tok: dict[str, list[str]] = {}
     norm: dict[str, str] = {}
+    grams: list[str] = []
     for field, values in texts.items():
         tokens: list[str] = []
+        norms: list[str] = []
+        with_grams = field in _GRAM_FIELDS
         for value in values:
-            tokens.extend(analyzer.tokens(value, "index"))
+            forms = memo.forms(value, with_grams)
+            tokens.extend(forms.tokens)
+            norms.append(forms.norm)
+            grams.extend(forms.grams)
         tok[field] = tokens
-        norm[field] = " | ".join(normalize(v) for v in values)
+        norm[field] = " | ".join(norms)
     py: list[str] = []
     pi: list[str] = []
     for value in texts[f.NAME] + texts[f.BRAND]:
-        full, initials = analyzer.pinyin_forms(value)
+        full, initials = memo.pinyin_forms(value)
         py.extend(full)
         pi.extend(initials)
-    grams: list[str] = []
-    for field in (f.NAME, f.BRAND, f.KEYWORDS, f.CATEGORY, f.SHOWCASE):
-        for value in texts[field]:
-            grams.extend(analyzer.ngrams(value))
     exact = list(
         dict.fromkeys(k for k in (compact(v) for v in texts[f.NAME] + texts[f.BRAND]) if k)
     )

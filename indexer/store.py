@@ -25,6 +25,7 @@ MANIFEST = "manifest.json"
 INDEX_DIR = "index"
 BRANDS_FILE = "brands.json"
 WORDS_FILE = "words.txt"
+WORD_FREQS_FILE = "word_freqs.tsv"  # jieba frequencies of WORDS_FILE, for a fast start
 CURRENT = "current"
 PREVIOUS = "previous"
 TMP_PREFIX = ".tmp-"

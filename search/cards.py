@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from indexer.analysis import normalize
@@ -23,6 +24,12 @@ def _query_words(query: ParsedQuery) -> list[str]:
     return [w for w in dict.fromkeys(words) if w]
 
 
+@lru_cache(maxsize=16384)
+def _fold_char(ch: str) -> str:
+    """One character normalised (a space when it normalises to nothing); cached per character."""
+    return normalize(ch) or " "
+
+
 def highlight(name: str, words: Iterable[str]) -> str:
     """HTML-escaped ``name`` with ``<em>`` around every stretch matching a query word.
 
@@ -32,7 +39,7 @@ def highlight(name: str, words: Iterable[str]) -> str:
     folded: list[str] = []
     owner: list[int] = []
     for i, ch in enumerate(name):
-        norm = normalize(ch) or " "
+        norm = _fold_char(ch)
         folded.append(norm)
         owner.extend([i] * len(norm))
     flat = "".join(folded)

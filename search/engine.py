@@ -11,13 +11,20 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, analyzer_fingerprint
+from indexer.analysis import Analyzer, analyzer_fingerprint, parse_word_freqs
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
 from indexer.errors import IncompatibleIndexError
 from indexer.models import KNOWN_HOSTS
-from indexer.store import BRANDS_FILE, INDEX_DIR, WORDS_FILE, IndexStore, Manifest
+from indexer.store import (
+    BRANDS_FILE,
+    INDEX_DIR,
+    WORD_FREQS_FILE,
+    WORDS_FILE,
+    IndexStore,
+    Manifest,
+)
 from search.cards import render
 from search.errors import NotFound, UnknownHost
 from search.limits import MAX_LIMIT as MAX_LIMIT  # re-exported for callers of the engine
@@ -85,7 +92,9 @@ class Engine:
         root = store.path(version)
         words = (root / WORDS_FILE).read_text(encoding="utf-8").split()
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
-        analyzer = Analyzer(dicts, words)
+        freqs_path = root / WORD_FREQS_FILE  # absent from versions built before it existed
+        freqs = parse_word_freqs(freqs_path.read_text("utf-8")) if freqs_path.is_file() else None
+        analyzer = Analyzer(dicts, words, freqs)
         index = tantivy.Index.open(str(root / INDEX_DIR))
         return cls(manifest, index, analyzer, table, candidates)
 

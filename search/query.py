@@ -18,6 +18,7 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, has_cjk, normalize
 from indexer.brands import BrandTable
+from search.prefix import regex_query
 from search.resolve import Resolution, name_or_alias, resolve
 
 Form = Literal[
@@ -241,7 +242,7 @@ class QueryBuilder:
             for fn in fields:
                 subs.append(
                     tantivy.Query.boost_query(
-                        tantivy.Query.regex_query(self.schema, fn, pattern),
+                        regex_query(self.schema, fn, pattern),
                         FIELD_BOOST.get(fn, 2.0) * FORM_BOOST["prefix"],
                     )
                 )

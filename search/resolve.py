@@ -9,9 +9,12 @@ brand in it means the query is ambiguous.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from typing import Literal
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from indexer.analysis import compact, has_cjk, is_cjk, pinyin_syllables
@@ -42,6 +45,67 @@ class Resolution:
         return self.via != "prefix" and len(self.brand_ids) == 1
 
 
+@dataclass(slots=True)
+class _KeyIndex:
+    """A brand table's keys arranged for the prefix and typo tiers, built once per table.
+
+    Scanning every key per query grows with the brand count; here the prefix tier
+    bisects a sorted list and the typo tiers look only at keys of a possible length.
+    Matches are put back in table order, so results are exactly those of a full scan.
+    """
+
+    table: BrandTable
+    order: dict[str, int] = field(default_factory=dict)  # key → position in the table
+    ordered: list[str] = field(default_factory=list)  # keys, sorted
+    latin_names: dict[int, list[str]] = field(default_factory=dict)  # by length, ASCII name/alias
+    by_length: dict[int, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, table: BrandTable) -> _KeyIndex:
+        idx = cls(table)
+        for i, (key, entries) in enumerate(table.keys.items()):
+            idx.order[key] = i
+            idx.by_length.setdefault(len(key), []).append(key)
+            if key.isascii() and any(e.kind in ("name", "alias") for e in entries):
+                idx.latin_names.setdefault(len(key), []).append(key)
+        idx.ordered = sorted(table.keys)
+        return idx
+
+    def starting_with(self, prefix: str) -> list[str]:
+        """Keys that start with ``prefix``, in table order."""
+        out = []
+        for key in self.ordered[bisect_left(self.ordered, prefix) :]:
+            if not key.startswith(prefix):
+                break
+            out.append(key)
+        return sorted(out, key=self.order.__getitem__)
+
+    def latin_near_length(self, length: int, limit: int) -> list[str]:
+        """ASCII name/alias keys whose length is within ``limit`` of ``length``, in table order."""
+        keys = [
+            k
+            for n in range(length - limit, length + limit + 1)
+            for k in self.latin_names.get(n, ())
+        ]
+        return sorted(keys, key=self.order.__getitem__)
+
+
+_index_lock = threading.Lock()
+_last_index: _KeyIndex | None = None
+
+
+def _key_index(table: BrandTable) -> _KeyIndex:
+    """The key index of ``table`` (the engine's table rarely changes: one is kept)."""
+    global _last_index
+    idx = _last_index
+    if idx is None or idx.table is not table:
+        with _index_lock:
+            idx = _last_index
+            if idx is None or idx.table is not table:
+                idx = _last_index = _KeyIndex.build(table)
+    return idx
+
+
 def _from_keys(entries: list[BrandKey], via: Via | None = None) -> Resolution:
     ids = tuple(dict.fromkeys(e.brand_id for e in entries))
     kinds = {e.kind for e in entries}
@@ -67,15 +131,12 @@ def _latin_typo(key: str, table: BrandTable) -> Resolution | None:
     limit = 1 if len(key) < 8 else 2
     best: list[BrandKey] = []
     best_d = limit + 1
-    for candidate, entries in table.keys.items():
-        if not candidate.isascii() or abs(len(candidate) - len(key)) > limit:
-            continue
-        names = [e for e in entries if e.kind in ("name", "alias")]
-        if not names:
-            continue
-        d = Levenshtein.distance(key, candidate, score_cutoff=limit)
-        if d > limit:
-            continue
+    candidates = _key_index(table).latin_near_length(len(key), limit)
+    near = process.extract(
+        key, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
+    )
+    for candidate, d, _ in sorted(near, key=lambda hit: hit[2]):
+        names = [e for e in table.keys[candidate] if e.kind in ("name", "alias")]
         if d < best_d:
             best, best_d = list(names), d
         elif d == best_d:
@@ -97,12 +158,12 @@ def _cjk_typo(key: str, table: BrandTable) -> Resolution | None:
     if len(key) < MIN_CJK_TYPO_LEN or not all(is_cjk(ch) for ch in key):
         return None
     hits: list[BrandKey] = []
-    for candidate, entries in table.keys.items():
-        if len(candidate) != len(key) or candidate == key:
+    for candidate in _key_index(table).by_length.get(len(key), ()):
+        if candidate == key:
             continue
         diff = [(a, b) for a, b in zip(key, candidate, strict=True) if a != b]
         if len(diff) == 1 and _similar_sound(*diff[0]):
-            hits.extend(e for e in entries if e.kind in ("name", "alias"))
+            hits.extend(e for e in table.keys[candidate] if e.kind in ("name", "alias"))
     return _from_keys(hits, "typo") if hits else None
 
 
@@ -112,9 +173,9 @@ def _prefix(key: str, table: BrandTable, latin: bool) -> Resolution | None:
     kinds = ("name", "alias", "pinyin") if latin else ("name", "alias")
     hits = [
         e
-        for candidate, entries in table.keys.items()
-        if candidate.startswith(key) and candidate != key
-        for e in entries
+        for candidate in _key_index(table).starting_with(key)
+        if candidate != key
+        for e in table.keys[candidate]
         if e.kind in kinds
     ]
     if not hits:

@@ -33,13 +33,15 @@ class TcpConfig(uvicorn.Config):
         return tcp
 
 
-def run(host: str, port: int, workers: int, log_level: str = "info", **options: Any) -> None:
-    """Serve the API (the uvicorn factory ``search.api:create_app``) until interrupted.
+def run(
+    host: str, port: int, workers: int, log_level: str = "info", app: str = APP, **options: Any
+) -> None:
+    """Serve an app factory (the API, ``search.api:create_app``) until interrupted.
 
     ``options`` go to ``uvicorn.Config`` (log configuration, access log).
     """
     config = TcpConfig(
-        APP, factory=True, host=host, port=port, workers=workers, log_level=log_level, **options
+        app, factory=True, host=host, port=port, workers=workers, log_level=log_level, **options
     )
     try:
         if config.workers > 1:

@@ -13,6 +13,7 @@ from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
 from indexer.brands import BrandTable
 from indexer.document import load_stored
 from search.models import Suggestion
+from search.prefix import regex_query
 
 CANDIDATES = 64
 
@@ -29,7 +30,7 @@ def _prefix_query(schema: tantivy.Schema, key: str) -> tantivy.Query:
     pattern = f"{key}.*"
     return tantivy.Query.boolean_query(
         [
-            (tantivy.Occur.Should, tantivy.Query.regex_query(schema, field, pattern))
+            (tantivy.Occur.Should, regex_query(schema, field, pattern))
             for field in (f.NAME, f.BRAND, f.PINYIN, f.INITIALS)
         ]
     )

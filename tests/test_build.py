@@ -38,7 +38,15 @@ from indexer.build import BuildResult, build_index
 from indexer.dictionaries import Dictionaries
 from indexer.errors import CatalogError, IncompatibleIndexError, VersionError
 from indexer.schema import SCHEMA_VERSION
-from indexer.store import BRANDS_FILE, INDEX_DIR, MANIFEST, WORDS_FILE, IndexStore, file_sha256
+from indexer.store import (
+    BRANDS_FILE,
+    INDEX_DIR,
+    MANIFEST,
+    WORD_FREQS_FILE,
+    WORDS_FILE,
+    IndexStore,
+    file_sha256,
+)
 from search.engine import Engine
 from search.errors import NotFound
 
@@ -141,7 +149,9 @@ def test_sample_version_files(sample_home: Path) -> None:
     version = store.current()
     assert version is not None
     root = store.path(version)
-    assert sorted(p.name for p in root.iterdir()) == [BRANDS_FILE, INDEX_DIR, MANIFEST, WORDS_FILE]
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [BRANDS_FILE, INDEX_DIR, MANIFEST, WORD_FREQS_FILE, WORDS_FILE]
+    )
     assert sorted(p.name for p in store.root.iterdir()) == [version]  # no staging left
 
     table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
