@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    candidates: int = Field(default=200, ge=10, le=5000, description="first-stage hits re-ranked")
+    candidates: int = Field(default=100, ge=10, le=5000, description="first-stage hits re-ranked")
     admin_token: str | None = Field(default=None, repr=False)  # never in logs or reprs
     # Operations: query log (querylog/ under home), request logs, metrics.
     querylog: Literal["on", "anonymized", "off"] = Field(

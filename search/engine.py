@@ -34,6 +34,7 @@ from search.query import ParsedQuery, QueryBuilder, parse
 from search.rank import Candidate, Ranked, rank
 from search.suggest import suggest
 
+DEFAULT_CANDIDATES = 100  # first-stage hits re-ranked (MPSEARCH_CANDIDATES)
 BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
 
 
@@ -64,7 +65,7 @@ class Engine:
         index: tantivy.Index,
         analyzer: Analyzer,
         table: BrandTable,
-        candidates: int = 200,
+        candidates: int = DEFAULT_CANDIDATES,
     ) -> None:
         self.manifest = manifest
         self.version = manifest.version
@@ -77,7 +78,11 @@ class Engine:
 
     @classmethod
     def open(
-        cls, store: IndexStore, version: str, dicts: Dictionaries, candidates: int = 200
+        cls,
+        store: IndexStore,
+        version: str,
+        dicts: Dictionaries,
+        candidates: int = DEFAULT_CANDIDATES,
     ) -> Engine:
         """Open a version; refuse one built by a different analyzer or dictionaries."""
         manifest = store.verify(version)
@@ -106,7 +111,7 @@ class Engine:
         manifest: Manifest,
         root: Path,
         dicts: Dictionaries,
-        candidates: int = 200,
+        candidates: int = DEFAULT_CANDIDATES,
         analyzer: Analyzer | None = None,
     ) -> Engine:
         """Open the serving copy of a version at ``root`` (its files change with live

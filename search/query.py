@@ -31,6 +31,11 @@ Sense = Literal["both", "brand", "literal"]
 MAX_UNITS = 8
 MIN_FUZZY_LEN = 4
 MIN_PREFIX_LEN = 3
+FUZZY_FIELDS = (f.NAME, f.BRAND, f.KEYWORDS)  # fuzzy Latin words are looked for here only
+# What may follow a typed Latin prefix inside a token: normalised Latin tokens are
+# lower-case ASCII letters and digits, and a small class compiles to a small automaton
+# (``.`` over all of Unicode costs about a millisecond per query).
+LATIN_TAIL = "[0-9a-z]"
 OFFICIAL_BOOST = 20.0  # first-stage boost of a named brand's official listings
 
 # Field weights for the first stage; the re-ranker has its own (search.rank).
@@ -234,8 +239,8 @@ class QueryBuilder:
         if unit.latin and latin_only:
             subs.append(self.term(f.PINYIN, unit.text, 2.5 * FORM_BOOST["pinyin"]))
             subs.append(self.term(f.INITIALS, unit.text, 2.5 * FORM_BOOST["initials"]))
-        if unit.latin and unit.last and len(unit.text) >= MIN_PREFIX_LEN:
-            pattern = f"{unit.text}.+"
+        if unit.latin and unit.last and len(unit.text) >= MIN_PREFIX_LEN and unit.text.isalnum():
+            pattern = f"{unit.text}{LATIN_TAIL}+"
             fields = [f.NAME, f.BRAND, f.KEYWORDS]
             if latin_only:
                 fields += [f.PINYIN, f.INITIALS]
@@ -247,8 +252,8 @@ class QueryBuilder:
                     )
                 )
         distance = unit.fuzzy_distance
-        if distance:
-            for fn in (f.NAME, f.BRAND, f.KEYWORDS):
+        if distance and not unit.brand_ids:  # a brand's spellings are already clauses
+            for fn in FUZZY_FIELDS:
                 fq = tantivy.Query.fuzzy_term_query(self.schema, fn, unit.text, distance, True)
                 subs.append(tantivy.Query.boost_query(fq, FIELD_BOOST[fn] * FORM_BOOST["fuzzy"]))
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])

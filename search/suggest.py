@@ -14,6 +14,7 @@ from indexer.brands import BrandTable
 from indexer.document import load_stored
 from search.models import Suggestion
 from search.prefix import regex_query
+from search.query import LATIN_TAIL
 
 CANDIDATES = 64
 
@@ -27,7 +28,7 @@ def _prefix_query(schema: tantivy.Schema, key: str) -> tantivy.Query:
                 for g in dict.fromkeys(grams)
             ]
         )
-    pattern = f"{key}.*"
+    pattern = f"{key}{LATIN_TAIL}*" if key.isascii() and key.isalnum() else f"{key}.*"
     return tantivy.Query.boolean_query(
         [
             (tantivy.Occur.Should, regex_query(schema, field, pattern))

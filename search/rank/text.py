@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 
 from indexer import schema as f
 from indexer.analysis import has_cjk
-from search.query import MIN_PREFIX_LEN, ParsedQuery, Unit
+from search.query import FUZZY_FIELDS, MIN_PREFIX_LEN, ParsedQuery, Unit
 from search.rank.candidate import Candidate
 from search.rank.weights import Weights
 
@@ -56,8 +56,12 @@ def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
     if has_cjk(unit.text) and unit.text in cand.doc["norm"].get(field, ""):
         return "ngram"
     d = unit.fuzzy_distance
-    if d and any(
-        t.isascii() and Levenshtein.distance(unit.text, t, score_cutoff=d) <= d for t in toks
+    if (
+        d
+        and field in FUZZY_FIELDS
+        and any(
+            t.isascii() and Levenshtein.distance(unit.text, t, score_cutoff=d) <= d for t in toks
+        )
     ):
         return "fuzzy"
     return None
