@@ -11,7 +11,7 @@ be matched together, relaxing one unit at a time when nothing matches.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import tantivy
 
@@ -109,6 +109,8 @@ class ParsedQuery:
     units: list[Unit]
     latin_only: bool
     resolution: Resolution | None
+    # Per-unit lookups the re-ranker derives once per query (search.rank.text).
+    match_cache: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def brand_zone_id(self) -> str | None:

@@ -6,6 +6,8 @@ initials (xbk); only listings online in the host count, most popular first.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import tantivy
 
 from indexer import schema as f
@@ -37,14 +39,23 @@ def _prefix_query(schema: tantivy.Schema, key: str) -> tantivy.Query:
     )
 
 
+@lru_cache(maxsize=65_536)
+def _spellings(form: str) -> tuple[str, str, str]:
+    """A completion's compact form, full pinyin and initials (empty for Latin-only forms)."""
+    c = compact(form)
+    if not has_cjk(c):
+        return c, "", ""
+    return c, pinyin_full(c), pinyin_initials(c)
+
+
 def _reaches(key: str, form: str) -> bool:
     """Whether typing ``key`` leads to ``form``: as written, by pinyin or by initials."""
-    c = compact(form)
+    c, full, initials = _spellings(form)
     if c.startswith(key):
         return True
-    if has_cjk(key) or not has_cjk(c):
+    if has_cjk(key) or not full:
         return False
-    return pinyin_full(c).startswith(key) or pinyin_initials(c).startswith(key)
+    return full.startswith(key) or initials.startswith(key)
 
 
 def suggest(

@@ -34,34 +34,57 @@ FORM_ORDER = ("original", "alias", "synonym", "subword", "ngram")
 """Forms a listing's own category is checked with, strongest first."""
 
 
-def _word_form(unit: Unit, field: str, cand: Candidate) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    """One unit's alternatives as sets, derived once per query, not per candidate."""
+
+    alias: frozenset[str]
+    synonyms: frozenset[str]
+    subwords: frozenset[str]
+    cjk: bool
+    prefix: bool
+    fuzzy: int
+
+
+def _forms(query: ParsedQuery, unit: Unit) -> _Forms:
+    hit = query.match_cache.get(id(unit))
+    if hit is not None and hit[0] is unit:
+        forms: _Forms = hit[1]
+        return forms
+    forms = _Forms(
+        alias=frozenset(unit.alias_terms),
+        synonyms=frozenset(unit.synonyms),
+        subwords=frozenset(unit.subwords),
+        cjk=has_cjk(unit.text),
+        prefix=unit.last and unit.latin and len(unit.text) >= MIN_PREFIX_LEN,
+        fuzzy=unit.fuzzy_distance,
+    )
+    query.match_cache[id(unit)] = (unit, forms)
+    return forms
+
+
+def _word_form(unit: Unit, forms: _Forms, field: str, cand: Candidate) -> str | None:
     toks = cand.token_sets.get(field, frozenset())
-    if unit.text in toks:
+    text = unit.text
+    if text in toks:
         return "original"
     if field == f.BRAND and cand.listing.get("brand_id") in unit.brand_ids:
         return "alias"
-    if any(t in toks for t in unit.alias_terms):
+    if forms.alias and not toks.isdisjoint(forms.alias):
         return "alias"
-    if any(s in toks for s in unit.synonyms):
+    if forms.synonyms and not toks.isdisjoint(forms.synonyms):
         return "synonym"
-    if unit.subwords and any(s in toks for s in unit.subwords):
+    if forms.subwords and not toks.isdisjoint(forms.subwords):
         return "subword"
-    if (
-        unit.last
-        and unit.latin
-        and len(unit.text) >= MIN_PREFIX_LEN
-        and any(t.startswith(unit.text) for t in toks)
-    ):
+    if forms.prefix and any(t.startswith(text) for t in toks):
         return "prefix"
-    if has_cjk(unit.text) and unit.text in cand.doc["norm"].get(field, ""):
+    if forms.cjk and text in cand.doc["norm"].get(field, ""):
         return "ngram"
-    d = unit.fuzzy_distance
+    d = forms.fuzzy
     if (
         d
         and field in FUZZY_FIELDS
-        and any(
-            t.isascii() and Levenshtein.distance(unit.text, t, score_cutoff=d) <= d for t in toks
-        )
+        and any(t.isascii() and Levenshtein.distance(text, t, score_cutoff=d) <= d for t in toks)
     ):
         return "fuzzy"
     return None
@@ -124,10 +147,11 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
     """
     best: UnitMatch | None = None
     total = 0.0
+    forms = _forms(query, unit)
     for field in f.WORD_FIELDS:
         if field == f.BRAND and unit.sense == "literal":
             continue
-        form = _word_form(unit, field, cand)
+        form = _word_form(unit, forms, field, cand)
         if form is not None:
             if field == f.CATEGORY:
                 weight = _category_weight(unit, form, cand, w)
