@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from typing import Any
 import httpx
 import orjson
 
+from tests.server_support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 MPSEARCH = Path(sys.executable).parent / "mpsearch"
 TOKEN = "test-admin-token-7f3a"
@@ -23,13 +24,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 READY_TIMEOUT = 60.0
 WAIT_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def env_for(home: Path, token: str | None = TOKEN) -> dict[str, str]:

@@ -15,7 +15,6 @@ Properties checked:
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,19 +26,13 @@ import pytest
 from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
 from indexer.store import IndexStore
+from tests.server_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MPSEARCH = Path(sys.executable).parent / "mpsearch"
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
