@@ -11,7 +11,7 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, analyzer_fingerprint, parse_word_freqs
+from indexer.analysis import Analyzer, analyzer_fingerprint, has_cjk, parse_word_freqs
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
@@ -30,12 +30,17 @@ from search.errors import NotFound, UnknownHost
 from search.limits import MAX_LIMIT as MAX_LIMIT  # re-exported for callers of the engine
 from search.limits import MAX_OFFSET as MAX_OFFSET
 from search.models import BrandZone, SearchResponse, SuggestResponse
-from search.query import ParsedQuery, QueryBuilder, parse
+from search.query import ParsedQuery, QueryBuilder, Unit, parse
 from search.rank import Candidate, Ranked, rank
 from search.suggest import suggest
 
 DEFAULT_CANDIDATES = 100  # first-stage hits re-ranked (MPSEARCH_CANDIDATES)
 BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
+
+
+def _weak(unit: Unit) -> bool:
+    """A lone Chinese character that names no brand: weak evidence on its own."""
+    return len(unit.text) == 1 and has_cjk(unit.text) and not unit.brand_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +172,12 @@ class Engine:
         """Candidates matching as many query units as possible, backfilled with fewer.
 
         All units first; while that gives fewer than a page of hits, listings that
-        match one unit fewer are added after them (the re-ranker scores their lower
-        coverage), down to any single unit. A query that names a brand, or reads a
-        brand word literally, is not backfilled: a partial match there is the other
-        sense of the word (Apple for 红富士苹果) or another brand's product.
+        match any one unit are added after them (the re-ranker scores their lower
+        coverage); single Chinese characters are left out of that step while other
+        words remain, since one character matches a large share of the catalog. A
+        query that names a brand, or reads a brand word literally, is not backfilled:
+        a partial match there is the other sense of the word (Apple for 红富士苹果) or
+        another brand's product.
         """
         n = len(parsed.units)
         extra: list[tuple[tantivy.Occur, tantivy.Query]] = []
@@ -180,8 +187,16 @@ class Engine:
         hits: dict[tuple[int, int], tuple[Any, tantivy.DocAddress]] = {}
         total = 0
         backfill = all(u.sense == "both" and not u.brand_ids for u in parsed.units)
-        for need in range(max(n, 1), 0, -1):
-            query = self.builder.build(parsed, req.host, need)
+        strong = [u for u in parsed.units if not _weak(u)]
+        plans: list[tuple[int, list[Unit] | None]] = [(max(n, 1), None)]
+        if n > 1:
+            if strong and len(strong) < n:
+                plans.append((1, strong))
+            plans.append((1, None))
+        for step, (need, units) in enumerate(plans):
+            if step == 2 and hits:  # single characters only when nothing else matched
+                break
+            query = self.builder.build(parsed, req.host, need, units)
             if extra:
                 query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *extra])
             result = self.searcher.search(query, limit=self.candidates, count=True)

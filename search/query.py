@@ -290,10 +290,18 @@ class QueryBuilder:
             ]
         )
 
-    def build(self, parsed: ParsedQuery, host: str, min_units: int) -> tantivy.Query:
-        """Listings matching ``min_units`` or more units, or any listing of a brand named."""
+    def build(
+        self,
+        parsed: ParsedQuery,
+        host: str,
+        min_units: int,
+        units: list[Unit] | None = None,
+    ) -> tantivy.Query:
+        """Listings matching ``min_units`` or more of ``units`` (default: all), or any
+        listing of a brand named."""
         unit_qs = [
-            (tantivy.Occur.Should, self.unit_query(u, parsed.latin_only)) for u in parsed.units
+            (tantivy.Occur.Should, self.unit_query(u, parsed.latin_only))
+            for u in (parsed.units if units is None else units)
         ]
         alternatives: list[tantivy.Query] = []
         if unit_qs:

@@ -97,3 +97,13 @@ def test_relaxed_query(engine: Engine) -> None:
     resp = engine.search(SearchRequest(q="周末带孩子去迪士尼买票", host="jd"))
     assert resp.results or resp.brand_zone
     assert "wx18a3929799e9550c" in run(engine, "周末带孩子去迪士尼买票")
+
+
+def test_relaxed_step_leaves_out_single_characters(engine: Engine) -> None:
+    """No listing has both words: the backfill keeps the word and drops the lone
+    character, which alone would match a large share of the catalog."""
+    resp = engine.search(SearchRequest(q="机票 大", host="jd", limit=50, debug=True))
+    assert len(resp.results) >= 5
+    for card in resp.results:
+        assert card.explain is not None
+        assert any(m.unit == "机票" and m.field for m in card.explain.matches), card.name
