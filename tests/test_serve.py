@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from search.serve import APP, TcpConfig
 
@@ -105,3 +106,15 @@ def test_serve_with_two_workers(sample_home: Path, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_malloc_arenas_capped_for_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers inherit MALLOC_ARENA_MAX (2 unless the operator set another value)."""
+    from search.serve import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
