@@ -47,6 +47,27 @@ Q_SCHEMA: dict[str, Any] = {"minLength": 1, "maxLength": MAX_QUERY_CHARS, "patte
 HOST_SCHEMA: dict[str, Any] = {"enum": list(KNOWN_HOSTS)}
 APPID_SCHEMA: dict[str, Any] = {"pattern": f"^[a-z0-9]{{1,{MAX_APPID_CHARS}}}$"}
 RECENT_SCHEMA: dict[str, Any] = {"pattern": "^[a-z0-9]{1,64}(,[a-z0-9]{1,64})*$"}
+HostParam = Annotated[
+    str, Query(description=HOST_DOC, max_length=MAX_HOST_CHARS, json_schema_extra=HOST_SCHEMA)
+]
+
+
+SearchText = Annotated[
+    str,
+    Query(
+        description="what the user typed",
+        max_length=MAX_RAW_QUERY_CHARS,
+        json_schema_extra=Q_SCHEMA,
+    ),
+]
+PrefixText = Annotated[
+    str,
+    Query(
+        description="what the user has typed so far",
+        max_length=MAX_RAW_QUERY_CHARS,
+        json_schema_extra=Q_SCHEMA,
+    ),
+]
 NO_EXPLAIN: dict[str, Any] = {
     "results": {"__all__": {"explain"}},
     "brand_zone": {"card": {"explain"}},
@@ -162,18 +183,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search(
         request: Request,
         eng: EngineDep,
-        q: Annotated[
-            str,
-            Query(
-                description="what the user typed",
-                max_length=MAX_RAW_QUERY_CHARS,
-                json_schema_extra=Q_SCHEMA,
-            ),
-        ],
-        host: Annotated[
-            str,
-            Query(description=HOST_DOC, max_length=MAX_HOST_CHARS, json_schema_extra=HOST_SCHEMA),
-        ],
+        q: SearchText,
+        host: HostParam,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         category: Annotated[str | None, Query(max_length=MAX_CATEGORY_CHARS)] = None,
@@ -216,18 +227,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def suggest(
         request: Request,
         eng: EngineDep,
-        q: Annotated[
-            str,
-            Query(
-                description="what the user has typed so far",
-                max_length=MAX_RAW_QUERY_CHARS,
-                json_schema_extra=Q_SCHEMA,
-            ),
-        ],
-        host: Annotated[
-            str,
-            Query(description=HOST_DOC, max_length=MAX_HOST_CHARS, json_schema_extra=HOST_SCHEMA),
-        ],
+        q: PrefixText,
+        host: HostParam,
         limit: Annotated[int, Query(ge=1, le=MAX_SUGGEST)] = 8,
     ) -> JSONBody:
         """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""

@@ -188,13 +188,16 @@ class Engine:
         total = 0
         backfill = all(u.sense == "both" and not u.brand_ids for u in parsed.units)
         strong = [u for u in parsed.units if not _weak(u)]
-        plans: list[tuple[int, list[Unit] | None]] = [(max(n, 1), None)]
+        # (units needed, among which units, only when nothing matched yet)
+        plans: list[tuple[int, list[Unit] | None, bool]] = [(max(n, 1), None, False)]
         if n > 1:
             if strong and len(strong) < n:
-                plans.append((1, strong))
-            plans.append((1, None))
-        for step, (need, units) in enumerate(plans):
-            if step == 2 and hits:  # single characters only when nothing else matched
+                plans.append((1, strong, False))
+                plans.append((1, None, True))
+            else:
+                plans.append((1, None, False))
+        for need, units, last_resort in plans:
+            if last_resort and hits:
                 break
             query = self.builder.build(parsed, req.host, need, units)
             if extra:

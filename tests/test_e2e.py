@@ -3,21 +3,18 @@
 Properties checked:
 1. `mpsearch index build` (the venv's console script) of the sample catalog into a fresh
    MPSEARCH_HOME and `index publish --latest` both exit 0 and set `current`.
-2. `python -m uvicorn search.api:create_app --factory` with that MPSEARCH_HOME becomes ready:
-   `/readyz` answers 200 with the published version within 30 s.
+2. `mpsearch serve` with that MPSEARCH_HOME becomes ready: `/readyz` answers 200 with the
+   published version.
 3. Over HTTP, `q=LV&host=jd` puts the Louis Vuitton official mini-program
    (wxc2c943090d2ec70a) first, in the brand zone; `q=路易威登` and the full-width `q=ＬＶ` give
    the same brand zone card.
 4. An invalid request (unknown host) is a 422 JSON body naming the field.
-5. The server is stopped (terminate, then kill after 10 s) whatever happens.
+5. The server is stopped (SIGTERM, then SIGKILL after a timeout) whatever happens.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,25 +23,9 @@ import pytest
 from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
 from indexer.store import IndexStore
-from tests.server_support import free_port
+from tests.server_support import run_cli, serving
 
-ROOT = Path(__file__).resolve().parent.parent
-MPSEARCH = Path(sys.executable).parent / "mpsearch"
 LV_OFFICIAL = "wxc2c943090d2ec70a"
-READY_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
-
-
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(MPSEARCH), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -73,47 +54,12 @@ def published(e2e_home: Path, env: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(published: str, env: dict[str, str], e2e_home: Path) -> Iterator[httpx.Client]:
-    port = free_port()
-    log = (e2e_home / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "search.api:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
-            deadline = time.monotonic() + READY_TIMEOUT
-            while True:
-                assert proc.poll() is None, (e2e_home / "server.log").read_text()
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "server not ready within 30 s"
-                time.sleep(0.1)
-            yield client
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+def server(published: str, e2e_home: Path) -> Iterator[httpx.Client]:
+    with (
+        serving(e2e_home) as srv,
+        httpx.Client(base_url=srv.base_url, timeout=5.0) as client,
+    ):
+        yield client
 
 
 def test_readyz_serves_published_version(server: httpx.Client, published: str) -> None:

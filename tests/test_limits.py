@@ -23,14 +23,10 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from fastapi import Request
@@ -50,9 +46,7 @@ from search.limits import (
     MAX_RECENT_CHARS,
     MAX_SUGGEST,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
-READY_TIMEOUT = 30.0
+from tests.server_support import home_serving, serving
 
 
 @pytest.fixture(scope="module")
@@ -198,57 +192,14 @@ def test_body_on_a_get_only_route_is_405_not_500(client: TestClient) -> None:
 # ------------------------------------------------------------------ 4 real server, raw bytes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(
     sample_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[int, Path]]:
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("limits") / "server.log"
-    env = {**os.environ, "MPSEARCH_HOME": str(sample_home), "PYTHONUNBUFFERED": "1"}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "search.api:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
-        yield port, log_path
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    home = tmp_path_factory.mktemp("limits")
+    home_serving(sample_home, home)
+    with serving(home) as srv:
+        yield int(srv.base_url.rsplit(":", 1)[1]), srv.log_path
 
 
 def raw_request(
