@@ -49,6 +49,8 @@ Progress = Callable[[int], None]
 PARALLEL_MIN_LISTINGS = 5_000
 CHUNK_LISTINGS = 256
 
+WRITER_HEAP_BYTES = 1_500_000_000  # tantivy indexing budget: segment size before a flush
+
 
 def _source(path: Path) -> SourceFile:
     return SourceFile(path=str(path), sha256=file_sha256(path), bytes=path.stat().st_size)
@@ -175,7 +177,9 @@ def build_index(
         with ExitStack() as stack:
             docs = _documents(stack, spool, good_brands, analyzer, n_workers)
             index = tantivy.Index(build_schema(), path=str(_mkdir(staging / INDEX_DIR)))
-            writer = index.writer(heap_size=256_000_000)
+            # One indexing thread with a large budget writes one segment up to a few million
+            # listings: every query then walks one term dictionary, not one per segment.
+            writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
             for doc in docs:
                 writer.add_document(doc)
                 done += 1

@@ -85,6 +85,12 @@ class AnalysisMemo:
 
 
 _GRAM_FIELDS = frozenset((f.NAME, f.BRAND, f.KEYWORDS, f.CATEGORY, f.SHOWCASE))
+LATIN_SOURCES = (f.NAME, f.BRAND, f.KEYWORDS)  # the fields fuzzy matching looks in
+
+
+def latin_tokens(tok: dict[str, list[str]]) -> list[str]:
+    """The distinct Latin tokens of the fields typo matching looks in."""
+    return list(dict.fromkeys(t for fn in LATIN_SOURCES for t in tok[fn] if t.isascii()))
 
 
 def analyse_listing(
@@ -126,6 +132,7 @@ def analyse_listing(
     doc.add_text(f.PINYIN, " ".join(py))
     doc.add_text(f.INITIALS, " ".join(pi))
     doc.add_text(f.NGRAM, " ".join(grams))
+    doc.add_text(f.LATIN, " ".join(latin_tokens(tok)))
     doc.add_text(f.APPID, listing.appid)
     if listing.brand_id:
         doc.add_text(f.BRAND_ID, listing.brand_id)

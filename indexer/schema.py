@@ -11,7 +11,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -24,6 +24,10 @@ DESCRIPTION: Final = "description"
 PINYIN: Final = "pinyin"  # full pinyin of runs and words: xingbake
 INITIALS: Final = "initials"  # pinyin initials: xbk
 NGRAM: Final = "ngram"  # CJK unigrams and bigrams of name, brand, keywords, category, showcase
+# Latin tokens of name, brand and keywords: where typo (fuzzy) matching looks. Kept apart
+# from the word fields because a distance-2 automaton walked over a dictionary of Chinese
+# words explores every one- and two-character prefix (tens of ms at 1M listings).
+LATIN: Final = "latin"
 # Filters and ids.
 APPID: Final = "appid"
 BRAND_ID: Final = "brand_id"
@@ -35,7 +39,7 @@ POPULARITY: Final = "popularity"  # monthly active users
 DOC: Final = "doc"  # stored card + analysed forms (orjson)
 
 WORD_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, SHOWCASE, DESCRIPTION)
-TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, NGRAM)
+TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, NGRAM, LATIN)
 RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, HOSTS, STATUS)
 
 

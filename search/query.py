@@ -18,6 +18,7 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, has_cjk, normalize
 from indexer.brands import BrandTable
+from indexer.document import LATIN_SOURCES
 from search.prefix import regex_query
 from search.resolve import Resolution, name_or_alias, resolve
 
@@ -31,7 +32,7 @@ Sense = Literal["both", "brand", "literal"]
 MAX_UNITS = 8
 MIN_FUZZY_LEN = 4
 MIN_PREFIX_LEN = 3
-FUZZY_FIELDS = (f.NAME, f.BRAND, f.KEYWORDS)  # fuzzy Latin words are looked for here only
+FUZZY_FIELDS = LATIN_SOURCES  # fuzzy Latin words are looked for here only (indexed as f.LATIN)
 # What may follow a typed Latin prefix inside a token: normalised Latin tokens are
 # lower-case ASCII letters and digits, and a small class compiles to a small automaton
 # (``.`` over all of Unicode costs about a millisecond per query).
@@ -255,9 +256,8 @@ class QueryBuilder:
                 )
         distance = unit.fuzzy_distance
         if distance and not unit.brand_ids:  # a brand's spellings are already clauses
-            for fn in FUZZY_FIELDS:
-                fq = tantivy.Query.fuzzy_term_query(self.schema, fn, unit.text, distance, True)
-                subs.append(tantivy.Query.boost_query(fq, FIELD_BOOST[fn] * FORM_BOOST["fuzzy"]))
+            fq = tantivy.Query.fuzzy_term_query(self.schema, f.LATIN, unit.text, distance, True)
+            subs.append(tantivy.Query.boost_query(fq, FIELD_BOOST[f.NAME] * FORM_BOOST["fuzzy"]))
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])
 
     def filters(self, host: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:

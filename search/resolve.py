@@ -58,14 +58,17 @@ class _KeyIndex:
     order: dict[str, int] = field(default_factory=dict)  # key → position in the table
     ordered: list[str] = field(default_factory=list)  # keys, sorted
     latin_names: dict[int, list[str]] = field(default_factory=dict)  # by length, ASCII name/alias
-    by_length: dict[int, list[str]] = field(default_factory=dict)
+    # Chinese keys by their form with one character masked: 麦当劳 under *当劳, 麦*劳, 麦当*.
+    masked: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, table: BrandTable) -> _KeyIndex:
         idx = cls(table)
         for i, (key, entries) in enumerate(table.keys.items()):
             idx.order[key] = i
-            idx.by_length.setdefault(len(key), []).append(key)
+            if len(key) >= MIN_CJK_TYPO_LEN and all(is_cjk(ch) for ch in key):
+                for m in _masks(key):
+                    idx.masked.setdefault(m, []).append(key)
             if key.isascii() and any(e.kind in ("name", "alias") for e in entries):
                 idx.latin_names.setdefault(len(key), []).append(key)
         idx.ordered = sorted(table.keys)
@@ -88,6 +91,16 @@ class _KeyIndex:
             for k in self.latin_names.get(n, ())
         ]
         return sorted(keys, key=self.order.__getitem__)
+
+    def one_char_apart(self, key: str) -> list[str]:
+        """Chinese keys of the same length that differ from ``key`` in exactly one
+        character, in table order."""
+        found = {k for m in _masks(key) for k in self.masked.get(m, ()) if k != key}
+        return sorted(found, key=self.order.__getitem__)
+
+
+def _masks(key: str) -> list[str]:
+    return [f"{key[:i]}\0{key[i + 1 :]}" for i in range(len(key))]
 
 
 _index_lock = threading.Lock()
@@ -158,11 +171,9 @@ def _cjk_typo(key: str, table: BrandTable) -> Resolution | None:
     if len(key) < MIN_CJK_TYPO_LEN or not all(is_cjk(ch) for ch in key):
         return None
     hits: list[BrandKey] = []
-    for candidate in _key_index(table).by_length.get(len(key), ()):
-        if candidate == key:
-            continue
+    for candidate in _key_index(table).one_char_apart(key):
         diff = [(a, b) for a, b in zip(key, candidate, strict=True) if a != b]
-        if len(diff) == 1 and _similar_sound(*diff[0]):
+        if _similar_sound(*diff[0]):
             hits.extend(e for e in table.keys[candidate] if e.kind in ("name", "alias"))
     return _from_keys(hits, "typo") if hits else None
 

@@ -12,20 +12,23 @@ Properties checked:
 2. A version folder holds exactly the index, brands.json (a loadable brand
    table), words.txt (the catalog words, sorted) and the manifest; the spool
    and the staging folder are gone.
-3. ``Engine.open`` opens the built version and finds every sample listing.
+3. ``Engine.open`` opens the built version and finds every sample listing; what
+   it loaded is frozen out of the cyclic collector's walks.
 4. A catalog with broken lines still builds: each bad line is a reject naming
    ``file:line field``, every good line is indexed and retrievable by appid,
    and a rejected appid is not in the index.
 5. ``strict=True`` with rejects returns ``version is None`` with the report and
    leaves no version or staging folder behind; without rejects it builds.
 6. A missing catalog file raises CatalogError before anything is written.
-7. Opening a version with dictionaries other than those it was built with
-   raises IncompatibleIndexError telling to rebuild.
+7. Opening a version with dictionaries other than those it was built with, or
+   written with another schema version, raises IncompatibleIndexError telling
+   to rebuild.
 8. ``progress`` is called with the running count, ending at the total.
 """
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -266,6 +269,16 @@ def test_missing_catalog_file(tmp_path: Path, dicts: Dictionaries, which: str) -
 # ------------------------------------------------------------------ 7 other dictionaries
 
 
+def test_open_freezes_the_engine(sample_home: Path, dicts: Dictionaries) -> None:
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    engine = Engine.open(store, version, dicts)
+    assert gc.get_freeze_count() > 0
+    tracked = gc.get_objects()
+    assert not any(o is engine or o is engine.analyzer for o in tracked)
+
+
 def test_open_with_other_dictionaries(sample_home: Path, tmp_path: Path) -> None:
     copy = tmp_path / "dictionaries"
     shutil.copytree(default_dictionaries_dir(), copy)
@@ -281,4 +294,16 @@ def test_open_with_other_dictionaries(sample_home: Path, tmp_path: Path) -> None
     assert version in message
     assert str(copy) in message
     assert analyzer_fingerprint(edited) in message
+    assert "Rebuild" in message and "mpsearch index build" in message
+
+
+def test_open_other_schema_version(sample_home: Path, dicts: Dictionaries) -> None:
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    older = store.verify(version).model_copy(update={"schema_version": SCHEMA_VERSION - 1})
+    with pytest.raises(IncompatibleIndexError) as info:
+        Engine.load(older, store.path(version), dicts)
+    message = str(info.value)
+    assert f"schema version {SCHEMA_VERSION - 1}" in message
     assert "Rebuild" in message and "mpsearch index build" in message

@@ -9,7 +9,9 @@ Properties checked:
 1. Each word field holds the space-joined index-mode tokens of its source
    texts; the brand field those of the brand name and every alias.
 2. Pinyin, initials and n-gram fields are derived from name and brand (n-grams
-   also from keywords, category and showcase, never from the description).
+   also from keywords, category and showcase, never from the description); the
+   Latin field holds the Latin tokens of name, brand and keywords, once each
+   and nothing else (typo matching looks there).
 3. Filter fields carry the raw appid, brand_id, categories, hosts, status,
    official flag and popularity.
 4. The stored blob survives a real (in-memory) tantivy index and decodes with
@@ -110,6 +112,11 @@ def test_derived_fields(analyzer: Analyzer) -> None:
     assert {"路", "路易", "精品", "驴牌", "丝巾", "箱包", "中号"} <= set(ngrams)
     assert "丰" not in ngrams  # only in the description (顺丰配送)
     assert "丰" in fields[f.DESCRIPTION][0].split()
+    latin = fields[f.LATIN][0].split()
+    expected = [t for fn in (f.NAME, f.BRAND, f.KEYWORDS) for t in fields[fn][0].split()]
+    assert latin == list(dict.fromkeys(t for t in expected if t.isascii()))
+    assert {"lv", "louis", "vuitton", "louisvuitton"} <= set(latin)
+    assert "neverfull" not in latin  # a showcase title, not a name, brand or keyword
 
 
 def test_filter_fields(analyzer: Analyzer) -> None:

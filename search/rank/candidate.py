@@ -31,6 +31,17 @@ class Candidate:
         return {name: frozenset(tokens) for name, tokens in self.doc["tok"].items()}
 
     @cached_property
+    def fields_of(self) -> dict[str, list[str]]:
+        """Index token → the word fields holding it, in field order."""
+        out: dict[str, list[str]] = {}
+        for name, tokens in self.doc["tok"].items():
+            for token in tokens:
+                fields = out.setdefault(token, [])
+                if not fields or fields[-1] != name:
+                    fields.append(name)
+        return out
+
+    @cached_property
     def pinyin(self) -> frozenset[str]:
         return frozenset(self.doc["py"])
 

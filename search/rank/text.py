@@ -63,20 +63,29 @@ def _forms(query: ParsedQuery, unit: Unit) -> _Forms:
     return forms
 
 
-def _word_form(unit: Unit, forms: _Forms, field: str, cand: Candidate) -> str | None:
-    toks = cand.token_sets.get(field, frozenset())
+def _word_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
+    """The strongest form in which each word field holds ``unit`` by token lookup:
+    the word itself, then a brand spelling, a synonym, an inner word (fields that
+    match none are absent)."""
+    where = cand.fields_of
+    found = dict.fromkeys(where.get(unit.text, ()), "original")
+    if f.BRAND not in found and cand.listing.get("brand_id") in unit.brand_ids:
+        found[f.BRAND] = "alias"
+    for form, terms in (
+        ("alias", forms.alias),
+        ("synonym", forms.synonyms),
+        ("subword", forms.subwords),
+    ):
+        for term in terms:
+            for field in where.get(term, ()):
+                found.setdefault(field, form)
+    return found
+
+
+def _loose_form(unit: Unit, forms: _Forms, field: str, cand: Candidate) -> str | None:
+    """A match no token lookup finds: a typed prefix, a Chinese substring, a typo."""
     text = unit.text
-    if text in toks:
-        return "original"
-    if field == f.BRAND and cand.listing.get("brand_id") in unit.brand_ids:
-        return "alias"
-    if forms.alias and not toks.isdisjoint(forms.alias):
-        return "alias"
-    if forms.synonyms and not toks.isdisjoint(forms.synonyms):
-        return "synonym"
-    if forms.subwords and not toks.isdisjoint(forms.subwords):
-        return "subword"
-    if forms.prefix and any(t.startswith(text) for t in toks):
+    if forms.prefix and any(t.startswith(text) for t in cand.doc["tok"].get(field, ())):
         return "prefix"
     if forms.cjk and text in cand.doc["norm"].get(field, ""):
         return "ngram"
@@ -84,7 +93,10 @@ def _word_form(unit: Unit, forms: _Forms, field: str, cand: Candidate) -> str | 
     if (
         d
         and field in FUZZY_FIELDS
-        and any(t.isascii() and Levenshtein.distance(text, t, score_cutoff=d) <= d for t in toks)
+        and any(
+            t.isascii() and Levenshtein.distance(text, t, score_cutoff=d) <= d
+            for t in cand.token_sets.get(field, frozenset())
+        )
     ):
         return "fuzzy"
     return None
@@ -148,10 +160,14 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
     best: UnitMatch | None = None
     total = 0.0
     forms = _forms(query, unit)
+    found = _word_forms(unit, forms, cand)
+    loose = forms.prefix or forms.cjk or bool(forms.fuzzy)
     for field in f.WORD_FIELDS:
         if field == f.BRAND and unit.sense == "literal":
             continue
-        form = _word_form(unit, forms, field, cand)
+        form = found.get(field)
+        if form is None and loose:
+            form = _loose_form(unit, forms, field, cand)
         if form is not None:
             if field == f.CATEGORY:
                 weight = _category_weight(unit, form, cand, w)
