@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple, TypedDict
 
 import orjson
@@ -11,12 +12,25 @@ from indexer import schema as f
 from indexer.analysis import Analyzer, compact, normalize
 from indexer.models import Brand, Listing
 
+# One letter per word field, for the stored token map (short, and a substring test).
+FIELD_CODES: dict[str, str] = {
+    f.NAME: "n",
+    f.BRAND: "b",
+    f.KEYWORDS: "k",
+    f.CATEGORY: "c",
+    f.SHOWCASE: "s",
+    f.DESCRIPTION: "d",
+}
+CODE_FIELDS: dict[str, str] = {code: field for field, code in FIELD_CODES.items()}
+
 
 class StoredDoc(TypedDict):
     """What the searcher reads back for a candidate: the listing and its analysed forms."""
 
     listing: dict[str, Any]
-    tok: dict[str, list[str]]  # word field → index tokens
+    # Index token → codes (FIELD_CODES) of the word fields holding it, in field order:
+    # re-ranking looks query words up here instead of building sets per candidate.
+    where: dict[str, str]
     norm: dict[str, str]  # word field → normalised text, for substring (n-gram) matches
     py: list[str]  # full pinyin forms of name and brand
     pi: list[str]  # initials of name and brand
@@ -145,7 +159,7 @@ def analyse_listing(
     doc.add_unsigned(f.POPULARITY, listing.monthly_active_users)
     stored = StoredDoc(
         listing=listing.model_dump(mode="json"),
-        tok=tok,
+        where=token_map(tok),
         norm=norm,
         py=list(dict.fromkeys(py)),
         pi=list(dict.fromkeys(pi)),
@@ -154,6 +168,24 @@ def analyse_listing(
     )
     doc.add_bytes(f.DOC, orjson.dumps(stored))
     return doc
+
+
+def token_map(tok: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """Word field → tokens, turned into token → field codes."""
+    where: dict[str, str] = {}
+    for field, tokens in tok.items():
+        code = FIELD_CODES[field]
+        for token in tokens:
+            codes = where.get(token, "")
+            if not codes.endswith(code):
+                where[token] = codes + code
+    return where
+
+
+def field_tokens(doc: StoredDoc, field: str) -> list[str]:
+    """The distinct tokens of one word field of a stored document."""
+    code = FIELD_CODES[field]
+    return [token for token, codes in doc["where"].items() if code in codes]
 
 
 def load_stored(blob: bytes) -> StoredDoc:

@@ -143,8 +143,8 @@ def test_brand_put_reanalyses_its_listings(home: Path, dicts: Dictionaries) -> N
     root = copy_path(home, state)
     served = docs(root)
     for appid in (LV, LV2):
-        assert "vuittonique" in served[appid]["tok"]["brand"]
-    assert "vuittonique" not in served["wx5d5b86f8f9fd1822"]["tok"]["brand"]  # no brand
+        assert "b" in served[appid]["where"]["vuittonique"]  # the brand field
+    assert "vuittonique" not in served["wx5d5b86f8f9fd1822"]["where"]  # no brand
     table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
     assert "Vuittonique" in table.brands["louis-vuitton"].aliases
     applier.close()

@@ -18,7 +18,7 @@ from indexer import schema as f
 from indexer.analysis import char_ngrams, normalize, runs
 from indexer.build import build_index, resolve_workers
 from indexer.dictionaries import Dictionaries
-from indexer.document import load_stored
+from indexer.document import CODE_FIELDS, load_stored
 from indexer.store import BRANDS_FILE, INDEX_DIR, WORD_FREQS_FILE, WORDS_FILE, IndexStore
 from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
@@ -52,8 +52,8 @@ def _terms(blobs: list[bytes]) -> set[tuple[str, str]]:
     terms: set[tuple[str, str]] = set()
     for blob in blobs:
         stored = load_stored(blob)
-        for field, tokens in stored["tok"].items():
-            terms.update((field, t) for t in tokens)
+        for token, codes in stored["where"].items():
+            terms.update((CODE_FIELDS[code], token) for code in codes)
         terms.update((f.PINYIN, t) for t in stored["py"])
         terms.update((f.INITIALS, t) for t in stored["pi"])
         for run in runs(normalize(stored["listing"]["name"])):

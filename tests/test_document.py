@@ -35,7 +35,14 @@ from indexer import schema as f
 from indexer.analysis import Analyzer, normalize
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
-from indexer.document import StoredDoc, analyse_listing, field_texts, load_stored
+from indexer.document import (
+    FIELD_CODES,
+    StoredDoc,
+    analyse_listing,
+    field_texts,
+    field_tokens,
+    load_stored,
+)
 from indexer.models import Brand, Listing
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -146,13 +153,18 @@ def test_stored_blob(analyzer: Analyzer) -> None:
     doc = _analyse(LV_MAIN, analyzer)
     stored = _stored(doc)
     assert stored == load_stored(doc.to_dict()[f.DOC][0])
-    assert set(stored) == {"listing", "tok", "norm", "py", "pi", "exact", "main"}
+    assert set(stored) == {"listing", "where", "norm", "py", "pi", "exact", "main"}
     assert stored["listing"] == LISTINGS[LV_MAIN].model_dump(mode="json")
     assert stored["listing"] == orjson.loads(LINES[0])
-    assert set(stored["tok"]) == set(f.WORD_FIELDS) == set(stored["norm"])
+    assert list(FIELD_CODES) == list(f.WORD_FIELDS) == list(stored["norm"])
     fields = doc.to_dict()
     for field in f.WORD_FIELDS:
-        assert " ".join(stored["tok"][field]) == fields[field][0]
+        indexed = fields[field][0].split()
+        tokens = field_tokens(stored, field)
+        assert len(tokens) == len(set(tokens)) and set(tokens) == set(indexed), field
+    # each token lists every field holding it, once, in field order
+    assert stored["where"]["路易威登"] == "nbd"  # name, brand, description
+    assert stored["where"]["丰"] == "d"
     assert stored["norm"][f.NAME] == "路易威登官方精品店"
     assert stored["norm"][f.BRAND] == "路易威登 | lv | louis vuitton | 驴牌 | 路易 威登"
     assert stored["norm"][f.DESCRIPTION] == normalize(LISTINGS[LV_MAIN].description)
@@ -201,5 +213,5 @@ def test_main_false_without_brand(analyzer: Analyzer) -> None:
     """An official listing whose brand was rejected by the build is not a main listing."""
     stored = _stored(_analyse(LV_MAIN, analyzer, with_brand=False))
     assert stored["main"] is False
-    assert stored["tok"][f.BRAND] == []
+    assert field_tokens(stored, f.BRAND) == []
     assert stored["exact"] == ["路易威登官方精品店"]

@@ -34,7 +34,7 @@ def bare(listing_fields: dict[str, Any]) -> Candidate:
     """A candidate that carries only a listing (popularity reads nothing else)."""
     doc = StoredDoc(
         listing={"appid": "wx0000000000000000", **listing_fields},
-        tok={},
+        where={},
         norm={},
         py=[],
         pi=[],

@@ -1,4 +1,4 @@
-"""A first-stage hit with its stored blob, and lazily built token sets for matching."""
+"""A first-stage hit with its stored blob, and lazily built pinyin sets for matching."""
 
 from __future__ import annotations
 
@@ -26,20 +26,10 @@ class Candidate:
         appid: str = self.doc["listing"]["appid"]
         return appid
 
-    @cached_property
-    def token_sets(self) -> dict[str, frozenset[str]]:
-        return {name: frozenset(tokens) for name, tokens in self.doc["tok"].items()}
-
-    @cached_property
-    def fields_of(self) -> dict[str, list[str]]:
-        """Index token → the word fields holding it, in field order."""
-        out: dict[str, list[str]] = {}
-        for name, tokens in self.doc["tok"].items():
-            for token in tokens:
-                fields = out.setdefault(token, [])
-                if not fields or fields[-1] != name:
-                    fields.append(name)
-        return out
+    @property
+    def where(self) -> dict[str, str]:
+        """Index token → codes of the word fields holding it (``FIELD_CODES``)."""
+        return self.doc["where"]
 
     @cached_property
     def pinyin(self) -> frozenset[str]:

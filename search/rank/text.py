@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 
 from indexer import schema as f
 from indexer.analysis import has_cjk
+from indexer.document import CODE_FIELDS, FIELD_CODES
 from search.query import FUZZY_FIELDS, MIN_PREFIX_LEN, ParsedQuery, Unit
 from search.rank.candidate import Candidate
 from search.rank.weights import Weights
@@ -29,6 +30,8 @@ class UnitMatch:
     form: str
     weight: float
 
+
+_BRAND = FIELD_CODES[f.BRAND]
 
 FORM_ORDER = ("original", "alias", "synonym", "subword", "ngram")
 """Forms a listing's own category is checked with, strongest first."""
@@ -64,29 +67,31 @@ def _forms(query: ParsedQuery, unit: Unit) -> _Forms:
 
 
 def _word_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
-    """The strongest form in which each word field holds ``unit`` by token lookup:
-    the word itself, then a brand spelling, a synonym, an inner word (fields that
-    match none are absent)."""
-    where = cand.fields_of
-    found = dict.fromkeys(where.get(unit.text, ()), "original")
-    if f.BRAND not in found and cand.listing.get("brand_id") in unit.brand_ids:
-        found[f.BRAND] = "alias"
+    """The strongest form in which each word field holds ``unit`` by token lookup, by
+    field code: the word itself, then a brand spelling, a synonym, an inner word
+    (fields that match none are absent)."""
+    where = cand.where
+    found = dict.fromkeys(where.get(unit.text, ""), "original")
+    if _BRAND not in found and cand.listing.get("brand_id") in unit.brand_ids:
+        found[_BRAND] = "alias"
     for form, terms in (
         ("alias", forms.alias),
         ("synonym", forms.synonyms),
         ("subword", forms.subwords),
     ):
         for term in terms:
-            for field in where.get(term, ()):
-                found.setdefault(field, form)
+            for code in where.get(term, ""):
+                found.setdefault(code, form)
     return found
 
 
-def _loose_form(unit: Unit, forms: _Forms, field: str, cand: Candidate) -> str | None:
+def _loose_form(unit: Unit, forms: _Forms, code: str, cand: Candidate) -> str | None:
     """A match no token lookup finds: a typed prefix, a Chinese substring, a typo."""
     text = unit.text
-    if forms.prefix and any(t.startswith(text) for t in cand.doc["tok"].get(field, ())):
+    where = cand.where
+    if forms.prefix and any(code in c and t.startswith(text) for t, c in where.items()):
         return "prefix"
+    field = CODE_FIELDS[code]
     if forms.cjk and text in cand.doc["norm"].get(field, ""):
         return "ngram"
     d = forms.fuzzy
@@ -94,8 +99,8 @@ def _loose_form(unit: Unit, forms: _Forms, field: str, cand: Candidate) -> str |
         d
         and field in FUZZY_FIELDS
         and any(
-            t.isascii() and Levenshtein.distance(text, t, score_cutoff=d) <= d
-            for t in cand.token_sets.get(field, frozenset())
+            code in c and t.isascii() and Levenshtein.distance(text, t, score_cutoff=d) <= d
+            for t, c in where.items()
         )
     ):
         return "fuzzy"
@@ -131,9 +136,9 @@ def _category_weight(unit: Unit, form: str, cand: Candidate, w: Weights) -> floa
     return best
 
 
-def _subword_share(unit: Unit, toks: frozenset[str]) -> float:
+def _subword_share(unit: Unit, code: str, cand: Candidate) -> float:
     """Share of a compound's inner words the field holds."""
-    return sum(s in toks for s in unit.subwords) / len(unit.subwords)
+    return sum(code in cand.where.get(s, "") for s in unit.subwords) / len(unit.subwords)
 
 
 def _pinyin_form(unit: Unit, cand: Candidate) -> tuple[str, str] | None:
@@ -162,19 +167,19 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
     forms = _forms(query, unit)
     found = _word_forms(unit, forms, cand)
     loose = forms.prefix or forms.cjk or bool(forms.fuzzy)
-    for field in f.WORD_FIELDS:
+    for field, code in FIELD_CODES.items():
         if field == f.BRAND and unit.sense == "literal":
             continue
-        form = found.get(field)
+        form = found.get(code)
         if form is None and loose:
-            form = _loose_form(unit, forms, field, cand)
+            form = _loose_form(unit, forms, code, cand)
         if form is not None:
             if field == f.CATEGORY:
                 weight = _category_weight(unit, form, cand, w)
             else:
                 weight = w.field[field] * w.form[form]
             if form == "subword":
-                weight *= _subword_share(unit, cand.token_sets.get(field, frozenset()))
+                weight *= _subword_share(unit, code, cand)
             total += weight
             if best is None or weight > best.weight:
                 best = UnitMatch(unit.text, field, form, weight)
