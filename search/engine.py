@@ -11,7 +11,8 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, analyzer_fingerprint, has_cjk, parse_word_freqs
+from indexer.analysis import Analyzer, analyzer_fingerprint, has_cjk
+from indexer.analyzers import analyzer_for
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
@@ -20,8 +21,6 @@ from indexer.models import KNOWN_HOSTS
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
-    WORD_FREQS_FILE,
-    WORDS_FILE,
     IndexStore,
     Manifest,
 )
@@ -100,11 +99,8 @@ class Engine:
                 "`mpsearch index publish --latest`"
             )
         root = store.path(version)
-        words = (root / WORDS_FILE).read_text(encoding="utf-8").split()
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
-        freqs_path = root / WORD_FREQS_FILE  # absent from versions built before it existed
-        freqs = parse_word_freqs(freqs_path.read_text("utf-8")) if freqs_path.is_file() else None
-        analyzer = Analyzer(dicts, words, freqs)
+        analyzer = analyzer_for(dicts, root)
         index = tantivy.Index.open(str(root / INDEX_DIR))
         return cls(manifest, index, analyzer, table, candidates)
 
@@ -128,7 +124,7 @@ class Engine:
                 f"{manifest.fingerprint}, not this analyzer's: rebuild and publish it"
             )
         if analyzer is None:
-            analyzer = Analyzer(dicts, (root / WORDS_FILE).read_text(encoding="utf-8").split())
+            analyzer = analyzer_for(dicts, root)
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
         index = tantivy.Index.open(str(root / INDEX_DIR))
         return cls(manifest, index, analyzer, table, candidates)
