@@ -4,9 +4,8 @@ A version folder (or a serving copy of one) holds its catalog words; the analyze
 over them is loaded from the saved state when the version has one
 (``analyzer.state`` and ``analyzer.trie``), else built from the words and their recorded frequencies
 (``word_freqs.tsv``), else from the words alone (versions built before either
-existed). The applier, the engines a worker swaps in and a serving parent that
-preloads before forking its workers all ask here, so a process holds one analyzer
-per set of words however many of them use it.
+existed). The applier and the engines a worker swaps in both ask here, so a
+process holds one analyzer per set of words however many of them use it.
 """
 
 from __future__ import annotations
@@ -40,13 +39,6 @@ def analyzer_for(dicts: Dictionaries, root: Path) -> Analyzer:
             _loaded[key] = analyzer
         _latest = analyzer
         return analyzer
-
-
-def forget() -> None:
-    """Drop the reference kept to the last analyzer (those in use stay alive)."""
-    global _latest
-    with _lock:
-        _latest = None
 
 
 def _key(dicts: Dictionaries, words: str) -> str:
