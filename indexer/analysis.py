@@ -334,6 +334,8 @@ class Analyzer:
         try:
             saved = marshal.loads(state_path.read_bytes())
             magic, fingerprint, saved_words, general, forced, total, longest, raw = saved
+            freqs = array("q")
+            freqs.frombytes(raw)
         except (EOFError, TypeError, ValueError) as exc:
             raise ValueError(f"not an analyzer state: {exc}") from None
         if magic != _STATE_MAGIC:
@@ -351,8 +353,6 @@ class Analyzer:
             trie.mmap(str(trie_path))
         except Exception as exc:  # marisa raises its own error types for a bad file
             raise ValueError(f"{trie_path}: not a word trie: {exc}") from None
-        freqs = array("q")
-        freqs.frombytes(raw)
         if len(freqs) != len(trie):
             raise ValueError(f"{trie_path}: {len(trie)} words, {len(freqs)} frequencies")
         self._words = saved_words
