@@ -34,7 +34,8 @@ APP = "search.api:create_app"
 MALLOC_ARENAS = "2"
 _M_ARENA_MAX = -8  # glibc mallopt parameter
 RESTART_PAUSE = 1.0  # a worker that dies sooner than this after its start waits this long
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 
 log = logging.getLogger("uvicorn.error")
 
@@ -96,8 +97,9 @@ class Supervisor:
     The parent imports the app's module first (no app is created and no thread is
     started here, so forking is safe), freezes what it loaded so the collector of a
     worker never writes to those shared pages, then forks. A worker that dies is
-    replaced; SIGINT or SIGTERM is passed on to every worker, which finish their
-    requests and shut down, and the parent returns once they have.
+    replaced; SIGINT, SIGTERM or SIGHUP is passed on (as SIGTERM) to every worker, which
+    finish their requests and shut down, and the parent returns once they have. Workers
+    also get SIGTERM if the parent is killed.
     """
 
     def __init__(self, config: uvicorn.Config, sock: socket.socket, workers: int) -> None:
@@ -132,12 +134,14 @@ class Supervisor:
     def _fork(self) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: serve, then leave without running the parent's exit code
             code = 1
             try:
                 for sig in STOP_SIGNALS:  # uvicorn installs its own while it serves
                     signal.signal(sig, signal.SIG_DFL)
+                _stop_with_parent(parent)
                 server = uvicorn.Server(self.config)
                 server.run(sockets=[self.sock])
                 code = 0 if server.started else STARTUP_FAILURE
@@ -188,6 +192,16 @@ class Supervisor:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         self.children.clear()
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Ask Linux for SIGTERM when the parent dies (even by SIGKILL): no orphaned workers."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux/glibc: workers outlive a killed parent
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _signal(pid: int, sig: int) -> None:

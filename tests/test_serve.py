@@ -10,6 +10,7 @@ Properties checked:
    /readyz is 200 with the version, a search answers, and SIGTERM stops it.
 4. Its workers are forked children of the server process; a worker killed with SIGKILL is
    replaced by a new one that serves, and SIGTERM then stops every worker (exit code 0).
+5. SIGKILL of the server process alone stops its workers too (none left serving).
 """
 
 from __future__ import annotations
@@ -170,3 +171,20 @@ def test_killed_worker_is_replaced_and_sigterm_stops_all(sample_home: Path, tmp_
         assert server.proc.wait(timeout=20) == 0, server.log()
     for pid in now:  # waited for by the server process: gone, not left as zombies
         assert not Path(f"/proc/{pid}").exists()
+
+
+def test_workers_stop_when_the_server_process_is_killed(sample_home: Path, tmp_path: Path) -> None:
+    from tests.server_support import home_serving, serving
+
+    home = tmp_path / "home"
+    home_serving(sample_home, home)
+    with serving(home, "--workers", "2") as server:
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        server.proc.kill()  # the parent only, not its process group
+        server.proc.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+        assert "Finished server process" in server.log()  # a graceful stop, not a kill
