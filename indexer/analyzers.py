@@ -27,15 +27,19 @@ _loaded: weakref.WeakValueDictionary[str, Analyzer] = weakref.WeakValueDictionar
 _latest: Analyzer | None = None  # kept while nothing else holds it (between two engines)
 
 
-def analyzer_for(dicts: Dictionaries, root: Path) -> Analyzer:
-    """The analyzer for the words of the version (or serving copy) at ``root``."""
+def analyzer_for(dicts: Dictionaries, root: Path, version_dir: Path | None = None) -> Analyzer:
+    """The analyzer for the words of the version (or serving copy) at ``root``.
+
+    ``version_dir``: the version a serving copy was made from, whose saved state is used
+    when the copy has none (a copy made before copies got it).
+    """
     global _latest
     words = (root / WORDS_FILE).read_text(encoding="utf-8")
     key = _key(dicts, words)
     with _lock:
         analyzer = _loaded.get(key)
         if analyzer is None:
-            analyzer = load_analyzer(dicts, root, words)
+            analyzer = load_analyzer(dicts, root, words, version_dir)
             _loaded[key] = analyzer
         _latest = analyzer
         return analyzer
@@ -46,16 +50,25 @@ def _key(dicts: Dictionaries, words: str) -> str:
     return f"{dicts.digest()}:{h.hexdigest()}"
 
 
-def load_analyzer(dicts: Dictionaries, root: Path, words: str | None = None) -> Analyzer:
+def load_analyzer(
+    dicts: Dictionaries, root: Path, words: str | None = None, version_dir: Path | None = None
+) -> Analyzer:
     """A new analyzer for the version at ``root`` (``words``: its words file, if read)."""
     if words is None:
         words = (root / WORDS_FILE).read_text(encoding="utf-8")
-    state, trie = root / ANALYZER_STATE_FILE, root / ANALYZER_TRIE_FILE
-    if state.is_file() and trie.is_file():
-        try:
+    for folder in (root, version_dir):
+        if folder is None:
+            continue
+        state, trie = folder / ANALYZER_STATE_FILE, folder / ANALYZER_TRIE_FILE
+        if not (state.is_file() and trie.is_file()):
+            continue
+        try:  # the state must be for these words, so another folder's is checked too
             return Analyzer.from_state(dicts, state, trie, words)
         except (OSError, ValueError) as exc:
             log.warning("%s: %s; building the analyzer from the words instead", state, exc)
-    freqs_path = root / WORD_FREQS_FILE
-    freqs = parse_word_freqs(freqs_path.read_text("utf-8")) if freqs_path.is_file() else None
+    freqs = None
+    for folder in (root, version_dir):
+        if folder is not None and (folder / WORD_FREQS_FILE).is_file():
+            freqs = parse_word_freqs((folder / WORD_FREQS_FILE).read_text("utf-8"))
+            break
     return Analyzer(dicts, words.split(), freqs)

@@ -152,7 +152,7 @@ class EngineHolder:
         manifest = self.store.manifest(state.version)
         dicts = self.dictionaries()
         # The applier's analyzer, or the one a serving parent loaded before forking.
-        analyzer = analyzer_for(dicts, root)
+        analyzer = analyzer_for(dicts, root, self.store.path(state.version))
         engine = Engine.load(manifest, root, dicts, self.settings.candidates, analyzer)
         log.info("serving index %s (changes to %d)", state.version, state.applied_seq)
         return engine

@@ -9,6 +9,7 @@ Properties checked:
    ValueError; the loader then builds the analyzer from the words (same tokens).
 4. Versions without the state, or without the frequencies too, still open with the same tokens.
 5. One process holds one analyzer per words list: the version and its serving copy share it.
+6. A serving copy made without the saved state (by older code) loads its version's state.
 """
 
 from __future__ import annotations
@@ -229,3 +230,18 @@ def test_a_version_without_the_saved_files_still_opens(
     assert slow.word_freqs == engine.analyzer.word_freqs
     for text in TEXTS:
         same_segmentation(slow, engine.analyzer, text)
+
+
+def test_a_copy_without_the_state_uses_its_versions(
+    sample_home: Path, dicts: Dictionaries, tmp_path: Path
+) -> None:
+    version_dir = _version_root(sample_home)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy2(version_dir / WORDS_FILE, copy / WORDS_FILE)  # as older copies were made
+    from_version = load_analyzer(dicts, copy, version_dir=version_dir)
+    assert not isinstance(from_version._jieba.FREQ, dict)  # the saved state, not a rebuild
+    (copy / WORDS_FILE).write_text("星巴克\n路易威登\n", encoding="utf-8")
+    other = load_analyzer(dicts, copy, version_dir=version_dir)  # not that version's words
+    assert isinstance(other._jieba.FREQ, dict)
+    assert other.extra_words == ["星巴克", "路易威登"]
