@@ -5,7 +5,8 @@
 Both servers run the same way (uvicorn, ``--workers 2``), one after the other in the same
 run, under the same load: wrk (Debian package) when installed, else an asyncio client.
 Also measured: seconds from starting ``mpsearch serve`` to a ready /readyz, and the
-memory (PSS of the server process tree) after the load.
+memory (PSS of the server process tree) after the load. ``--ready-only`` measures just
+those two for ``mpsearch serve`` (memory when ready and after the short warm-up).
 """
 
 from __future__ import annotations
@@ -201,6 +202,44 @@ def _uvicorn(app: str, port: int, workers: int) -> list[str]:
     ]  # fmt: skip
 
 
+def ready_only(args: argparse.Namespace) -> dict[str, Any]:
+    """Seconds to a ready /readyz and PSS when ready and after the warm-up; no load runs."""
+    n = parse_count(args.size)
+    home = ensure_index(n, args.seed)
+    mix = query_mix(n, args.seed, args.synthetic, args.ecom)
+    search_paths = ["/v1/search?" + urlencode({"q": text, "host": host}) for _, text, host in mix]
+    suggest_paths = [
+        "/v1/suggest?" + urlencode({"q": text, "host": host})
+        for text, host in suggest_inputs(mix, args.seed)
+    ]
+    port = free_port()
+    cmd = [*MPSEARCH, "serve", "--workers", str(args.workers), "--port", str(port)]
+    server = Server(cmd, env_for(home), port)
+    try:
+        ready = server.wait_ready()
+        at_ready = server.memory_mib()
+        warm = argparse.Namespace(**{**vars(args), "seconds": args.warmup_seconds})
+        load(port, search_paths[:400], warm)
+        load(port, suggest_paths[:400], warm)
+        warmed = server.memory_mib()
+    finally:
+        server.stop()
+    print(
+        f"mpsearch: ready {ready:5.2f}s  memory {at_ready:.0f} MiB when ready, "
+        f"{warmed:.0f} MiB after warm-up",
+        flush=True,
+    )
+    return {
+        "listings": n,
+        "workers": args.workers,
+        "mpsearch": {
+            "ready_s": round(ready, 2),
+            "memory_ready_pss_mib": at_ready,
+            "memory_pss_mib": warmed,
+        },
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     n = parse_count(args.size)
     home = ensure_index(n, args.seed)
@@ -264,8 +303,19 @@ def main() -> None:
     ap.add_argument("--ecom", type=int, default=2000)
     ap.add_argument("--python-client", action="store_true", help="use the asyncio client")
     ap.add_argument("--name", help="result file name (default http-<size>)")
+    ap.add_argument(
+        "--ready-only", action="store_true", help="only start-up time and memory, no load runs"
+    )
     args = ap.parse_args()
     info = machine()
+    if args.ready_only:
+        result = ready_only(args)
+        path = write_result(
+            args.name or f"http-ready-{label(result['listings'])}",
+            {"benchmark": "http-ready", "machine": info, **result},
+        )
+        print(f"wrote {path}")
+        return
     result = run(args)
     r = result["ratio"]
     print(

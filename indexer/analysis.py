@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 import jieba
+import marisa_trie
 import opencc
 from pypinyin import Style, lazy_pinyin
 
@@ -52,8 +55,73 @@ MAX_WORD_LEN = 12
 # jieba's general dictionary counts above which a word is common language, not only a name.
 COMMON_WORD_FREQ = 300
 
+# First item of a saved analyzer state (bump when its layout changes).
+_STATE_MAGIC = "mpsearch-analyzer-state-1"
+
 _T2S = opencc.OpenCC("t2s")
 jieba.setLogLevel(logging.WARNING)
+
+
+def _force_split_words() -> set[str]:
+    """Words jieba's HMM must not join (added with frequency 0): a global of jieba."""
+    words: set[str] = jieba.finalseg.Force_Split_Words
+    return words
+
+
+class _TrieFreq:
+    """jieba's ``FREQ`` lookups (``get``, ``[]``) over a trie of the words it counts.
+
+    A word of frequency 0 (a prefix entry, or a word added with 0) reads as absent:
+    jieba's segmentation only asks whether a frequency is non-zero or takes ``or 1``.
+    """
+
+    def __init__(self, trie: marisa_trie.Trie, freqs: array[int]) -> None:
+        self._trie = trie
+        self._freqs = freqs
+
+    def get(self, word: str, default: int | None = None) -> int | None:
+        key = self._trie.get(word)
+        return default if key is None else int(self._freqs[key])
+
+    def __getitem__(self, word: str) -> int:
+        key = self._trie.get(word)
+        if key is None:
+            raise KeyError(word)
+        return int(self._freqs[key])
+
+
+class _TrieTokenizer(jieba.Tokenizer):  # type: ignore[misc]
+    """A jieba tokenizer whose dictionary is a read-only trie instead of a dict.
+
+    jieba's dictionary holds every prefix of every word (with frequency 0 when only a
+    prefix), so its DAG scan, stopping at the first prefix of the text not in it,
+    finds exactly the words that start the text: what the trie lists directly.
+    Routes are computed by jieba's own ``calc`` through :class:`_TrieFreq`.
+    """
+
+    def __init__(self, trie: marisa_trie.Trie, freqs: array[int], total: int, longest: int) -> None:
+        super().__init__()
+        self.tmp_dir = None
+        self.FREQ = _TrieFreq(trie, freqs)
+        self.total = total
+        self.initialized = True
+        self._trie = trie
+        self._longest = longest
+
+    def get_DAG(self, sentence: str) -> dict[int, list[int]]:
+        prefixes = self._trie.prefixes
+        longest = self._longest
+        dag: dict[int, list[int]] = {}
+        for k in range(len(sentence)):
+            ends = [k + len(w) - 1 for w in prefixes(sentence[k : k + longest])]
+            dag[k] = ends or [k]
+        return dag
+
+    def add_word(self, *_: object, **__: object) -> None:
+        raise TypeError("an analyzer loaded from its saved state takes no new words")
+
+    def suggest_freq(self, *_: object, **__: object) -> int:
+        raise TypeError("an analyzer loaded from its saved state takes no new words")
 
 
 def is_cjk(ch: str) -> bool:
@@ -182,24 +250,27 @@ class Analyzer:
     ) -> None:
         """``word_freqs``: the jieba frequencies ``extra_words`` got when the index was built
         (``self.word_freqs``). Adding them as they are gives jieba the same state without
-        segmenting every word again to suggest a frequency (most of the start-up at 1M).
+        segmenting every word again to suggest a frequency.
         """
+        self._setup(dicts)
+        self._jieba.initialize()
+        for word, freq in dicts.user_words:
+            self._jieba.add_word(word, freq)
+        words = sorted({w for w in extra_words if 2 <= len(w) <= MAX_WORD_LEN})
+        self._words = "\n".join(words)
+        freq_of = self._jieba.FREQ
+        # General-language frequency of catalog words, before they are added below.
+        self._general_freq = {w: int(n) for w in words if (n := freq_of.get(w))}
+        known = word_freqs or {}
+        for word in words:
+            self._jieba.add_word(word, known.get(word))
+
+    def _setup(self, dicts: Dictionaries) -> None:
+        """What does not depend on the catalog words: dictionaries, synonyms, caches."""
         self.dicts = dicts
         self.fingerprint = analyzer_fingerprint(dicts)
         self._jieba = jieba.Tokenizer()
         self._jieba.tmp_dir = None
-        self._jieba.initialize()
-        for word, freq in dicts.user_words:
-            self._jieba.add_word(word, freq)
-        self.extra_words = sorted({w for w in extra_words if 2 <= len(w) <= MAX_WORD_LEN})
-        # General-language frequency of catalog words, before they are added below.
-        self._general_freq = {w: int(self._jieba.FREQ.get(w) or 0) for w in self.extra_words}
-        # Frequencies as added, in order: replaying them rebuilds the same tokenizer state.
-        self.word_freqs: dict[str, int] = {}
-        known = word_freqs or {}
-        for word in self.extra_words:
-            self._jieba.add_word(word, known.get(word))
-            self.word_freqs[word] = int(self._jieba.FREQ[word])
         self._cut_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self._synonyms: dict[str, list[str]] = {}
         for group in dicts.synonym_groups:
@@ -207,6 +278,89 @@ class Analyzer:
             for w in words:
                 bucket = self._synonyms.setdefault(w, [])
                 bucket.extend(o for o in words if o != w and o not in bucket)
+
+    @property
+    def extra_words(self) -> list[str]:
+        """The catalog words added to segmentation, sorted."""
+        return self._words.split("\n") if self._words else []
+
+    @property
+    def word_freqs(self) -> dict[str, int]:
+        """The jieba frequency of each catalog word, in the order they were added."""
+        freq_of = self._jieba.FREQ
+        return {w: int(freq_of.get(w) or 0) for w in self.extra_words}
+
+    # --- saved state: what the build leaves for a fast start ---------------------------
+
+    def save_state(self, state_path: Path, trie_path: Path) -> None:
+        """Write what :meth:`from_state` needs: the words with a frequency as a trie, and
+        their frequencies, jieba's total and the catalog words beside it.
+
+        jieba's prefix dictionary (about two million entries for a million listings) is
+        the slow and large part of an analyzer: seconds to build, hundreds of MB in each
+        process. The trie holds the same words in a few MB, mapped from the file, so
+        processes serving the same version share it and open it at once.
+        """
+        freq_of = self._jieba.FREQ
+        trie = marisa_trie.Trie([w for w, n in freq_of.items() if n])
+        freqs = array("q", bytes(8 * len(trie)))
+        for word, key in trie.iteritems():
+            freqs[key] = int(freq_of[word])
+        forced = sorted(w for w in _force_split_words() if w in freq_of and not freq_of[w])
+        longest = max((len(w) for w in trie.iterkeys()), default=1)
+        trie.save(str(trie_path))
+        state = (
+            _STATE_MAGIC,
+            self.fingerprint,
+            self._words,
+            self._general_freq,
+            forced,
+            int(self._jieba.total),
+            longest,
+            freqs.tobytes(),
+        )
+        state_path.write_bytes(marshal.dumps(state))
+
+    @classmethod
+    def from_state(
+        cls, dicts: Dictionaries, state_path: Path, trie_path: Path, words: str | None = None
+    ) -> Analyzer:
+        """The analyzer :meth:`save_state` saved: the same tokens as the one that saved it.
+
+        Raises ``ValueError`` when the files are not such a state, were made for other
+        dictionaries or analyzer code, or (given ``words``, the version's words file)
+        for other catalog words: the caller then builds the analyzer from the words.
+        """
+        try:
+            saved = marshal.loads(state_path.read_bytes())
+            magic, fingerprint, saved_words, general, forced, total, longest, raw = saved
+            freqs = array("q")
+            freqs.frombytes(raw)
+        except (EOFError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an analyzer state: {exc}") from None
+        if magic != _STATE_MAGIC:
+            raise ValueError(f"not an analyzer state of this format ({magic!r})")
+        self = cls.__new__(cls)
+        self._setup(dicts)
+        if fingerprint != self.fingerprint:
+            raise ValueError(
+                f"analyzer state made with fingerprint {fingerprint}, not {self.fingerprint}"
+            )
+        if words is not None and saved_words != words.strip("\n"):
+            raise ValueError("analyzer state made for other catalog words")
+        trie = marisa_trie.Trie()
+        try:
+            trie.mmap(str(trie_path))
+        except Exception as exc:  # marisa raises its own error types for a bad file
+            raise ValueError(f"{trie_path}: not a word trie: {exc}") from None
+        if len(freqs) != len(trie):
+            raise ValueError(f"{trie_path}: {len(trie)} words, {len(freqs)} frequencies")
+        self._words = saved_words
+        self._general_freq = general
+        self._jieba = _TrieTokenizer(trie, freqs, total, longest)
+        for word in forced:  # as jieba's add_word does for a frequency of 0
+            jieba.finalseg.add_force_split(word)
+        return self
 
     def is_common_word(self, word: str) -> bool:
         """True for a catalog word that is also a frequent general word (苹果, 小米).

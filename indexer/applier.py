@@ -22,7 +22,6 @@ crash between a tantivy commit and the state file costs nothing but a replay.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
 import shutil
@@ -39,6 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from indexer import schema as f
 from indexer.analysis import Analyzer, analyzer_fingerprint
+from indexer.analyzers import analyzer_for
 from indexer.brands import BrandTable
 from indexer.changelog import Change, ChangeLog
 from indexer.dictionaries import Dictionaries
@@ -47,10 +47,13 @@ from indexer.errors import IncompatibleIndexError, IndexerError
 from indexer.ids import is_valid
 from indexer.models import Brand, Listing
 from indexer.store import (
+    ANALYZER_STATE_FILE,
+    ANALYZER_TRIE_FILE,
     BRANDS_FILE,
     INDEX_DIR,
     MANIFEST,
     TMP_PREFIX,
+    WORD_FREQS_FILE,
     WORDS_FILE,
     IndexStore,
     Manifest,
@@ -121,6 +124,9 @@ def make_copy(store: IndexStore, version: str, home: Path) -> Path:
                 _link_or_copy(item, staging / INDEX_DIR / item.name)
     for name_ in (BRANDS_FILE, WORDS_FILE, MANIFEST):
         shutil.copy2(src / name_, staging / name_)
+    for name_ in (ANALYZER_STATE_FILE, ANALYZER_TRIE_FILE, WORD_FREQS_FILE):  # never rewritten
+        if (src / name_).is_file():
+            _link_or_copy(src / name_, staging / name_)
     final = root / name
     os.replace(staging, final)
     return final
@@ -160,7 +166,6 @@ class Applier:
         self.copy: _Copy | None = None
         self.failed: str | None = None  # a version that could not be prepared
         self._lock_fh: IO[bytes] | None = None
-        self._analyzers: dict[str, Analyzer] = {}
 
     # --- the lock -----------------------------------------------------------------
 
@@ -235,17 +240,6 @@ class Applier:
 
     # --- preparing a version -------------------------------------------------------------
 
-    def _analyzer(self, root: Path) -> Analyzer:
-        """The analyzer for a version's words; reused across versions with the same words
-        (building one takes about half a second)."""
-        words = (root / WORDS_FILE).read_text(encoding="utf-8")
-        key = hashlib.sha256(words.encode()).hexdigest()
-        analyzer = self._analyzers.get(key)
-        if analyzer is None:
-            analyzer = Analyzer(self.dicts, words.split())
-            self._analyzers = {key: analyzer}
-        return analyzer
-
     def prepare(self, version: str) -> ServingState:
         """Make a serving copy of ``version``, replay the log after its build, announce it."""
         # `publish` verified the checksum; re-hashing a large index here would delay
@@ -258,7 +252,7 @@ class Applier:
                 f"this analyzer gives {expected}: rebuild and publish it"
             )
         path = make_copy(self.store, version, self.home)
-        analyzer = self._analyzer(path)
+        analyzer = analyzer_for(self.dicts, path)
         index = tantivy.Index.open(str(path / INDEX_DIR))
         table = BrandTable.model_validate(orjson.loads((path / BRANDS_FILE).read_bytes()))
         new = _Copy(

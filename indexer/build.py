@@ -31,6 +31,8 @@ from indexer.errors import CatalogError
 from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.store import (
+    ANALYZER_STATE_FILE,
+    ANALYZER_TRIE_FILE,
     BRANDS_FILE,
     INDEX_DIR,
     WORD_FREQS_FILE,
@@ -196,6 +198,7 @@ def build_index(
         (staging / WORD_FREQS_FILE).write_text(
             format_word_freqs(analyzer.word_freqs), encoding="utf-8"
         )
+        analyzer.save_state(staging / ANALYZER_STATE_FILE, staging / ANALYZER_TRIE_FILE)
         manifest = Manifest(
             version=version,
             created_at=datetime.now(UTC),

@@ -26,6 +26,9 @@ INDEX_DIR = "index"
 BRANDS_FILE = "brands.json"
 WORDS_FILE = "words.txt"
 WORD_FREQS_FILE = "word_freqs.tsv"  # jieba frequencies of WORDS_FILE, for a fast start
+# The analyzer's saved state (jieba's dictionary as a word trie), for a fast, small start.
+ANALYZER_STATE_FILE = "analyzer.state"
+ANALYZER_TRIE_FILE = "analyzer.trie"
 CURRENT = "current"
 PREVIOUS = "previous"
 TMP_PREFIX = ".tmp-"

@@ -12,7 +12,8 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, analyzer_fingerprint, has_cjk, parse_word_freqs
+from indexer.analysis import Analyzer, analyzer_fingerprint, has_cjk
+from indexer.analyzers import analyzer_for
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
@@ -22,8 +23,6 @@ from indexer.schema import SCHEMA_VERSION
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
-    WORD_FREQS_FILE,
-    WORDS_FILE,
     IndexStore,
     Manifest,
 )
@@ -126,11 +125,8 @@ class Engine:
         manifest = store.verify(version)
         _check_compatible(manifest, dicts)
         root = store.path(version)
-        words = (root / WORDS_FILE).read_text(encoding="utf-8").split()
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
-        freqs_path = root / WORD_FREQS_FILE  # absent from versions built before it existed
-        freqs = parse_word_freqs(freqs_path.read_text("utf-8")) if freqs_path.is_file() else None
-        analyzer = Analyzer(dicts, words, freqs)
+        analyzer = analyzer_for(dicts, root)
         index = tantivy.Index.open(str(root / INDEX_DIR))
         engine = cls(manifest, index, analyzer, table, candidates)
         settle_heap()
@@ -152,7 +148,7 @@ class Engine:
         it was built from the same words."""
         _check_compatible(manifest, dicts)
         if analyzer is None:
-            analyzer = Analyzer(dicts, (root / WORDS_FILE).read_text(encoding="utf-8").split())
+            analyzer = analyzer_for(dicts, root)
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
         index = tantivy.Index.open(str(root / INDEX_DIR))
         engine = cls(manifest, index, analyzer, table, candidates)

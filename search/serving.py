@@ -13,7 +13,6 @@ the applier lock, so a plain ``uvicorn`` with any number of workers is complete.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import threading
@@ -23,14 +22,14 @@ from dataclasses import dataclass
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from indexer.analysis import Analyzer
+from indexer.analyzers import analyzer_for
 from indexer.applier import Applier, ServingState, copy_path, read_state
 from indexer.brands import BrandTable
 from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings
-from indexer.store import BRANDS_FILE, WORDS_FILE, IndexStore
+from indexer.store import BRANDS_FILE, IndexStore
 from search.engine import Engine
 from search.errors import NotReady
 
@@ -59,7 +58,6 @@ class EngineHolder:
         self._served: _Served | None = None
         self._lock = threading.Lock()  # guards _served and lease counts
         self._refresh_lock = threading.Lock()  # one refresh at a time
-        self._analyzers: dict[str, Analyzer] = {}
         self._dicts: Dictionaries | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -152,12 +150,10 @@ class EngineHolder:
                 table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
             return served.engine.refreshed(table)
         manifest = self.store.manifest(state.version)
-        words = hashlib.sha256((root / WORDS_FILE).read_bytes()).hexdigest()
-        analyzer = self._analyzers.get(words)
-        engine = Engine.load(
-            manifest, root, self.dictionaries(), self.settings.candidates, analyzer
-        )
-        self._analyzers = {words: engine.analyzer}  # reused by the next version's copy
+        dicts = self.dictionaries()
+        # The applier's analyzer, or the one a serving parent loaded before forking.
+        analyzer = analyzer_for(dicts, root, self.store.path(state.version))
+        engine = Engine.load(manifest, root, dicts, self.settings.candidates, analyzer)
         log.info("serving index %s (changes to %d)", state.version, state.applied_seq)
         return engine
 

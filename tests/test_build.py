@@ -42,6 +42,8 @@ from indexer.dictionaries import Dictionaries
 from indexer.errors import CatalogError, IncompatibleIndexError, VersionError
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import (
+    ANALYZER_STATE_FILE,
+    ANALYZER_TRIE_FILE,
     BRANDS_FILE,
     INDEX_DIR,
     MANIFEST,
@@ -153,7 +155,15 @@ def test_sample_version_files(sample_home: Path) -> None:
     assert version is not None
     root = store.path(version)
     assert sorted(p.name for p in root.iterdir()) == sorted(
-        [BRANDS_FILE, INDEX_DIR, MANIFEST, WORD_FREQS_FILE, WORDS_FILE]
+        [
+            ANALYZER_STATE_FILE,
+            ANALYZER_TRIE_FILE,
+            BRANDS_FILE,
+            INDEX_DIR,
+            MANIFEST,
+            WORD_FREQS_FILE,
+            WORDS_FILE,
+        ]
     )
     assert sorted(p.name for p in store.root.iterdir()) == [version]  # no staging left
 

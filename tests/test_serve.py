@@ -8,6 +8,9 @@ Properties checked:
    TCP_NODELAY set.
 3. `mpsearch serve --workers 2` (the real console script) serves the published index:
    /readyz is 200 with the version, a search answers, and SIGTERM stops it.
+4. Its workers are forked children of the server process; a worker killed with SIGKILL is
+   replaced by a new one that serves, and SIGTERM then stops every worker (exit code 0).
+5. SIGKILL of the server process alone stops its workers too (none left serving).
 """
 
 from __future__ import annotations
@@ -118,3 +121,70 @@ def test_malloc_arenas_capped_for_workers(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     limit_malloc_arenas()
     assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def _children(pid: int) -> set[int]:
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.update(int(c) for c in (task / "children").read_text().split())
+    return children
+
+
+def _serving_workers(client: httpx.Client, count: int, deadline: float) -> set[str]:
+    """Pids (x-mpsearch-worker) seen answering /readyz 200 on fresh connections."""
+    seen: set[str] = set()
+    while len(seen) < count and time.monotonic() < deadline:
+        try:
+            resp = client.get("/readyz", headers={"connection": "close"})
+            if resp.status_code == 200:
+                seen.add(resp.headers["x-mpsearch-worker"])
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    return seen
+
+
+def test_killed_worker_is_replaced_and_sigterm_stops_all(sample_home: Path, tmp_path: Path) -> None:
+    from tests.server_support import home_serving, serving
+
+    home = tmp_path / "home"
+    home_serving(sample_home, home)
+    with serving(home, "--workers", "2") as server:
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        for pid in workers:  # forked: the same program, started by the server process
+            status = Path(f"/proc/{pid}/status").read_text()
+            assert f"PPid:\t{server.proc.pid}\n" in status
+        with httpx.Client(base_url=server.base_url, timeout=5) as client:
+            assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in workers}
+            victim = min(workers)
+            os.kill(victim, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while len(_children(server.proc.pid) - {victim}) < 2:
+                assert time.monotonic() < deadline, server.log()
+                time.sleep(0.1)
+            now = _children(server.proc.pid)
+            assert victim not in now and len(now) == 2
+            assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in now}
+        assert f"worker [{victim}] exited (signal SIGKILL)" in server.log()
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=20) == 0, server.log()
+    for pid in now:  # waited for by the server process: gone, not left as zombies
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_workers_stop_when_the_server_process_is_killed(sample_home: Path, tmp_path: Path) -> None:
+    from tests.server_support import home_serving, serving
+
+    home = tmp_path / "home"
+    home_serving(sample_home, home)
+    with serving(home, "--workers", "2") as server:
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        server.proc.kill()  # the parent only, not its process group
+        server.proc.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+        assert "Finished server process" in server.log()  # a graceful stop, not a kill
