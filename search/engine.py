@@ -89,15 +89,15 @@ class Engine:
         dicts: Dictionaries,
         candidates: int = DEFAULT_CANDIDATES,
     ) -> Engine:
-        """Open a version; refuse one built by a different analyzer or dictionaries."""
+        """Open a version; refuse one built by a different analyzer, dictionaries or schema."""
         manifest = store.verify(version)
         expected = analyzer_fingerprint(dicts)
         if manifest.fingerprint != expected:
             raise IncompatibleIndexError(
                 f"index {version} was built with analyzer fingerprint {manifest.fingerprint}, "
-                f"but this analyzer and {dicts.directory} give {expected}: the dictionaries or "
-                "the analyzer changed since the build. Rebuild: `mpsearch index build ...` then "
-                "`mpsearch index publish --latest`"
+                f"but this analyzer and {dicts.directory} give {expected}: the dictionaries, "
+                "the analyzer or the index schema changed since the build. Rebuild: "
+                "`mpsearch index build ...` then `mpsearch index publish --latest`"
             )
         root = store.path(version)
         words = (root / WORDS_FILE).read_text(encoding="utf-8").split()
