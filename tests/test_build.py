@@ -19,8 +19,8 @@ Properties checked:
 5. ``strict=True`` with rejects returns ``version is None`` with the report and
    leaves no version or staging folder behind; without rejects it builds.
 6. A missing catalog file raises CatalogError before anything is written.
-7. Opening a version with dictionaries other than those it was built with
-   raises IncompatibleIndexError telling to rebuild.
+7. Opening a version with dictionaries other than those it was built with, or with
+   code of another schema version, raises IncompatibleIndexError telling to rebuild.
 8. ``progress`` is called with the running count, ending at the total.
 """
 
@@ -281,4 +281,21 @@ def test_open_with_other_dictionaries(sample_home: Path, tmp_path: Path) -> None
     assert version in message
     assert str(copy) in message
     assert analyzer_fingerprint(edited) in message
+    assert "Rebuild" in message and "mpsearch index build" in message
+
+
+def test_open_with_other_schema(
+    sample_home: Path, dicts: Dictionaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code that writes another schema (new fields) refuses a version built before it."""
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    built = store.manifest(version).fingerprint
+    monkeypatch.setattr("indexer.analysis.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    assert analyzer_fingerprint(dicts) != built
+    with pytest.raises(IncompatibleIndexError) as info:
+        Engine.open(store, version, dicts)
+    message = str(info.value)
+    assert version in message and "schema" in message
     assert "Rebuild" in message and "mpsearch index build" in message
