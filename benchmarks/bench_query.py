@@ -177,10 +177,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
 
+    searching = args.only != "suggest"
     # Warm-up: page the index in and fill per-process caches once.
-    for (_, text, host), t in zip(
-        mix[: args.warmup if args.only != "suggest" else 0], terms, strict=False
-    ):
+    for (_, text, host), t in zip(mix[: args.warmup] if searching else [], terms, strict=False):
         engine.search(SearchRequest(q=text, host=host))
         if t:
             floor.run(t)
@@ -196,7 +195,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cpu_sugg: list[float] = []
     gc.collect()
     load_start = os.getloadavg()[0]
-    searching = args.only != "suggest"
     for _ in range(args.repeat):
         for (kind, text, host), t in zip(mix if searching else [], terms, strict=False):
             if t:
