@@ -29,6 +29,7 @@ import opencc
 from pypinyin import Style, lazy_pinyin
 
 from indexer.dictionaries import Dictionaries
+from indexer.schema import SCHEMA_VERSION
 
 Mode = Literal["index", "query"]
 
@@ -226,9 +227,11 @@ def char_ngrams(cjk: str, sizes: tuple[int, ...] = (1, 2)) -> Iterator[str]:
 
 
 def analyzer_fingerprint(dicts: Dictionaries) -> str:
-    """Hash of everything that decides tokens: this code's version, libraries, dictionaries."""
+    """Hash of everything that decides tokens: this code's version, libraries, dictionaries,
+    and the schema they are written to (an index of another schema is refused with it)."""
     h = hashlib.sha256()
     h.update(f"analyzer={ANALYZER_VERSION}\n".encode())
+    h.update(f"schema={SCHEMA_VERSION}\n".encode())
     for lib in ("jieba", "pypinyin", "opencc"):
         h.update(f"{lib}={metadata.version(lib)}\n".encode())
     h.update(dicts.digest().encode())

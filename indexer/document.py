@@ -10,6 +10,7 @@ import tantivy
 
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, normalize
+from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
 
 # One letter per word field, for the stored token map (short, and a substring test).
@@ -167,6 +168,11 @@ def analyse_listing(
         main=bool(brand and listing.official and brand.official_appids[0] == listing.appid),
     )
     doc.add_bytes(f.DOC, orjson.dumps(stored))
+    tiers = tier_count(listing.monthly_active_users)
+    doc.add_text(f.COMPLETION_NAME, completion_text((listing.name,), tiers))
+    if brand is not None:
+        doc.add_text(f.COMPLETION_BRAND, completion_text((brand.name, *brand.aliases), tiers))
+    doc.add_bytes(f.COMPLETION_DOC, completion_doc(listing))
     return doc
 
 

@@ -84,7 +84,7 @@ def _check_compatible(manifest: Manifest, dicts: Dictionaries) -> None:
         raise IncompatibleIndexError(
             f"index {manifest.version} was built with analyzer fingerprint "
             f"{manifest.fingerprint}, but this analyzer and {dicts.directory} give {expected}: "
-            f"the dictionaries or the analyzer changed since the build. {rebuild}"
+            f"the dictionaries, the analyzer or the index schema changed since the build. {rebuild}"
         )
 
 
@@ -121,7 +121,7 @@ class Engine:
         dicts: Dictionaries,
         candidates: int = DEFAULT_CANDIDATES,
     ) -> Engine:
-        """Open a version; refuse one built by a different analyzer or dictionaries."""
+        """Open a version; refuse one built by a different analyzer, dictionaries or schema."""
         manifest = store.verify(version)
         _check_compatible(manifest, dicts)
         root = store.path(version)

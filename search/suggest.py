@@ -2,78 +2,119 @@
 
 Reachable by a Chinese prefix (星巴 → 星巴克), a pinyin prefix (xingba) or
 initials (xbk); only listings online in the host count, most popular first.
+
+A keystroke is term lookups in the completion fields (``indexer.completion``), read
+as two streams in popularity order and merged: listings whose name starts with the
+input (each one offers its name), and brands whose name or an alias does (each one
+once, at its most popular listing, offering the name and the aliases reached). A
+brand's other listings are left out of its stream by the search itself, so a brand
+with thousands of listings costs one lookup, and no ranking blob is ever decoded.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterator
 
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
+from indexer.analysis import compact
 from indexer.brands import BrandTable
-from indexer.document import load_stored
+from indexer.completion import (
+    TIER_PREFIX_CAP,
+    TIERS,
+    CompletionDoc,
+    load_completion_doc,
+    lookup_key,
+    reaches,
+    spellings,
+    tier_term,
+)
 from search.models import Suggestion
-from search.prefix import regex_query
-from search.query import LATIN_TAIL
 
-CANDIDATES = 64
+CANDIDATES = 64  # listing hits read per page, most popular first
+MAX_HITS = 4 * CANDIDATES  # listing hits read at most when names repeat
+MAX_BRANDS = 32  # brands looked up at most (each one is a search)
+FULL_TIER = 2 * CANDIDATES  # a tier with fewer listings than this is not worth starting at
 
-
-def _prefix_query(schema: tantivy.Schema, key: str) -> tantivy.Query:
-    if has_cjk(key):
-        grams = [key] if len(key) == 1 else [key[i : i + 2] for i in range(len(key) - 1)]
-        return tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Must, tantivy.Query.term_query(schema, f.NGRAM, g))
-                for g in dict.fromkeys(grams)
-            ]
-        )
-    pattern = f"{key}{LATIN_TAIL}*" if key.isascii() and key.isalnum() else f"{key}.*"
-    return tantivy.Query.boolean_query(
-        [
-            (tantivy.Occur.Should, regex_query(schema, field, pattern))
-            for field in (f.NAME, f.BRAND, f.PINYIN, f.INITIALS)
-        ]
-    )
+Filters = list[tuple[tantivy.Occur, tantivy.Query]]
+Hit = tuple[int, CompletionDoc]  # popularity, the listing's completion record
 
 
-@lru_cache(maxsize=65_536)
-def _spellings(form: str) -> tuple[str, str, str]:
-    """A completion's compact form, full pinyin and initials (empty for Latin-only forms)."""
-    c = compact(form)
-    if not has_cjk(c):
-        return c, "", ""
-    return c, pinyin_full(c), pinyin_initials(c)
+def _terms(searcher: tantivy.Searcher, field: str, key: str) -> list[str]:
+    """Completion terms to read in turn: from the highest popularity tier that holds
+    enough listings down to the untiered prefix. Each one's matches, most popular
+    first, begin with all matches of the one before (higher tiers are more popular)."""
+    prefix = lookup_key(key)
+    terms = [prefix]
+    if len(prefix) <= TIER_PREFIX_CAP:
+        for tier in range(len(TIERS) - 1, -1, -1):
+            term = tier_term(prefix, tier)
+            if searcher.doc_freq(field, term) < FULL_TIER:
+                break
+            terms.insert(0, term)
+    return terms
 
 
-def _reaches(key: str, form: str) -> bool:
-    """Whether typing ``key`` leads to ``form``: as written, by pinyin or by initials."""
-    c, full, initials = _spellings(form)
-    if c.startswith(key):
-        return True
-    if has_cjk(key) or not full:
-        return False
-    return full.startswith(key) or initials.startswith(key)
+def _record(searcher: tantivy.Searcher, addr: tantivy.DocAddress) -> CompletionDoc | None:
+    blob = searcher.doc(addr).get_first(f.COMPLETION_DOC)
+    return load_completion_doc(blob) if isinstance(blob, bytes) else None
+
+
+def _named(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, filters: Filters, key: str
+) -> Iterator[Hit]:
+    """Listings whose name the input may reach, most popular first, page by page."""
+    read = 0  # hits handled so far, in popularity order
+    for term in _terms(searcher, f.COMPLETION_NAME, key):
+        prefix = tantivy.Query.term_query(schema, f.COMPLETION_NAME, term)
+        query = tantivy.Query.boolean_query([*filters, (tantivy.Occur.Must, prefix)])
+        while read < MAX_HITS:
+            hits = searcher.search(
+                query, limit=CANDIDATES, count=False, offset=read, order_by_field=f.POPULARITY
+            ).hits
+            read += len(hits)
+            for popularity, addr in hits:
+                entry = _record(searcher, addr)
+                if entry is not None:
+                    yield int(popularity), entry
+            if len(hits) < CANDIDATES:
+                break  # this term has no more matches: go on in the next, larger one
+
+
+def _branded(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, filters: Filters, key: str
+) -> Iterator[Hit]:
+    """The most popular listing of each brand the input may reach, most popular first."""
+    seen: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    for term in _terms(searcher, f.COMPLETION_BRAND, key):
+        prefix = tantivy.Query.term_query(schema, f.COMPLETION_BRAND, term)
+        while len(seen) < MAX_BRANDS:
+            query = tantivy.Query.boolean_query([*filters, (tantivy.Occur.Must, prefix), *seen])
+            hits = searcher.search(query, limit=1, count=False, order_by_field=f.POPULARITY).hits
+            if not hits:
+                break  # every brand of this term is done: go on in the next, larger one
+            popularity, addr = hits[0]
+            entry = _record(searcher, addr)
+            if entry is None or entry.brand_id is None:
+                return  # not a document this code wrote: stop rather than loop on it
+            yield int(popularity), entry
+            brand = tantivy.Query.term_query(schema, f.BRAND_ID, entry.brand_id)
+            seen.append((tantivy.Occur.MustNot, brand))
 
 
 def suggest(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
     table: BrandTable,
-    filters: list[tuple[tantivy.Occur, tantivy.Query]],
+    filters: Filters,
     q: str,
     limit: int,
 ) -> list[Suggestion]:
     """Up to ``limit`` completions of ``q`` for one host."""
     key = compact(q)
-    if not key:
+    if not key or limit <= 0:
         return []
-    query = tantivy.Query.boolean_query(
-        [*filters, (tantivy.Occur.Must, _prefix_query(schema, key))]
-    )
-    hits = searcher.search(query, limit=CANDIDATES, order_by_field=f.POPULARITY).hits
     out: list[Suggestion] = []
     seen: set[str] = set()
 
@@ -82,20 +123,24 @@ def suggest(
             seen.add(text)
             out.append(Suggestion(text=text, kind=kind, appid=appid))  # type: ignore[arg-type]
 
-    for _, addr in hits:
-        blob = searcher.doc(addr).get_first(f.DOC)
-        if not isinstance(blob, bytes):
-            continue
-        listing = load_stored(blob)["listing"]
-        brand = table.brands.get(listing.get("brand_id") or "")
-        if brand is not None:
-            if _reaches(key, brand.name):
-                add(brand.name, "brand", None)
-            for alias in brand.aliases:
-                if _reaches(key, alias):
-                    add(alias, "alias", None)
-        if _reaches(key, listing["name"]):
-            add(listing["name"], "listing", listing["appid"])
-        if len(out) >= limit:
-            break
+    named = _named(searcher, schema, filters, key)
+    branded = _branded(searcher, schema, filters, key)
+    name_hit = next(named, None)
+    brand_hit = next(branded, None)
+    while len(out) < limit and (name_hit or brand_hit):
+        # The more popular listing first; a brand before a name at equal popularity.
+        if brand_hit and (name_hit is None or brand_hit[0] >= name_hit[0]):
+            brand = table.brands.get(brand_hit[1].brand_id or "")
+            if brand is not None:
+                if reaches(key, spellings(brand.name)):
+                    add(brand.name, "brand", None)
+                for alias in brand.aliases:
+                    if reaches(key, spellings(alias)):
+                        add(alias, "alias", None)
+            brand_hit = next(branded, None)
+        elif name_hit:
+            entry = name_hit[1]
+            if reaches(key, entry.spelled):
+                add(entry.name, "listing", entry.appid)
+            name_hit = next(named, None)
     return out

@@ -9,8 +9,9 @@ Properties checked:
    official listing its brand does not list, a bad brand_id slug, a duplicate alias, an
    official appid that is another brand's listing.
 4. PUT of a new listing is acknowledged with the next sequence number and is then found by
-   search and /v1/listings; a second PUT replaces it (old name no longer finds it).
-5. DELETE takes a listing down: gone from search and /v1/listings (404).
+   search, suggest and /v1/listings; a second PUT replaces it (old name no longer finds
+   or suggests it).
+5. DELETE takes a listing down: gone from search, suggest and /v1/listings (404).
 6. PUT of a brand with a new alias: a query for the alias resolves to the brand zone. A new
    brand and its official listing PUT right after it (before the brand is applied) are
    accepted, and the brand's name then gives a brand zone with that listing.
@@ -68,6 +69,13 @@ def search(client: TestClient, q: str) -> dict[str, Any]:
     assert resp.status_code == 200, resp.text
     body: dict[str, Any] = resp.json()
     return body
+
+
+def suggested(client: TestClient, q: str) -> list[str | None]:
+    """Appids of the listings suggested for ``q`` in jd (None for brand and alias)."""
+    resp = client.get("/v1/suggest", params={"q": q, "host": "jd", "limit": 20})
+    assert resp.status_code == 200, resp.text
+    return [s["appid"] for s in resp.json()["suggestions"]]
 
 
 def wait_for(client: TestClient, what: str, check: Any) -> None:
@@ -153,22 +161,26 @@ def test_put_then_replace_listing(client: TestClient, home: Path) -> None:
     ack = resp.json()
     assert (ack["seq"], ack["kind"], ack["key"]) == (last + 1, "listing_put", NEW_APPID)
     wait_for(client, "the new listing", lambda: NEW_APPID in appids_of(search(client, "斑马测试")))
+    assert NEW_APPID in suggested(client, "斑马") and NEW_APPID in suggested(client, "banma")
     assert client.get(f"/v1/listings/{NEW_APPID}").json()["listing"]["name"] == "斑马测试小铺"
 
     renamed = listing_body(name="长颈鹿样品店", keywords=["长颈鹿样品店"])
     assert client.put(f"/v1/admin/listings/{NEW_APPID}", json=renamed, headers=AUTH).is_success
     wait_for(client, "the rename", lambda: NEW_APPID in appids_of(search(client, "长颈鹿样品")))
     assert NEW_APPID not in appids_of(search(client, "斑马测试"))
+    assert NEW_APPID in suggested(client, "长颈鹿") and NEW_APPID not in suggested(client, "斑马")
     assert client.get(f"/v1/listings/{NEW_APPID}").json()["listing"]["name"] == "长颈鹿样品店"
 
 
 def test_takedown(client: TestClient) -> None:
     assert LV_OFFICIAL in appids_of(search(client, "LV"))
+    assert LV_OFFICIAL in suggested(client, "路易威登官")
     resp = client.delete(f"/v1/admin/listings/{LV_OFFICIAL}", headers=AUTH)
     assert resp.status_code == 200
     assert resp.json()["kind"] == "listing_delete"
     wait_for(client, "the takedown", lambda: LV_OFFICIAL not in appids_of(search(client, "LV")))
     assert client.get(f"/v1/listings/{LV_OFFICIAL}").status_code == 404
+    assert LV_OFFICIAL not in suggested(client, "路易威登官")
     # The brand's other official listing takes the zone.
     assert search(client, "LV")["brand_zone"]["card"]["appid"] == "wxb6979e465ca80716"
 

@@ -317,3 +317,20 @@ def test_open_other_schema_version(sample_home: Path, dicts: Dictionaries) -> No
     message = str(info.value)
     assert f"schema version {SCHEMA_VERSION - 1}" in message
     assert "Rebuild" in message and "mpsearch index build" in message
+
+
+def test_open_with_other_schema(
+    sample_home: Path, dicts: Dictionaries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code that writes another schema (new fields) refuses a version built before it."""
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    built = store.manifest(version).fingerprint
+    monkeypatch.setattr("indexer.analysis.SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    assert analyzer_fingerprint(dicts) != built
+    with pytest.raises(IncompatibleIndexError) as info:
+        Engine.open(store, version, dicts)
+    message = str(info.value)
+    assert version in message and "schema" in message
+    assert "Rebuild" in message and "mpsearch index build" in message
