@@ -18,6 +18,7 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, has_cjk, normalize
 from indexer.brands import BrandTable
+from indexer.completion import lookup_key
 from indexer.document import LATIN_SOURCES
 from search.prefix import regex_query
 from search.resolve import Resolution, name_or_alias, resolve
@@ -37,6 +38,7 @@ FUZZY_FIELDS = LATIN_SOURCES  # fuzzy Latin words are looked for here only (inde
 # lower-case ASCII letters and digits, and a small class compiles to a small automaton
 # (``.`` over all of Unicode costs about a millisecond per query).
 LATIN_TAIL = "[0-9a-z]"
+PINYIN_PREFIX_BOOST = 2.0  # field weight of a pinyin/initials prefix of a name or brand
 OFFICIAL_BOOST = 20.0  # first-stage boost of a named brand's official listings
 
 # Field weights for the first stage; the re-ranker has its own (search.rank).
@@ -244,16 +246,20 @@ class QueryBuilder:
             subs.append(self.term(f.INITIALS, unit.text, 2.5 * FORM_BOOST["initials"]))
         if unit.latin and unit.last and len(unit.text) >= MIN_PREFIX_LEN and unit.text.isalnum():
             pattern = f"{unit.text}{LATIN_TAIL}+"
-            fields = [f.NAME, f.BRAND, f.KEYWORDS]
-            if latin_only:
-                fields += [f.PINYIN, f.INITIALS]
-            for fn in fields:
+            for fn in (f.NAME, f.BRAND, f.KEYWORDS):
                 subs.append(
                     tantivy.Query.boost_query(
                         regex_query(self.schema, fn, pattern),
-                        FIELD_BOOST.get(fn, 2.0) * FORM_BOOST["prefix"],
+                        FIELD_BOOST[fn] * FORM_BOOST["prefix"],
                     )
                 )
+            if latin_only:
+                # Names and brands whose pinyin or initials start with the text: one term
+                # of the completion fields. A regex over the pinyin fields unions every
+                # word starting so (shen…: tens of ms at 1M listings).
+                key = lookup_key(unit.text)
+                for fn in (f.COMPLETION_NAME, f.COMPLETION_BRAND):
+                    subs.append(self.term(fn, key, PINYIN_PREFIX_BOOST * FORM_BOOST["prefix"]))
         distance = unit.fuzzy_distance
         if distance and not unit.brand_ids:  # a brand's spellings are already clauses
             fq = tantivy.Query.fuzzy_term_query(self.schema, f.LATIN, unit.text, distance, True)
