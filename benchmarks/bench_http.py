@@ -202,16 +202,22 @@ def _uvicorn(app: str, port: int, workers: int) -> list[str]:
     ]  # fmt: skip
 
 
-def ready_only(args: argparse.Namespace) -> dict[str, Any]:
-    """Seconds to a ready /readyz and PSS when ready and after the warm-up; no load runs."""
-    n = parse_count(args.size)
-    home = ensure_index(n, args.seed)
+def _paths(n: int, args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The search and suggest request paths of the benchmark's query mix."""
     mix = query_mix(n, args.seed, args.synthetic, args.ecom)
     search_paths = ["/v1/search?" + urlencode({"q": text, "host": host}) for _, text, host in mix]
     suggest_paths = [
         "/v1/suggest?" + urlencode({"q": text, "host": host})
         for text, host in suggest_inputs(mix, args.seed)
     ]
+    return search_paths, suggest_paths
+
+
+def ready_only(args: argparse.Namespace) -> dict[str, Any]:
+    """Seconds to a ready /readyz and PSS when ready and after the warm-up; no load runs."""
+    n = parse_count(args.size)
+    home = ensure_index(n, args.seed)
+    search_paths, suggest_paths = _paths(n, args)
     port = free_port()
     cmd = [*MPSEARCH, "serve", "--workers", str(args.workers), "--port", str(port)]
     server = Server(cmd, env_for(home), port)
@@ -243,12 +249,7 @@ def ready_only(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     n = parse_count(args.size)
     home = ensure_index(n, args.seed)
-    mix = query_mix(n, args.seed, args.synthetic, args.ecom)
-    search_paths = ["/v1/search?" + urlencode({"q": text, "host": host}) for _, text, host in mix]
-    suggest_paths = [
-        "/v1/suggest?" + urlencode({"q": text, "host": host})
-        for text, host in suggest_inputs(mix, args.seed)
-    ]
+    search_paths, suggest_paths = _paths(n, args)
     env = env_for(home)
     out: dict[str, Any] = {"listings": n, "workers": args.workers, "seconds": args.seconds,
                            "connections": args.connections}  # fmt: skip

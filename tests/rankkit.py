@@ -10,18 +10,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer
+from indexer.analysis import Analyzer, analyzer_fingerprint
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import StoredDoc, analyse_listing, load_stored
 from indexer.models import Brand, Listing
-from indexer.schema import build_schema
+from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.store import Manifest
+from search.engine import Engine
 from search.query import ParsedQuery, parse
 from search.rank.candidate import Candidate
 
@@ -155,3 +158,19 @@ def memory_index(kit: Kit, items: Iterable[Listing]) -> tantivy.Index:
     writer.wait_merging_threads()
     index.reload()
     return index
+
+
+def memory_engine(kit: Kit, items: Iterable[Listing]) -> Engine:
+    """An engine over ``memory_index(kit, items)``, as if opened from a built version."""
+    manifest = Manifest(
+        version="test",
+        created_at=datetime.now(UTC),
+        schema_version=SCHEMA_VERSION,
+        fingerprint=analyzer_fingerprint(kit.analyzer.dicts),
+        sources={},
+        counts={},
+        by_status={},
+        by_platform={},
+        files_sha256="",
+    )
+    return Engine(manifest, memory_index(kit, items), kit.analyzer, kit.table)

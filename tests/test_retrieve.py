@@ -15,19 +15,14 @@ in-memory indexes of hand-made listings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from indexer.analysis import analyzer_fingerprint
 from indexer.dictionaries import Dictionaries
 from indexer.models import Listing
-from indexer.schema import SCHEMA_VERSION
-from indexer.store import Manifest
 from search.engine import BACKFILL_BELOW, Engine, SearchRequest
-from tests.rankkit import BY_ID, Kit, listing, make_kit, memory_index
+from tests.rankkit import BY_ID, Kit, listing, make_kit, memory_engine
 
 STARBUCKS = BY_ID["starbucks"]
 
@@ -35,21 +30,6 @@ STARBUCKS = BY_ID["starbucks"]
 @pytest.fixture(scope="module")
 def kit(dicts: Dictionaries) -> Kit:
     return make_kit(dicts)
-
-
-def engine(kit: Kit, items: Sequence[Listing]) -> Engine:
-    manifest = Manifest(
-        version="test",
-        created_at=datetime.now(UTC),
-        schema_version=SCHEMA_VERSION,
-        fingerprint=analyzer_fingerprint(kit.analyzer.dicts),
-        sources={},
-        counts={},
-        by_status={},
-        by_platform={},
-        files_sha256="",
-    )
-    return Engine(manifest, memory_index(kit, items), kit.analyzer, kit.table)
 
 
 def names(eng: Engine, q: str, limit: int = 50) -> list[str]:
@@ -62,7 +42,7 @@ def names(eng: Engine, q: str, limit: int = 50) -> list[str]:
 
 
 def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
-    eng = engine(
+    eng = memory_engine(
         kit,
         [
             listing("拿铁工坊", mau=10**8),
@@ -78,11 +58,11 @@ def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
 
 def test_no_backfill_with_a_page_of_full_matches(kit: Kit) -> None:
     full = [listing("拿铁外卖", key=f"full{i}") for i in range(BACKFILL_BELOW)]
-    eng = engine(kit, [*full, listing("拿铁工坊", mau=10**8)])
+    eng = memory_engine(kit, [*full, listing("拿铁工坊", mau=10**8)])
     got = names(eng, "拿铁 外卖")
     assert got == ["拿铁外卖"] * BACKFILL_BELOW
     # one full match fewer: the partial match comes back
-    eng = engine(kit, [*full[1:], listing("拿铁工坊", mau=10**8)])
+    eng = memory_engine(kit, [*full[1:], listing("拿铁工坊", mau=10**8)])
     assert names(eng, "拿铁 外卖")[-1] == "拿铁工坊"
 
 
@@ -90,7 +70,7 @@ def test_no_backfill_with_a_page_of_full_matches(kit: Kit) -> None:
 
 
 def test_brand_query_is_not_backfilled(kit: Kit) -> None:
-    eng = engine(
+    eng = memory_engine(
         kit,
         [
             listing("星巴克臻选", brand_id="starbucks", official=True, keywords=["拿铁"]),
@@ -102,7 +82,7 @@ def test_brand_query_is_not_backfilled(kit: Kit) -> None:
 
 def test_brand_query_is_relaxed_when_nothing_matches(kit: Kit) -> None:
     # no listing of the brand in the index, none with both words
-    eng = engine(kit, [listing("拿铁工坊"), listing("水果铺")])
+    eng = memory_engine(kit, [listing("拿铁工坊"), listing("水果铺")])
     assert names(eng, "星巴克 拿铁") == ["拿铁工坊"]
 
 
@@ -110,7 +90,7 @@ def test_brand_query_is_relaxed_when_nothing_matches(kit: Kit) -> None:
 
 
 def test_common_brand_word_read_by_context(kit: Kit) -> None:
-    eng = engine(
+    eng = memory_engine(
         kit,
         [
             listing("Apple Store", brand_id="apple", official=True, keywords=["手机"]),
@@ -135,7 +115,7 @@ def official(name: str, slot: int, **kw: Any) -> Listing:
 @pytest.fixture(scope="module")
 def zone_engine(kit: Kit) -> Engine:
     assert len(STARBUCKS.official_appids) == 2
-    return engine(
+    return memory_engine(
         kit,
         [
             official("星巴克臻选", 1),
@@ -163,13 +143,13 @@ def test_no_zone_for_a_prefix(zone_engine: Engine) -> None:
 
 
 def test_no_zone_for_an_ambiguous_name(kit: Kit) -> None:
-    eng = engine(kit, [listing("多芬", brand_id="dove-care", official=True)])
+    eng = memory_engine(kit, [listing("多芬", brand_id="dove-care", official=True)])
     resp = eng.search(SearchRequest(q="Dove", host="jd"))
     assert resp.brand_zone is None and [c.name for c in resp.results] == ["多芬"]
 
 
 def test_zone_falls_back_to_the_second_official_listing(kit: Kit) -> None:
-    eng = engine(
+    eng = memory_engine(
         kit,
         [
             official("星巴克用户中心", 0, hosts=["samsung"]),
@@ -184,7 +164,7 @@ def test_zone_falls_back_to_the_second_official_listing(kit: Kit) -> None:
 
 def test_no_zone_without_a_listed_official_listing(kit: Kit) -> None:
     # official, but not one of the brand record's official_appids
-    eng = engine(kit, [listing("星巴克臻选", brand_id="starbucks", official=True)])
+    eng = memory_engine(kit, [listing("星巴克臻选", brand_id="starbucks", official=True)])
     resp = eng.search(SearchRequest(q="星巴克", host="jd"))
     assert resp.brand_zone is None
     assert [c.name for c in resp.results] == ["星巴克臻选"]

@@ -18,21 +18,18 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 
 import pytest
 
 import search.suggest
-from indexer.analysis import analyzer_fingerprint, compact
+from indexer.analysis import compact
 from indexer.completion import PREFIX_CAP, TIERS, reaches, spellings
 from indexer.dictionaries import Dictionaries
 from indexer.models import Listing
-from indexer.schema import SCHEMA_VERSION
-from indexer.store import Manifest
 from search.engine import Engine
 from search.errors import UnknownHost
 from search.suggest import MAX_HITS
-from tests.rankkit import BRANDS, Kit, listing, make_kit, memory_index
+from tests.rankkit import BRANDS, Kit, listing, make_kit, memory_engine
 
 
 @pytest.mark.parametrize("q", ["星巴", "xingba", "xbk"])
@@ -140,27 +137,12 @@ def inputs(items: list[Listing]) -> list[str]:
     return sorted(keys) + sorted(set(longs))[:20] + ["qqqq", "星星星", "zz"]
 
 
-def engine_of(kit: Kit, items: list[Listing]) -> Engine:
-    manifest = Manifest(
-        version="test",
-        created_at=datetime.now(UTC),
-        schema_version=SCHEMA_VERSION,
-        fingerprint=analyzer_fingerprint(kit.analyzer.dicts),
-        sources={},
-        counts={},
-        by_status={},
-        by_platform={},
-        files_sha256="",
-    )
-    return Engine(manifest, memory_index(kit, items), kit.analyzer, kit.table)
-
-
 @pytest.fixture(scope="module")
 def generated_engine(dicts: Dictionaries) -> tuple[Kit, list[Listing], Engine]:
     kit = make_kit(dicts)
     items = generated()
     assert {sum(x.monthly_active_users >= t for t in TIERS) for x in items} == {0, 1, 2, 3}
-    return kit, items, engine_of(kit, items)
+    return kit, items, memory_engine(kit, items)
 
 
 @pytest.mark.parametrize("full_tier", [2, search.suggest.FULL_TIER])
@@ -189,6 +171,6 @@ def test_brand_with_many_listings_leaves_room(dicts: Dictionaries) -> None:
         listing(f"咖啡店{i}", brand_id="starbucks", mau=10**6 + i) for i in range(3 * MAX_HITS)
     ]
     stones = [listing(f"Stone{i}", mau=1000 + i) for i in range(5)]
-    eng = engine_of(kit, [*crowd, *stones])
+    eng = memory_engine(kit, [*crowd, *stones])
     got = [(s.text, s.kind) for s in eng.suggest("st", "jd", 20).suggestions]
     assert got == [("Starbucks", "alias"), *((f"Stone{i}", "listing") for i in range(4, -1, -1))]
