@@ -25,6 +25,7 @@ MIN_TYPO_LEN = 4
 MIN_CJK_TYPO_LEN = 3
 MIN_LATIN_PREFIX = 4
 MIN_CJK_PREFIX = 2
+MAX_PREFIX_BRANDS = 8  # a prefix shared by more brands than this names none of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +210,10 @@ def resolve(text: str, table: BrandTable) -> Resolution | None:
     found = _exact(key, table, latin)
     if found is None:
         found = _prefix(key, table, latin)
+        if found is not None and len(found.brand_ids) > MAX_PREFIX_BRANDS:
+            # zhon… starts a hundred brand names at 1M listings: no evidence for any of
+            # them (and each would become query clauses); nor is it a typo of another.
+            return None
     if found is None:
         found = _latin_typo(key, table) if latin else _cjk_typo(key, table)
     return found

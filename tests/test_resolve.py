@@ -20,7 +20,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.brands import BrandTable
-from search.resolve import Resolution, name_or_alias, resolve
+from search.resolve import MAX_PREFIX_BRANDS, Resolution, name_or_alias, resolve
 from tests.rankkit import BRANDS, brand
 
 TABLE = BrandTable.build(
@@ -97,6 +97,22 @@ def test_two_letter_initials_name_nothing() -> None:
 )
 def test_prefix(q: str, expected: tuple[tuple[str, ...], str, str]) -> None:
     assert res(q) == expected
+
+
+def test_prefix_of_too_many_brands_names_none() -> None:
+    """A prefix starting more than MAX_PREFIX_BRANDS brand names resolves to nothing,
+    not even by a later tier (zhon is one letter from the brand Zhou)."""
+    words = ["中国", "中信", "中通", "中华", "中百", "中原", "中石", "中铁", "中粮"]
+    crowd = [brand(f"crowd-{i}", f"{w}商城") for i, w in enumerate(words, 1)]
+    table = BrandTable.build([*BRANDS, *crowd, brand("zhou", "Zhou")])
+    assert len(crowd) > MAX_PREFIX_BRANDS
+    assert resolve("zhon", table) is None
+    assert resolve("zhon", BrandTable.build([*BRANDS, brand("zhou", "Zhou")])) is not None  # typo
+    assert resolve("中", table) is None  # too short anyway
+    few = BrandTable.build([*BRANDS, *crowd[:MAX_PREFIX_BRANDS]])
+    found = resolve("zhon", few)
+    assert found is not None and found.via == "prefix"
+    assert len(found.brand_ids) == MAX_PREFIX_BRANDS
 
 
 @pytest.mark.parametrize("q", ["hel", "sta", "星", "dfqk"])
