@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 
 from indexer import schema as f
 from indexer.analysis import has_cjk
-from indexer.document import CODE_FIELDS, FIELD_CODES
+from indexer.document import FIELD_CODES
 from search.query import FUZZY_FIELDS, MIN_PREFIX_LEN, ParsedQuery, Unit
 from search.rank.candidate import Candidate
 from search.rank.weights import Weights
@@ -32,6 +32,7 @@ class UnitMatch:
 
 
 _BRAND = FIELD_CODES[f.BRAND]
+_FUZZY_CODES = frozenset(FIELD_CODES[field] for field in FUZZY_FIELDS)
 
 FORM_ORDER = ("original", "alias", "synonym", "subword", "ngram")
 """Forms a listing's own category is checked with, strongest first."""
@@ -85,26 +86,28 @@ def _word_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
     return found
 
 
-def _loose_form(unit: Unit, forms: _Forms, code: str, cand: Candidate) -> str | None:
-    """A match no token lookup finds: a typed prefix, a Chinese substring, a typo."""
+def _loose_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
+    """Matches no token lookup finds, by field code, strongest first: a typed prefix,
+    a Chinese substring, a typo. One pass over the tokens for each kind."""
     text = unit.text
-    where = cand.where
-    if forms.prefix and any(code in c and t.startswith(text) for t, c in where.items()):
-        return "prefix"
-    field = CODE_FIELDS[code]
-    if forms.cjk and text in cand.doc["norm"].get(field, ""):
-        return "ngram"
+    out: dict[str, str] = {}
+    if forms.prefix:
+        for token, codes in cand.where.items():
+            if token.startswith(text):
+                for code in codes:
+                    out.setdefault(code, "prefix")
+    if forms.cjk:
+        norm = cand.doc["norm"]
+        for field, code in FIELD_CODES.items():
+            if code not in out and text in norm.get(field, ""):
+                out[code] = "ngram"
     d = forms.fuzzy
-    if (
-        d
-        and field in FUZZY_FIELDS
-        and any(
-            code in c and t.isascii() and Levenshtein.distance(text, t, score_cutoff=d) <= d
-            for t, c in where.items()
-        )
-    ):
-        return "fuzzy"
-    return None
+    if d:
+        for token, codes in cand.where.items():
+            fuzzy = [c for c in codes if c in _FUZZY_CODES and c not in out]
+            if fuzzy and token.isascii() and Levenshtein.distance(text, token, score_cutoff=d) <= d:
+                out.update(dict.fromkeys(fuzzy, "fuzzy"))
+    return out
 
 
 def _form_terms(unit: Unit, form: str) -> tuple[str, ...]:
@@ -166,13 +169,12 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
     total = 0.0
     forms = _forms(query, unit)
     found = _word_forms(unit, forms, cand)
-    loose = forms.prefix or forms.cjk or bool(forms.fuzzy)
+    if forms.prefix or forms.cjk or forms.fuzzy:
+        found = {**_loose_forms(unit, forms, cand), **found}
     for field, code in FIELD_CODES.items():
         if field == f.BRAND and unit.sense == "literal":
             continue
         form = found.get(code)
-        if form is None and loose:
-            form = _loose_form(unit, forms, code, cand)
         if form is not None:
             if field == f.CATEGORY:
                 weight = _category_weight(unit, form, cand, w)
