@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hmac
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -67,6 +68,9 @@ class Ops:
         self.access = AccessLog(settings.log_level)
         self._version: str | None = None
         self._dropped_seen = {"query": 0, "request": 0}
+        # The ticker and /metrics both refresh: one at a time, so a scrape never shows a
+        # value read before its own refresh and written after it.
+        self._gauges = threading.RLock()
 
     def on_search(self, resp: SearchResponse) -> None:
         served = resp.total + (1 if resp.brand_zone else 0)
@@ -82,8 +86,18 @@ class Ops:
             metrics.ZERO_RESULTS.labels("suggest", host).inc()
         self.querylog.record_suggest(resp, host, took_ms)
 
+    def exposition(self) -> tuple[bytes, str]:
+        """Fresh gauges and the Prometheus text (body, content type)."""
+        with self._gauges:
+            self.refresh_gauges()
+            return metrics.render()
+
     def refresh_gauges(self) -> None:
         """Index version and size, change-log lag, query log drops."""
+        with self._gauges:
+            self._refresh_gauges()
+
+    def _refresh_gauges(self) -> None:
         eng = self.holder.engine
         if eng is not None:
             if eng.version != self._version:
@@ -230,8 +244,7 @@ def make_router(ops: Ops) -> APIRouter:
     @router.get("/metrics", include_in_schema=False)
     def metrics_text() -> Response:
         """Prometheus text exposition."""
-        ops.refresh_gauges()
-        body, content_type = metrics.render()
+        body, content_type = ops.exposition()
         return Response(body, media_type=content_type)
 
     @router.get(
