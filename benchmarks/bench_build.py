@@ -28,6 +28,7 @@ from benchmarks.common import (
     home_dir,
     label,
     machine,
+    publish_latest,
     sizes,
     tree_rss_kib,
     write_result,
@@ -56,13 +57,7 @@ def build_once(n: int, seed: int) -> dict[str, Any]:
     output = proc.stdout.read() if proc.stdout else ""
     if proc.returncode != 0:
         raise SystemExit(f"build of {n} listings failed:\n{output}")
-    subprocess.run(
-        [*MPSEARCH, "index", "publish", "--latest"],
-        env=env_for(home),
-        check=True,
-        capture_output=True,
-    )
-    version = (home / "current").read_text().strip()
+    version = publish_latest(home)
     index_dir = home / "indexes" / version
     counts = orjson.loads((index_dir / MANIFEST).read_bytes())["counts"]
     return {

@@ -193,13 +193,19 @@ def ensure_index(n: int, seed: int = DEFAULT_SEED, quiet: bool = False) -> Path:
     )
     if run.returncode != 0:
         raise SystemExit(f"index build failed: {run.stderr}")
+    publish_latest(home, quiet)
+    return home
+
+
+def publish_latest(home: Path, quiet: bool = True) -> str:
+    """Publish the newest version built in ``home``; its name."""
     subprocess.run(
         [*MPSEARCH, "index", "publish", "--latest"],
         env=env_for(home),
         check=True,
         capture_output=quiet,
     )
-    return home
+    return (home / "current").read_text().strip()
 
 
 def fmt_ms(value: float) -> str:

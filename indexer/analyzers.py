@@ -16,15 +16,40 @@ import threading
 import weakref
 from pathlib import Path
 
-from indexer.analysis import Analyzer, parse_word_freqs
+from indexer.analysis import Analyzer, analyzer_fingerprint, parse_word_freqs
 from indexer.dictionaries import Dictionaries
-from indexer.store import ANALYZER_STATE_FILE, ANALYZER_TRIE_FILE, WORD_FREQS_FILE, WORDS_FILE
+from indexer.errors import IncompatibleIndexError
+from indexer.schema import SCHEMA_VERSION
+from indexer.store import (
+    ANALYZER_STATE_FILE,
+    ANALYZER_TRIE_FILE,
+    WORD_FREQS_FILE,
+    WORDS_FILE,
+    Manifest,
+)
 
 log = logging.getLogger("mpsearch.analyzers")
 
 _lock = threading.Lock()  # one load at a time; a second asker waits and reuses it
 _loaded: weakref.WeakValueDictionary[str, Analyzer] = weakref.WeakValueDictionary()
 _latest: Analyzer | None = None  # kept while nothing else holds it (between two engines)
+
+
+def check_compatible(manifest: Manifest, dicts: Dictionaries) -> None:
+    """Refuse a version written with another schema, analyzer or dictionaries."""
+    rebuild = "Rebuild: `mpsearch index build ...` then `mpsearch index publish --latest`"
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise IncompatibleIndexError(
+            f"index {manifest.version} was written with schema version "
+            f"{manifest.schema_version}, this code reads version {SCHEMA_VERSION}. {rebuild}"
+        )
+    expected = analyzer_fingerprint(dicts)
+    if manifest.fingerprint != expected:
+        raise IncompatibleIndexError(
+            f"index {manifest.version} was built with analyzer fingerprint "
+            f"{manifest.fingerprint}, but this analyzer and {dicts.directory} give {expected}: "
+            f"the dictionaries, the analyzer or the index schema changed since the build. {rebuild}"
+        )
 
 
 def analyzer_for(dicts: Dictionaries, root: Path, version_dir: Path | None = None) -> Analyzer:

@@ -37,13 +37,13 @@ import tantivy
 from pydantic import BaseModel, ValidationError
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, analyzer_fingerprint
-from indexer.analyzers import analyzer_for
+from indexer.analysis import Analyzer
+from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.changelog import Change, ChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_stored
-from indexer.errors import IncompatibleIndexError, IndexerError
+from indexer.errors import IndexerError
 from indexer.ids import is_valid
 from indexer.models import Brand, Listing
 from indexer.store import (
@@ -245,12 +245,7 @@ class Applier:
         # `publish` verified the checksum; re-hashing a large index here would delay
         # the swap by seconds. A missing or incomplete version still raises.
         manifest = self.store.manifest(version)
-        expected = analyzer_fingerprint(self.dicts)
-        if manifest.fingerprint != expected:
-            raise IncompatibleIndexError(
-                f"index {version} was built with analyzer fingerprint {manifest.fingerprint}, "
-                f"this analyzer gives {expected}: rebuild and publish it"
-            )
+        check_compatible(manifest, self.dicts)
         path = make_copy(self.store, version, self.home)
         analyzer = analyzer_for(self.dicts, path)
         index = tantivy.Index.open(str(path / INDEX_DIR))

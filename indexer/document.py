@@ -188,12 +188,6 @@ def token_map(tok: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return where
 
 
-def field_tokens(doc: StoredDoc, field: str) -> list[str]:
-    """The distinct tokens of one word field of a stored document."""
-    code = FIELD_CODES[field]
-    return [token for token, codes in doc["where"].items() if code in codes]
-
-
 def load_stored(blob: bytes) -> StoredDoc:
     """Decode a stored blob."""
     data: StoredDoc = orjson.loads(blob)

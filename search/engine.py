@@ -12,14 +12,13 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, analyzer_fingerprint, has_cjk
-from indexer.analyzers import analyzer_for
+from indexer.analysis import Analyzer, has_cjk
+from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
 from indexer.errors import IncompatibleIndexError
 from indexer.models import KNOWN_HOSTS
-from indexer.schema import SCHEMA_VERSION
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
@@ -71,23 +70,6 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _check_compatible(manifest: Manifest, dicts: Dictionaries) -> None:
-    """Refuse a version written with another schema, analyzer or dictionaries."""
-    rebuild = "Rebuild: `mpsearch index build ...` then `mpsearch index publish --latest`"
-    if manifest.schema_version != SCHEMA_VERSION:
-        raise IncompatibleIndexError(
-            f"index {manifest.version} was written with schema version "
-            f"{manifest.schema_version}, this code reads version {SCHEMA_VERSION}. {rebuild}"
-        )
-    expected = analyzer_fingerprint(dicts)
-    if manifest.fingerprint != expected:
-        raise IncompatibleIndexError(
-            f"index {manifest.version} was built with analyzer fingerprint "
-            f"{manifest.fingerprint}, but this analyzer and {dicts.directory} give {expected}: "
-            f"the dictionaries, the analyzer or the index schema changed since the build. {rebuild}"
-        )
-
-
 def _check_host(host: str) -> None:
     if host not in KNOWN_HOSTS:
         raise UnknownHost("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
@@ -123,7 +105,7 @@ class Engine:
     ) -> Engine:
         """Open a version; refuse one built by a different analyzer, dictionaries or schema."""
         manifest = store.verify(version)
-        _check_compatible(manifest, dicts)
+        check_compatible(manifest, dicts)
         root = store.path(version)
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
         analyzer = analyzer_for(dicts, root)
@@ -146,7 +128,7 @@ class Engine:
         """Open the serving copy of a version at ``root`` (its files change with live
         updates, so there is no checksum to verify); ``analyzer`` may be reused when
         it was built from the same words."""
-        _check_compatible(manifest, dicts)
+        check_compatible(manifest, dicts)
         if analyzer is None:
             analyzer = analyzer_for(dicts, root)
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))

@@ -40,7 +40,6 @@ from indexer.document import (
     StoredDoc,
     analyse_listing,
     field_texts,
-    field_tokens,
     load_stored,
 )
 from indexer.models import Brand, Listing
@@ -71,6 +70,12 @@ def _analyse(appid: str, analyzer: Analyzer, with_brand: bool = True) -> tantivy
     listing = LISTINGS[appid]
     brand = BRANDS.get(listing.brand_id or "") if with_brand else None
     return analyse_listing(listing, brand, analyzer)
+
+
+def field_tokens(doc: StoredDoc, field: str) -> list[str]:
+    """The distinct tokens of one word field of a stored document."""
+    code = FIELD_CODES[field]
+    return [token for token, codes in doc["where"].items() if code in codes]
 
 
 def _stored(doc: tantivy.Document) -> StoredDoc:
