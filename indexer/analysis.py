@@ -14,6 +14,7 @@ import hashlib
 import logging
 import marshal
 import re
+import sys
 import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -49,9 +50,16 @@ _CJK_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
 _CJK_RE = re.compile(f"[{_CJK_CLASS}]")
 _RUN_RE = re.compile(f"([{_CJK_CLASS}]+)|[^{_CJK_CLASS}]+")
 # Punctuation that may sit inside a Latin word: L.V., H&M, McDonald's, SK-II.
-_INWORD = frozenset(".&'’-·+")
-_SPACE_RE = re.compile(r"\s+")
+_INWORD_RE = re.compile(r"(?<=[0-9A-Za-z])[.&'’\-·+](?=[0-9A-Za-z])")
+# Runs of characters that are not letters or digits: ``\w`` is ``str.isalnum`` plus ``_``.
+_NON_ALNUM_RE = re.compile(r"[\W_]+")
+# Text made only of these has no nonspacing mark and nothing NFD decomposes (tested):
+# ASCII, CJK symbols and punctuation other than the tone marks U+302A–302F, and the
+# unified ideographs.
+_UNMARKED_RE = re.compile("[\x00-\x7f\u3000-\u3029\u3030-\u303f\u4e00-\u9fff]*")
 _LATIN_RE = re.compile(r"[a-z0-9]+")
+# What jieba segments as one block of Chinese (its ``re_han_default`` without Latin).
+_JIEBA_HAN_RE = re.compile("[\u4e00-\u9fd5]+")
 MAX_WORD_LEN = 12
 # jieba's general dictionary counts above which a word is common language, not only a name.
 COMMON_WORD_FREQ = 300
@@ -60,6 +68,10 @@ COMMON_WORD_FREQ = 300
 _STATE_MAGIC = "mpsearch-analyzer-state-1"
 
 _T2S = opencc.OpenCC("t2s")
+# ``str.translate`` table deleting every nonspacing mark (category Mn): accents after NFD.
+_NONSPACING_MARKS = dict.fromkeys(
+    cp for cp in range(sys.maxunicode + 1) if unicodedata.category(chr(cp)) == "Mn"
+)
 jieba.setLogLevel(logging.WARNING)
 
 
@@ -142,10 +154,9 @@ def _fold(text: str) -> str:
         text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
-        decomposed = unicodedata.normalize("NFD", text)
-        text = unicodedata.normalize(
-            "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-        )
+        if _UNMARKED_RE.fullmatch(text) is None:
+            decomposed = unicodedata.normalize("NFD", text)
+            text = unicodedata.normalize("NFC", decomposed.translate(_NONSPACING_MARKS))
         if has_cjk(text):
             # Until stable, so that normalising normalised text changes nothing.
             for _ in range(_T2S_ROUNDS):
@@ -160,25 +171,9 @@ def normalize(text: str) -> str:
     """Canonical text: folded, punctuation to single spaces, in-word punctuation dropped.
 
     ``"Ｌ.Ｖ. 包包!!"`` → ``"lv 包包"``; ``"麥當勞 McDonald's"`` → ``"麦当劳 mcdonalds"``.
+    Every character that is not a letter or digit (``str.isalnum``) separates words.
     """
-    folded = _fold(text)
-    out: list[str] = []
-    n = len(folded)
-    for i, ch in enumerate(folded):
-        if ch.isalnum():
-            out.append(ch)
-        elif (
-            ch in _INWORD
-            and 0 < i < n - 1
-            and folded[i - 1].isascii()
-            and folded[i - 1].isalnum()
-            and folded[i + 1].isascii()
-            and folded[i + 1].isalnum()
-        ) or (ch == "." and i == n - 1 and i >= 2 and folded[i - 2] == "."):
-            continue
-        else:
-            out.append(" ")
-    return _SPACE_RE.sub(" ", "".join(out)).strip()
+    return _NON_ALNUM_RE.sub(" ", _INWORD_RE.sub("", _fold(text))).strip()
 
 
 def compact(text: str) -> str:
@@ -387,32 +382,76 @@ class Analyzer:
         return words
 
     def _cut(self, cjk: str, mode: Mode) -> tuple[str, ...]:
+        """jieba's precise words of ``cjk``; index mode adds every dictionary word inside.
+
+        The precise words lead the index-mode result, so an index-mode cut also caches
+        the query-mode one: indexing asks for both.
+        """
         key = (cjk, mode)
         cached = self._cut_cache.get(key)
         if cached is not None:
             return cached
-        words = list(self._jieba.cut(cjk, HMM=False))
-        if mode == "index":
-            seen = set(words)
-            for w in self._jieba.cut(cjk, cut_all=True):
-                if w not in seen:
-                    seen.add(w)
-                    words.append(w)
-        result = tuple(words)
         if len(self._cut_cache) > 200_000:
             self._cut_cache.clear()
+        precise = self._cut_cache.get((cjk, "query"))
+        if mode == "index" and precise is None and _JIEBA_HAN_RE.fullmatch(cjk):
+            precise, inner = self._cut_both(cjk)
+        else:
+            if precise is None:
+                precise = tuple(self._jieba.cut(cjk, HMM=False))
+            inner = self._jieba.cut(cjk, cut_all=True) if mode == "index" else ()
+        self._cut_cache[(cjk, "query")] = precise
+        if mode == "query":
+            return precise
+        words = list(precise)
+        seen = set(words)
+        for w in inner:
+            if w not in seen:
+                seen.add(w)
+                words.append(w)
+        result = tuple(words)
         self._cut_cache[key] = result
         return result
 
-    def tokens(self, text: str, mode: Mode) -> list[str]:
+    def _cut_both(self, cjk: str) -> tuple[tuple[str, ...], list[str]]:
+        """jieba's precise (no HMM) and full-mode words of a run of ``_JIEBA_HAN_RE``
+        characters, from one word graph instead of the two ``jieba.cut`` calls would build.
+
+        Such a run is one block to jieba with no Latin letters in it, so these are the
+        steps of its ``__cut_DAG_NO_HMM`` and ``__cut_all`` (tested against ``cut``).
+        """
+        dag = self._jieba.get_DAG(cjk)
+        route: dict[int, tuple[float, int]] = {}
+        self._jieba.calc(cjk, dag, route)
+        precise: list[str] = []
+        x, n = 0, len(cjk)
+        while x < n:
+            y = route[x][1] + 1
+            precise.append(cjk[x:y])
+            x = y
+        inner: list[str] = []
+        last = -1
+        for k, ends in dag.items():
+            if len(ends) == 1 and k > last:
+                inner.append(cjk[k : ends[0] + 1])
+                last = ends[0]
+            else:
+                for j in ends:
+                    if j > k:
+                        inner.append(cjk[k : j + 1])
+                        last = j
+        return tuple(precise), inner
+
+    def tokens(self, text: str, mode: Mode, *, normalized: bool = False) -> list[str]:
         """Word tokens of ``text``: jieba words for CJK, whole words for Latin/digits.
 
         Index mode adds every dictionary word inside each precise word and the
         concatenation of adjacent Latin words (``louis vuitton`` → ``louisvuitton``).
         Stop words are dropped in both modes unless every precise (query-mode)
         token is one, so that index tokens always include the query tokens.
+        ``normalized``: ``text`` is already :func:`normalize`'s output.
         """
-        norm = normalize(text)
+        norm = text if normalized else normalize(text)
         out: list[str] = []
         precise_kept = False
         latin_streak: list[str] = []
@@ -464,10 +503,10 @@ class Analyzer:
             initials.append("".join(parts_init))
         return _dedupe(full), _dedupe(initials)
 
-    def ngrams(self, text: str) -> list[str]:
-        """Unigrams and bigrams of every CJK run."""
+    def ngrams(self, text: str, *, normalized: bool = False) -> list[str]:
+        """Unigrams and bigrams of every CJK run (``normalized`` as for :meth:`tokens`)."""
         grams: list[str] = []
-        for run in runs(normalize(text)):
+        for run in runs(text if normalized else normalize(text)):
             if run.kind == "cjk":
                 grams.extend(char_ngrams(run.text))
         return _dedupe(grams)

@@ -26,7 +26,7 @@ from indexer.analysis import Analyzer, format_word_freqs
 from indexer.brands import BrandTable
 from indexer.catalog import IngestReport, ingest_catalog
 from indexer.dictionaries import Dictionaries
-from indexer.document import AnalysisMemo, analyse_listing
+from indexer.document import AnalysisMemo, IndexFields, analyse_fields, analyse_listing, to_document
 from indexer.errors import CatalogError
 from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
@@ -80,12 +80,16 @@ def _spool_chunks(path: Path, size: int) -> Iterator[list[bytes]]:
 _WORKER: tuple[Analyzer, Mapping[str, Brand], AnalysisMemo] | None = None
 
 
-def _analyse_chunk(lines: list[bytes]) -> list[tantivy.Document]:
-    """Worker side: validate spooled lines and analyse them into documents."""
+def _analyse_chunk(lines: list[bytes]) -> list[IndexFields]:
+    """Worker side: validate spooled lines and analyse them into field values.
+
+    Plain values, not tantivy documents: those are slow to pickle, and the parent,
+    which also feeds the index writer, would spend more time unpickling them.
+    """
     assert _WORKER is not None, "analysis worker started without its state"
     analyzer, brands, memo = _WORKER
     return [
-        analyse_listing(listing, brands.get(listing.brand_id or ""), analyzer, memo)
+        analyse_fields(listing, brands.get(listing.brand_id or ""), analyzer, memo)
         for listing in (Listing.model_validate_json(line) for line in lines)
     ]
 
@@ -123,7 +127,7 @@ def _documents(
     finally:
         _WORKER = None
     chunks = pool.imap(_analyse_chunk, _spool_chunks(spool, CHUNK_LISTINGS), chunksize=1)
-    return (doc for docs in chunks for doc in docs)
+    return (to_document(fields) for chunk in chunks for fields in chunk)
 
 
 class BuildResult:

@@ -199,6 +199,30 @@ def test_index_tokens_cover_query_tokens_random(analyzer: Analyzer, text: str) -
     assert bool(query) == bool(normalize(text))
 
 
+_HAN_RUN = st.lists(st.one_of(_CJK_COMMON, _CJK_MEANINGFUL), min_size=1, max_size=30).map("".join)
+
+
+def jieba_cuts(analyzer: Analyzer, run: str) -> tuple[tuple[str, ...], list[str]]:
+    """What jieba itself gives for ``run``: precise words (no HMM) and full-mode words."""
+    jb = analyzer._jieba
+    return tuple(jb.cut(run, HMM=False)), list(jb.cut(run, cut_all=True))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(run=_HAN_RUN)
+def test_one_word_graph_gives_jiebas_cuts(
+    analyzer: Analyzer, catalog_analyzer: Analyzer, run: str
+) -> None:
+    """Index-mode cuts build jieba's word graph once for both modes: same words as jieba."""
+    for a in (analyzer, catalog_analyzer):
+        assert a._cut_both(run) == jieba_cuts(a, run)
+        precise, inner = jieba_cuts(a, run)
+        index = a._cut(run, "index")
+        assert index[: len(precise)] == precise
+        assert set(index) == set(precise) | set(inner)
+        assert a._cut(run, "query") == precise
+
+
 @settings(max_examples=200, deadline=None, database=None)
 @given(text=RANDOM_TEXT)
 def test_normalize_is_idempotent(text: str) -> None:

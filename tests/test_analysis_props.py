@@ -19,11 +19,24 @@ Properties checked (hypothesis, derandomized so CI always runs the same examples
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import Analyzer, Mode, compact, is_cjk, normalize, runs
+from indexer.analysis import (
+    _T2S,
+    _T2S_ROUNDS,
+    _UNMARKED_RE,
+    Analyzer,
+    Mode,
+    compact,
+    has_cjk,
+    is_cjk,
+    normalize,
+    runs,
+)
 from indexer.dictionaries import Dictionaries
 
 PROPS = settings(
@@ -112,9 +125,62 @@ def test_normalize_idempotent_for_every_code_point() -> None:
     for start in range(0, 0x110000, 64):
         block = "".join(f"a{chr(cp)}星{chr(cp)}" for cp in range(start, start + 64))
         norm = normalize(block)
-        if normalize(norm) != norm:
+        if normalize(norm) != norm or norm != reference_normalize(block):
             failures.append(hex(start))
     assert failures == []
+
+
+_INWORD = ".&'’-·+"
+
+
+def reference_normalize(text: str) -> str:
+    """``normalize`` spelled out one character at a time: the specification it is checked
+    against. Folding (NFKC, case, accents, traditional→simplified), then every character that
+    is not ``str.isalnum`` becomes a space, except in-word punctuation between two ASCII
+    letters or digits, which is dropped; spaces are collapsed and trimmed."""
+    folded = text.encode("utf-8", "replace").decode("utf-8")
+    folded = unicodedata.normalize("NFKC", folded).casefold()
+    decomposed = unicodedata.normalize("NFD", folded)
+    folded = unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    )
+    for _ in range(_T2S_ROUNDS):
+        folded = _T2S.convert(folded) if has_cjk(folded) else folded
+    out = []
+    for i, ch in enumerate(folded):
+        inword = (
+            ch in _INWORD
+            and 0 < i < len(folded) - 1
+            and folded[i - 1].isascii()
+            and folded[i - 1].isalnum()
+            and folded[i + 1].isascii()
+            and folded[i + 1].isalnum()
+        )
+        if not inword:
+            out.append(ch if ch.isalnum() else " ")
+    return " ".join(w for w in "".join(out).split(" ") if w)
+
+
+@PROPS
+@given(text=ANY_TEXT)
+def test_normalize_matches_its_specification(text: str) -> None:
+    assert normalize(text) == reference_normalize(text)
+
+
+@PROPS
+@given(text=st.text(st.sampled_from(TRICKY), max_size=40))
+def test_normalize_matches_its_specification_on_tricky_text(text: str) -> None:
+    assert normalize(text) == reference_normalize(text)
+
+
+def test_unmarked_text_needs_no_decomposition() -> None:
+    """Text of ``_UNMARKED_RE`` skips NFD and mark stripping: nothing in it decomposes and
+    none of it is a nonspacing mark."""
+    chars = [chr(cp) for cp in range(0x110000) if _UNMARKED_RE.fullmatch(chr(cp))]
+    assert len(chars) > 20_000
+    for ch in chars:
+        assert unicodedata.normalize("NFD", ch) == ch, hex(ord(ch))
+        assert unicodedata.category(ch) != "Mn", hex(ord(ch))
 
 
 # ------------------------------------------------------------------ 4 decoded bytes

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import Analyzer, format_word_freqs, parse_word_freqs
+from indexer.analysis import _JIEBA_HAN_RE, Analyzer, format_word_freqs, parse_word_freqs
 from indexer.analyzers import analyzer_for, load_analyzer
 from indexer.applier import make_copy
 from indexer.dictionaries import Dictionaries
@@ -78,6 +78,11 @@ def same_segmentation(a: Analyzer, b: Analyzer, text: str) -> None:
     assert list(b._jieba.cut(text, HMM=False)) == list(a._jieba.cut(text, HMM=False))
     assert list(b._jieba.cut(text, cut_all=True)) == list(a._jieba.cut(text, cut_all=True))
     assert list(b._jieba.cut(text)) == list(a._jieba.cut(text))
+    if _JIEBA_HAN_RE.fullmatch(text):  # one word graph for both cuts, trie or dict
+        for x in (a, b):
+            jb = x._jieba
+            both = (tuple(jb.cut(text, HMM=False)), list(jb.cut(text, cut_all=True)))
+            assert x._cut_both(text) == both
     for mode in ("index", "query"):
         assert b.tokens(text, mode) == a.tokens(text, mode)
     assert b.pinyin_forms(text) == a.pinyin_forms(text)
