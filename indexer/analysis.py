@@ -394,6 +394,7 @@ class Analyzer:
         if len(self._cut_cache) > 200_000:
             self._cut_cache.clear()
         precise = self._cut_cache.get((cjk, "query"))
+        inner: Iterable[str]
         if mode == "index" and precise is None and _JIEBA_HAN_RE.fullmatch(cjk):
             precise, inner = self._cut_both(cjk)
         else:
