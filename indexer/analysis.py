@@ -214,6 +214,21 @@ def pinyin_initials(cjk: str) -> str:
     return "".join(s[0] for s in pinyin_syllables(cjk) if s)
 
 
+def spell_key(key: str) -> tuple[str, str]:
+    """Full pinyin and initials of a compact name, its Latin letters and digits kept
+    (全民k歌 → quanminkge, qmkg): how a whole name is typed in pinyin."""
+    full: list[str] = []
+    initials: list[str] = []
+    for run in runs(key):
+        if run.kind == "cjk":
+            full.append(pinyin_full(run.text))
+            initials.append(pinyin_initials(run.text))
+        else:
+            full.append(run.text)
+            initials.append(run.text)
+    return "".join(full), "".join(initials)
+
+
 def char_ngrams(cjk: str, sizes: tuple[int, ...] = (1, 2)) -> Iterator[str]:
     """Character n-grams of a CJK run, for sub-word and single-character recall."""
     for n in sizes:

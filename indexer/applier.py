@@ -42,7 +42,7 @@ from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.changelog import Change, ChangeLog
 from indexer.dictionaries import Dictionaries
-from indexer.document import analyse_listing, load_stored
+from indexer.document import analyse_listing, load_listing
 from indexer.errors import IndexerError
 from indexer.ids import is_valid
 from indexer.models import Brand, Listing
@@ -346,9 +346,9 @@ class Applier:
         query = tantivy.Query.term_query(copy.index.schema, f.BRAND_ID, brand.brand_id)
         total = max(searcher.doc_freq(f.BRAND_ID, brand.brand_id), 1)
         for _, addr in searcher.search(query, limit=total).hits:
-            blob = searcher.doc(addr).get_first(f.DOC)
+            blob = searcher.doc(addr).get_first(f.CARD)
             if isinstance(blob, bytes):
-                listing = Listing.model_validate(load_stored(blob)["listing"])
+                listing = Listing.model_validate(load_listing(blob))
                 self._put_listing(copy, listing)
 
     def _commit(self, copy: _Copy) -> None:

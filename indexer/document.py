@@ -9,7 +9,7 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, compact, normalize
+from indexer.analysis import Analyzer, compact, normalize, spell_key
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
 
@@ -26,9 +26,16 @@ CODE_FIELDS: dict[str, str] = {code: field for field, code in FIELD_CODES.items(
 
 
 class StoredDoc(TypedDict):
-    """What the searcher reads back for a candidate: the listing and its analysed forms."""
+    """What the searcher reads back for every candidate: ranking facts and analysed forms.
 
-    listing: dict[str, Any]
+    The listing itself is stored apart (``schema.CARD``) and decoded only for the cards
+    of the page: most candidates are ranked and dropped.
+    """
+
+    appid: str
+    brand_id: str | None
+    official: bool
+    mau: int  # monthly active users
     # Index token → codes (FIELD_CODES) of the word fields holding it, in field order:
     # re-ranking looks query words up here instead of building sets per candidate.
     where: dict[str, str]
@@ -36,6 +43,7 @@ class StoredDoc(TypedDict):
     py: list[str]  # full pinyin forms of name and brand
     pi: list[str]  # initials of name and brand
     exact: list[str]  # compact whole-name and whole-alias keys
+    spell: list[list[str]]  # [full pinyin, initials] of each exact key (spell_key)
     main: bool  # the main official listing of its brand
 
 
@@ -73,6 +81,7 @@ class AnalysisMemo:
         self.capacity = capacity
         self._forms: dict[tuple[str, bool], _Forms] = {}
         self._pinyin: dict[str, tuple[list[str], list[str]]] = {}
+        self._spelled: dict[str, tuple[str, str]] = {}
 
     def forms(self, value: str, grams: bool) -> _Forms:
         key = (value, grams)
@@ -88,6 +97,15 @@ class AnalysisMemo:
             if len(self._forms) >= self.capacity:
                 self._forms.clear()
             self._forms[key] = hit
+        return hit
+
+    def spell_key(self, key: str) -> tuple[str, str]:
+        hit = self._spelled.get(key)
+        if hit is None:
+            hit = spell_key(key)
+            if len(self._spelled) >= self.capacity:
+                self._spelled.clear()
+            self._spelled[key] = hit
         return hit
 
     def pinyin_forms(self, value: str) -> tuple[list[str], list[str]]:
@@ -187,15 +205,20 @@ def analyse_fields(
         (f.POPULARITY, listing.monthly_active_users),
     ]
     stored = StoredDoc(
-        listing=listing.model_dump(mode="json"),
+        appid=listing.appid,
+        brand_id=listing.brand_id,
+        official=listing.official,
+        mau=listing.monthly_active_users,
         where=token_map(tok),
         norm=norm,
         py=list(dict.fromkeys(py)),
         pi=list(dict.fromkeys(pi)),
         exact=exact,
+        spell=[list(memo.spell_key(k)) for k in exact],
         main=bool(brand and listing.official and brand.official_appids[0] == listing.appid),
     )
     out.append((f.DOC, orjson.dumps(stored)))
+    out.append((f.CARD, orjson.dumps(listing.model_dump(mode="json"))))
     tiers = tier_count(listing.monthly_active_users)
     out.append((f.COMPLETION_NAME, completion_text((listing.name,), tiers)))
     if brand is not None:
@@ -217,6 +240,12 @@ def token_map(tok: Mapping[str, Iterable[str]]) -> dict[str, str]:
 
 
 def load_stored(blob: bytes) -> StoredDoc:
-    """Decode a stored blob."""
+    """Decode a stored ranking blob (``schema.DOC``)."""
     data: StoredDoc = orjson.loads(blob)
+    return data
+
+
+def load_listing(blob: bytes) -> dict[str, Any]:
+    """Decode a stored listing (``schema.CARD``): the listing as validated, JSON mode."""
+    data: dict[str, Any] = orjson.loads(blob)
     return data

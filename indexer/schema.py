@@ -11,7 +11,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -36,7 +36,8 @@ HOSTS: Final = "hosts"
 STATUS: Final = "status"
 OFFICIAL: Final = "official"
 POPULARITY: Final = "popularity"  # monthly active users
-DOC: Final = "doc"  # stored card + analysed forms (orjson)
+DOC: Final = "doc"  # stored: analysed forms and ranking facts (orjson), read per candidate
+CARD: Final = "card"  # stored: the listing as validated (orjson), read for the final page
 # Search-as-you-type (indexer.completion).
 COMPLETION_NAME: Final = "completion_name"  # edge prefixes of the listing name's spellings
 COMPLETION_BRAND: Final = "completion_brand"  # the same of its brand's name and aliases
@@ -57,6 +58,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field(OFFICIAL, indexed=True, fast=True)
     sb.add_unsigned_field(POPULARITY, indexed=False, fast=True)
     sb.add_bytes_field(DOC, stored=True, indexed=False)
+    sb.add_bytes_field(CARD, stored=True, indexed=False)
     for name in (COMPLETION_NAME, COMPLETION_BRAND):
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="basic")
     sb.add_bytes_field(COMPLETION_DOC, stored=True, indexed=False)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from indexer import schema as f
 from indexer.analysis import normalize
 from search.models import Card, Explain, MatchExplain, ShowcaseCard
 from search.query import ParsedQuery
@@ -62,12 +63,20 @@ def highlight(name: str, words: Iterable[str]) -> str:
     return "".join(out)
 
 
-def showcase(items: list[dict[str, Any]], words: list[str]) -> list[ShowcaseCard]:
-    """Showcase items, those whose title contains a query word first (stable otherwise)."""
-    cards = []
-    for item in items:
-        title = normalize(item["title"])
-        cards.append(ShowcaseCard(**item, matched=any(w in title for w in words)))
+def showcase(
+    items: list[dict[str, Any]], words: list[str], titles: list[str] | None = None
+) -> list[ShowcaseCard]:
+    """Showcase items, those whose title contains a query word first (stable otherwise).
+
+    ``titles``: the items' normalised titles when already known (the stored document
+    keeps them); the stored items were validated when indexed, so they are not again.
+    """
+    if titles is None or len(titles) != len(items):
+        titles = [normalize(item["title"]) for item in items]
+    cards = [
+        ShowcaseCard.model_construct(**item, matched=any(w in title for w in words))
+        for item, title in zip(items, titles, strict=True)
+    ]
     return sorted(cards, key=lambda c: not c.matched)
 
 
@@ -91,7 +100,8 @@ def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bo
             parts={k: round(v, 4) for k, v in ranked.parts.items()},
             bm25=round(ranked.candidate.bm25, 4),
         )
-    return Card(
+    # Built from the stored listing, validated when it was indexed: not validated again.
+    return Card.model_construct(
         appid=listing["appid"],
         platform=listing["platform"],
         name=listing["name"],
@@ -102,7 +112,9 @@ def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bo
         brand_id=listing["brand_id"],
         category=listing["category"],
         description=listing["description"],
-        showcase=showcase(listing["showcase"], words),
+        showcase=showcase(
+            listing["showcase"], words, ranked.candidate.doc["norm"][f.SHOWCASE].split(" | ")
+        ),
         recently_used=listing["appid"] in recent,
         score=round(ranked.score, 4),
         explain=explain,

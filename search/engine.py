@@ -166,10 +166,13 @@ class Engine:
     def _fetch(self, hits: list[tuple[Any, tantivy.DocAddress]]) -> list[Candidate]:
         out = []
         for score, addr in hits:
-            blob = self.searcher.doc(addr).get_first(f.DOC)
-            if not isinstance(blob, bytes):
-                raise IncompatibleIndexError(f"index {self.version}: document without {f.DOC}")
-            out.append(Candidate(load_stored(blob), float(score)))
+            doc = self.searcher.doc(addr)
+            blob, card = doc.get_first(f.DOC), doc.get_first(f.CARD)
+            if not isinstance(blob, bytes) or not isinstance(card, bytes):
+                raise IncompatibleIndexError(
+                    f"index {self.version}: document without {f.DOC} or {f.CARD}"
+                )
+            out.append(Candidate(load_stored(blob), float(score), card))
         return out
 
     def retrieve(self, parsed: ParsedQuery, req: SearchRequest) -> tuple[list[Candidate], int]:

@@ -135,16 +135,18 @@ def listing(
     return Listing.model_validate(data)
 
 
-def stored(kit: Kit, item: Listing) -> StoredDoc:
-    """The stored blob the searcher would read back for ``item``."""
+def stored(kit: Kit, item: Listing) -> tuple[StoredDoc, bytes]:
+    """The stored blobs the searcher would read back for ``item``: ranking blob, card."""
     brand_ = kit.table.brands.get(item.brand_id) if item.brand_id else None
-    blob = analyse_listing(item, brand_, kit.analyzer).get_first(f.DOC)
-    assert isinstance(blob, bytes)
-    return load_stored(blob)
+    doc = analyse_listing(item, brand_, kit.analyzer)
+    blob, card = doc.get_first(f.DOC), doc.get_first(f.CARD)
+    assert isinstance(blob, bytes) and isinstance(card, bytes)
+    return load_stored(blob), card
 
 
 def cand(kit: Kit, item: Listing, bm25: float = 1.0) -> Candidate:
-    return Candidate(stored(kit, item), bm25)
+    doc, card = stored(kit, item)
+    return Candidate(doc, bm25, card)
 
 
 def memory_index(kit: Kit, items: Iterable[Listing]) -> tantivy.Index:

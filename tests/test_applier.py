@@ -30,7 +30,7 @@ from indexer.brands import BrandTable
 from indexer.build import build_index
 from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
-from indexer.document import load_stored
+from indexer.document import load_listing, load_stored
 from indexer.store import BRANDS_FILE, INDEX_DIR, IndexStore
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -48,12 +48,13 @@ def docs(path: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     hits = searcher.search(tantivy.Query.all_query(), limit=1000).hits
     for _, addr in hits:
-        blob = searcher.doc(addr).get_first(f.DOC)
-        assert isinstance(blob, bytes)
+        doc = searcher.doc(addr)
+        blob, card = doc.get_first(f.DOC), doc.get_first(f.CARD)
+        assert isinstance(blob, bytes) and isinstance(card, bytes)
         stored = load_stored(blob)
-        appid = stored["listing"]["appid"]
+        appid = stored["appid"]
         assert appid not in out, f"two documents for {appid}"
-        out[appid] = dict(stored)
+        out[appid] = {**stored, "listing": load_listing(card)}
     return out
 
 

@@ -56,10 +56,10 @@ def _terms(blobs: list[bytes]) -> set[tuple[str, str]]:
             terms.update((CODE_FIELDS[code], token) for code in codes)
         terms.update((f.PINYIN, t) for t in stored["py"])
         terms.update((f.INITIALS, t) for t in stored["pi"])
-        for run in runs(normalize(stored["listing"]["name"])):
+        for run in runs(normalize(stored["norm"][f.NAME])):
             if run.kind == "cjk":
                 terms.update((f.NGRAM, g) for g in char_ngrams(run.text))
-        terms.add((f.APPID, stored["listing"]["appid"]))
+        terms.add((f.APPID, stored["appid"]))
     return terms
 
 
@@ -76,7 +76,7 @@ def two_builds(
 
 
 def _appid(blob: bytes) -> str:
-    appid: str = load_stored(blob)["listing"]["appid"]
+    appid: str = load_stored(blob)["appid"]
     return appid
 
 

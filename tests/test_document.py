@@ -14,10 +14,11 @@ Properties checked:
    and nothing else (typo matching looks there).
 3. Filter fields carry the raw appid, brand_id, categories, hosts, status,
    official flag and popularity.
-4. The stored blob survives a real (in-memory) tantivy index and decodes with
-   ``load_stored``: the listing as validated, tokens and normalised text per
-   word field, deduplicated pinyin forms, and the exact keys — the compact
-   name and every compact brand name/alias, once each.
+4. The stored ranking blob survives a real (in-memory) tantivy index and decodes
+   with ``load_stored``: appid, brand, official flag and user count, tokens and
+   normalised text per word field, deduplicated pinyin forms, and the exact keys
+   (the compact name and every compact brand name/alias, once each) with their
+   pinyin spellings; the stored card (``load_listing``) is the listing as validated.
 5. ``main`` is true only for the brand's first official appid: not for its
    second official listing, non-official listings of the brand, brandless
    listings, or an official listing whose brand is missing.
@@ -32,7 +33,7 @@ import pytest
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, normalize
+from indexer.analysis import Analyzer, normalize, spell_key
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import (
@@ -40,6 +41,7 @@ from indexer.document import (
     StoredDoc,
     analyse_listing,
     field_texts,
+    load_listing,
     load_stored,
 )
 from indexer.models import Brand, Listing
@@ -158,9 +160,16 @@ def test_stored_blob(analyzer: Analyzer) -> None:
     doc = _analyse(LV_MAIN, analyzer)
     stored = _stored(doc)
     assert stored == load_stored(doc.to_dict()[f.DOC][0])
-    assert set(stored) == {"listing", "where", "norm", "py", "pi", "exact", "main"}
-    assert stored["listing"] == LISTINGS[LV_MAIN].model_dump(mode="json")
-    assert stored["listing"] == orjson.loads(LINES[0])
+    assert set(stored) == {
+        *("appid", "brand_id", "official", "mau"),
+        *("where", "norm", "py", "pi", "exact", "spell", "main"),
+    }
+    item = LISTINGS[LV_MAIN]
+    assert (stored["appid"], stored["brand_id"]) == (item.appid, item.brand_id)
+    assert (stored["official"], stored["mau"]) == (item.official, item.monthly_active_users)
+    card = load_listing(doc.to_dict()[f.CARD][0])
+    assert card == item.model_dump(mode="json") == orjson.loads(LINES[0])
+    assert stored["spell"] == [list(spell_key(k)) for k in stored["exact"]]
     assert list(FIELD_CODES) == list(f.WORD_FIELDS) == list(stored["norm"])
     fields = doc.to_dict()
     for field in f.WORD_FIELDS:

@@ -231,7 +231,7 @@ def found(kit: Kit, index: tantivy.Index, q: str, min_units: int = 1) -> set[str
     for _, addr in searcher.search(query, limit=50).hits:
         blob = searcher.doc(addr).get_first(f.DOC)
         assert isinstance(blob, bytes)
-        out.add(BY_APPID[load_stored(blob)["listing"]["appid"]])
+        out.add(BY_APPID[load_stored(blob)["appid"]])
     return out
 
 

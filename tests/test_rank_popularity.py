@@ -1,7 +1,6 @@
 """Unit tests for search.rank.popularity: a log-scaled, dampened tie-breaker.
 
-1. popularity = log10(1 + MAU) / 8, clipped to [0, 1]; a missing or negative
-   count is 0.
+1. popularity = log10(1 + MAU) / 8, clipped to [0, 1]; a negative count is 0.
 2. Monotonic in MAU, and log-dampened: every tenfold more users adds the same
    1/8, so 10^8 and 10^9 users score alike.
 3. In rank() its part is at most ``weights.popularity``; between equal text
@@ -30,22 +29,26 @@ def kit(dicts: Dictionaries) -> Kit:
     return make_kit(dicts)
 
 
-def bare(listing_fields: dict[str, Any]) -> Candidate:
-    """A candidate that carries only a listing (popularity reads nothing else)."""
+def bare(mau: int) -> Candidate:
+    """A candidate that carries only its user count (popularity reads nothing else)."""
     doc = StoredDoc(
-        listing={"appid": "wx0000000000000000", **listing_fields},
+        appid="wx0000000000000000",
+        brand_id=None,
+        official=False,
+        mau=mau,
         where={},
         norm={},
         py=[],
         pi=[],
         exact=[],
+        spell=[],
         main=False,
     )
-    return Candidate(doc, 0.0)
+    return Candidate(doc, 0.0, b"{}")
 
 
 def pop(mau: int) -> float:
-    return popularity(bare({"monthly_active_users": mau}))
+    return popularity(bare(mau))
 
 
 @pytest.mark.parametrize(
@@ -63,10 +66,6 @@ def pop(mau: int) -> float:
 )
 def test_values(mau: int, expected: float) -> None:
     assert pop(mau) == pytest.approx(expected)
-
-
-def test_missing_count_is_zero() -> None:
-    assert popularity(bare({})) == 0.0
 
 
 def test_formula() -> None:

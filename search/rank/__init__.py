@@ -44,7 +44,7 @@ def rank(
             "text": weights.text * text_match(query, cand, weights),
             "exact": weights.exact * exactness(query, cand),
             "brand": brand_relation(query, cand, weights),
-            "first_party": weights.first_party * float(bool(cand.listing.get("official"))),
+            "first_party": weights.first_party * float(cand.official),
             "popularity": weights.popularity * popularity(cand),
             "recent": weights.recent * recent_use(cand, recent),
             "bm25": weights.bm25 * cand.bm25 / top_bm25,

@@ -1,30 +1,46 @@
-"""A first-stage hit with its stored blob, and lazily built pinyin sets for matching."""
+"""A first-stage hit with its stored ranking blob; the listing and pinyin sets decoded lazily."""
 
 from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
 
-from indexer.document import StoredDoc
+from indexer.document import StoredDoc, load_listing
 
 
 class Candidate:
-    """One listing returned by retrieval, ready for re-ranking."""
+    """One listing returned by retrieval, ready for re-ranking.
 
-    __slots__ = ("__dict__", "bm25", "doc")
+    ``card`` is the stored listing (``schema.CARD``), decoded only when a card or the
+    listing is asked for.
+    """
 
-    def __init__(self, doc: StoredDoc, bm25: float) -> None:
+    __slots__ = ("__dict__", "bm25", "card", "doc")
+
+    def __init__(self, doc: StoredDoc, bm25: float, card: bytes) -> None:
         self.doc = doc
         self.bm25 = bm25
+        self.card = card
 
-    @property
+    @cached_property
     def listing(self) -> dict[str, Any]:
-        return self.doc["listing"]
+        return load_listing(self.card)
 
     @property
     def appid(self) -> str:
-        appid: str = self.doc["listing"]["appid"]
-        return appid
+        return self.doc["appid"]
+
+    @property
+    def brand_id(self) -> str | None:
+        return self.doc["brand_id"]
+
+    @property
+    def official(self) -> bool:
+        return self.doc["official"]
+
+    @property
+    def monthly_active_users(self) -> int:
+        return self.doc["mau"]
 
     @property
     def where(self) -> dict[str, str]:

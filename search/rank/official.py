@@ -14,10 +14,10 @@ def brand_relation(query: ParsedQuery, cand: Candidate, w: Weights) -> float:
     main one a little more), B's dealers ``brand_listing``. One word among
     several names B: B's official listings get ``mentioned_official``.
     """
-    brand_id = cand.listing.get("brand_id")
+    brand_id = cand.brand_id
     if not brand_id:
         return 0.0
-    official = bool(cand.listing.get("official"))
+    official = cand.official
     res = query.resolution
     if res is not None and res.unique == brand_id:
         if not official:

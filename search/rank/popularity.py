@@ -11,5 +11,5 @@ MAX_LOG_MAU = 8.0  # 10^8 users maps to 1.0
 
 def popularity(cand: Candidate) -> float:
     """log10(1 + MAU) / 8, clipped to [0, 1]."""
-    mau = max(0, int(cand.listing.get("monthly_active_users", 0)))
+    mau = max(0, cand.monthly_active_users)
     return min(1.0, math.log10(1 + mau) / MAX_LOG_MAU)

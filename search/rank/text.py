@@ -73,7 +73,7 @@ def _word_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
     (fields that match none are absent)."""
     where = cand.where
     found = dict.fromkeys(where.get(unit.text, ""), "original")
-    if _BRAND not in found and cand.listing.get("brand_id") in unit.brand_ids:
+    if _BRAND not in found and cand.brand_id in unit.brand_ids:
         found[_BRAND] = "alias"
     for form, terms in (
         ("alias", forms.alias),
