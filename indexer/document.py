@@ -39,6 +39,9 @@ class StoredDoc(TypedDict):
     # Index token → codes (FIELD_CODES) of the word fields holding it, in field order:
     # re-ranking looks query words up here instead of building sets per candidate.
     where: dict[str, str]
+    # The tokens of ``where`` that begin with an ASCII character, in its order: the only
+    # ones a Latin prefix or typo can match, so re-ranking scans these, not every token.
+    roman: list[str]
     norm: dict[str, str]  # word field → normalised text, for substring (n-gram) matches
     py: list[str]  # full pinyin forms of name and brand
     pi: list[str]  # initials of name and brand
@@ -204,12 +207,14 @@ def analyse_fields(
         (f.OFFICIAL, int(listing.official)),
         (f.POPULARITY, listing.monthly_active_users),
     ]
+    where = token_map(tok)
     stored = StoredDoc(
         appid=listing.appid,
         brand_id=listing.brand_id,
         official=listing.official,
         mau=listing.monthly_active_users,
-        where=token_map(tok),
+        where=where,
+        roman=[t for t in where if t[:1].isascii()],
         norm=norm,
         py=list(dict.fromkeys(py)),
         pi=list(dict.fromkeys(pi)),

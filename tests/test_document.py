@@ -162,7 +162,7 @@ def test_stored_blob(analyzer: Analyzer) -> None:
     assert stored == load_stored(doc.to_dict()[f.DOC][0])
     assert set(stored) == {
         *("appid", "brand_id", "official", "mau"),
-        *("where", "norm", "py", "pi", "exact", "spell", "main"),
+        *("where", "roman", "norm", "py", "pi", "exact", "spell", "main"),
     }
     item = LISTINGS[LV_MAIN]
     assert (stored["appid"], stored["brand_id"]) == (item.appid, item.brand_id)
@@ -170,6 +170,8 @@ def test_stored_blob(analyzer: Analyzer) -> None:
     card = load_listing(doc.to_dict()[f.CARD][0])
     assert card == item.model_dump(mode="json") == orjson.loads(LINES[0])
     assert stored["spell"] == [list(spell_key(k)) for k in stored["exact"]]
+    assert stored["roman"] == [t for t in stored["where"] if t[0].isascii()]
+    assert "lv" in stored["roman"] and "路易威登" not in stored["roman"]
     assert list(FIELD_CODES) == list(f.WORD_FIELDS) == list(stored["norm"])
     fields = doc.to_dict()
     for field in f.WORD_FIELDS:

@@ -37,6 +37,7 @@ def bare(mau: int) -> Candidate:
         official=False,
         mau=mau,
         where={},
+        roman=[],
         norm={},
         py=[],
         pi=[],

@@ -32,6 +32,7 @@ class UnitMatch:
 
 
 _BRAND = FIELD_CODES[f.BRAND]
+_CATEGORY = FIELD_CODES[f.CATEGORY]
 _FUZZY_CODES = frozenset(FIELD_CODES[field] for field in FUZZY_FIELDS)
 
 FORM_ORDER = ("original", "alias", "synonym", "subword", "ngram")
@@ -91,10 +92,12 @@ def _loose_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
     a Chinese substring, a typo. One pass over the tokens for each kind."""
     text = unit.text
     out: dict[str, str] = {}
+    where = cand.where
+    roman = cand.doc["roman"]  # prefix and typo units are ASCII: only these can match
     if forms.prefix:
-        for token, codes in cand.where.items():
+        for token in roman:
             if token.startswith(text):
-                for code in codes:
+                for code in where[token]:
                     out.setdefault(code, "prefix")
     if forms.cjk:
         norm = cand.doc["norm"]
@@ -103,8 +106,8 @@ def _loose_forms(unit: Unit, forms: _Forms, cand: Candidate) -> dict[str, str]:
                 out[code] = "ngram"
     d = forms.fuzzy
     if d:
-        for token, codes in cand.where.items():
-            fuzzy = [c for c in codes if c in _FUZZY_CODES and c not in out]
+        for token in roman:
+            fuzzy = [c for c in where[token] if c in _FUZZY_CODES and c not in out]
             if fuzzy and token.isascii() and Levenshtein.distance(text, token, score_cutoff=d) <= d:
                 out.update(dict.fromkeys(fuzzy, "fuzzy"))
     return out
@@ -165,36 +168,39 @@ def unit_match(query: ParsedQuery, unit: Unit, cand: Candidate, w: Weights) -> U
     keywords, category and description all carry the word is more about it
     than one that mentions it once, yet never beats a whole-name match.
     """
-    best: UnitMatch | None = None
+    best_weight = -1.0
+    best_field = best_form = ""
     total = 0.0
     forms = _forms(query, unit)
     found = _word_forms(unit, forms, cand)
     if forms.prefix or forms.cjk or forms.fuzzy:
         found = {**_loose_forms(unit, forms, cand), **found}
+    literal = unit.sense == "literal"
     for field, code in FIELD_CODES.items():
-        if field == f.BRAND and unit.sense == "literal":
-            continue
         form = found.get(code)
-        if form is not None:
-            if field == f.CATEGORY:
-                weight = _category_weight(unit, form, cand, w)
-            else:
-                weight = w.field[field] * w.form[form]
-            if form == "subword":
-                weight *= _subword_share(unit, code, cand)
-            total += weight
-            if best is None or weight > best.weight:
-                best = UnitMatch(unit.text, field, form, weight)
-    if best is not None and total > best.weight:
-        extra = best.weight + (1.0 - best.weight) * min(1.0, w.breadth * (total - best.weight))
-        best = UnitMatch(best.unit, best.field, best.form, max(best.weight, extra))
+        if form is None or (literal and code == _BRAND):
+            continue
+        if code == _CATEGORY:
+            weight = _category_weight(unit, form, cand, w)
+        else:
+            weight = w.field[field] * w.form[form]
+        if form == "subword":
+            weight *= _subword_share(unit, code, cand)
+        total += weight
+        if weight > best_weight:
+            best_weight, best_field, best_form = weight, field, form
+    if best_form and total > best_weight:
+        extra = best_weight + (1.0 - best_weight) * min(1.0, w.breadth * (total - best_weight))
+        best_weight = max(best_weight, extra)
     if query.latin_only and unit.latin:
         hit = _pinyin_form(unit, cand)
         if hit is not None:
             weight = w.field[hit[0]] * w.form[hit[1]]
-            if best is None or weight > best.weight:
-                best = UnitMatch(unit.text, hit[0], hit[1], weight)
-    return best
+            if weight > best_weight:
+                best_weight, best_field, best_form = weight, hit[0], hit[1]
+    if not best_form:
+        return None
+    return UnitMatch(unit.text, best_field, best_form, best_weight)
 
 
 def unit_matches(query: ParsedQuery, cand: Candidate, w: Weights) -> list[UnitMatch | None]:
