@@ -37,29 +37,30 @@ def highlight(name: str, words: Iterable[str]) -> str:
     Matching is done on a per-character normalised copy, so ``ＬＶ`` or
     ``麥當勞`` in a name light up for ``lv`` / ``麦当劳``.
     """
-    folded: list[str] = []
-    owner: list[int] = []
-    for i, ch in enumerate(name):
-        norm = _fold_char(ch)
-        folded.append(norm)
-        owner.extend([i] * len(norm))
+    folded = [_fold_char(ch) for ch in name]
     flat = "".join(folded)
-    marked = [False] * len(name)
+    # Position in ``flat`` → position in ``name`` (the same unless a character folds to
+    # several, as ß → ss does).
+    owner = (
+        range(len(name))
+        if len(flat) == len(name)
+        else [i for i, part in enumerate(folded) for _ in part]
+    )
+    marked = bytearray(len(name))
     for word in words:
         start = flat.find(word)
         while start != -1:
             for k in range(start, start + len(word)):
-                marked[owner[k]] = True
+                marked[owner[k]] = 1
             start = flat.find(word, start + len(word))
     out: list[str] = []
-    inside = False
-    for ch, hit in zip(name, marked, strict=True):
-        if hit != inside:
-            out.append("<em>" if hit else "</em>")
-            inside = hit
-        out.append(html.escape(ch))
-    if inside:
-        out.append("</em>")
+    i, n = 0, len(name)
+    while i < n:
+        j = marked.find(marked[i] ^ 1, i)
+        j = n if j == -1 else j
+        part = html.escape(name[i:j])
+        out.append(f"<em>{part}</em>" if marked[i] else part)
+        i = j
     return "".join(out)
 
 
@@ -69,12 +70,12 @@ def showcase(
     """Showcase items, those whose title contains a query word first (stable otherwise).
 
     ``titles``: the items' normalised titles when already known (the stored document
-    keeps them); the stored items were validated when indexed, so they are not again.
+    keeps them).
     """
     if titles is None or len(titles) != len(items):
         titles = [normalize(item["title"]) for item in items]
     cards = [
-        ShowcaseCard.model_construct(**item, matched=any(w in title for w in words))
+        ShowcaseCard(**item, matched=any(w in title for w in words))
         for item, title in zip(items, titles, strict=True)
     ]
     return sorted(cards, key=lambda c: not c.matched)
@@ -100,8 +101,7 @@ def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bo
             parts={k: round(v, 4) for k, v in ranked.parts.items()},
             bm25=round(ranked.candidate.bm25, 4),
         )
-    # Built from the stored listing, validated when it was indexed: not validated again.
-    return Card.model_construct(
+    return Card(
         appid=listing["appid"],
         platform=listing["platform"],
         name=listing["name"],
