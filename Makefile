@@ -7,7 +7,7 @@ export MPSEARCH_HOME ?= $(CURDIR)/var
 SAMPLE_LISTINGS := tests/data/catalog/listings.jsonl
 SAMPLE_BRANDS := tests/data/catalog/brands.jsonl
 
-.PHONY: install serve index test lint typecheck format clean browser bench
+.PHONY: install serve index test lint typecheck format clean browser bench wrk
 
 install: $(STAMP)
 
@@ -56,8 +56,18 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix indexer search tests benchmarks
 
 # Performance benchmarks (not part of `make test`): see BENCHMARKS.md. Heavy: run alone.
+# bench_http.py drives the load with Debian's wrk (its asyncio fallback client is itself
+# CPU-bound and caps every figure): apt-get it if missing.
 BENCH_SIZES ?= 100k,1m
-bench: $(STAMP)
+wrk:
+	@command -v wrk >/dev/null || { \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing wrk with apt-get"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	}
+
+bench: $(STAMP) wrk
 	$(BIN)/python benchmarks/bench_build.py --sizes $(BENCH_SIZES)
 	for n in $$(echo $(BENCH_SIZES) | tr , ' '); do \
 		$(BIN)/python benchmarks/bench_query.py --size $$n && \

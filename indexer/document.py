@@ -103,6 +103,7 @@ class AnalysisMemo:
         return hit
 
     def spell_key(self, key: str) -> tuple[str, str]:
+        """:func:`indexer.analysis.spell_key`, once per distinct key (brand names repeat)."""
         hit = self._spelled.get(key)
         if hit is None:
             hit = spell_key(key)
