@@ -35,6 +35,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# apt-get install, as root or through sudo: a recipe appends the packages.
+APT_INSTALL = sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
 # The browser test drives Debian's headless Chromium with CJK fonts; apt-get them if missing.
 CHROMIUM := /usr/bin/chromium
 BROWSER_PKGS := chromium fonts-noto-cjk
@@ -42,10 +47,8 @@ browser:
 	@missing=""; for p in $(BROWSER_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
-		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing$$missing with apt-get"; \
-		$$sudo apt-get update -qq && \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		$(APT_INSTALL) $$missing >/dev/null; \
 	fi
 
 test: lint typecheck browser
@@ -61,10 +64,8 @@ format: $(STAMP)
 BENCH_SIZES ?= 100k,1m
 wrk:
 	@command -v wrk >/dev/null || { \
-		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing wrk with apt-get"; \
-		$$sudo apt-get update -qq && \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		$(APT_INSTALL) wrk >/dev/null; \
 	}
 
 bench: $(STAMP) wrk

@@ -23,6 +23,8 @@ FIELD_CODES: dict[str, str] = {
     f.DESCRIPTION: "d",
 }
 CODE_FIELDS: dict[str, str] = {code: field for field, code in FIELD_CODES.items()}
+# Between the values of one field in ``StoredDoc.norm`` (normalised text has no "|").
+NORM_SEP = " | "
 
 
 class StoredDoc(TypedDict):
@@ -42,7 +44,8 @@ class StoredDoc(TypedDict):
     # The tokens of ``where`` that begin with an ASCII character, in its order: the only
     # ones a Latin prefix or typo can match, so re-ranking scans these, not every token.
     roman: list[str]
-    norm: dict[str, str]  # word field → normalised text, for substring (n-gram) matches
+    # Word field → its values' normalised texts joined by NORM_SEP, for substring matches.
+    norm: dict[str, str]
     py: list[str]  # full pinyin forms of name and brand
     pi: list[str]  # initials of name and brand
     exact: list[str]  # compact whole-name and whole-alias keys
@@ -84,7 +87,6 @@ class AnalysisMemo:
         self.capacity = capacity
         self._forms: dict[tuple[str, bool], _Forms] = {}
         self._pinyin: dict[str, tuple[list[str], list[str]]] = {}
-        self._spelled: dict[str, tuple[str, str]] = {}
 
     def forms(self, value: str, grams: bool) -> _Forms:
         key = (value, grams)
@@ -100,16 +102,6 @@ class AnalysisMemo:
             if len(self._forms) >= self.capacity:
                 self._forms.clear()
             self._forms[key] = hit
-        return hit
-
-    def spell_key(self, key: str) -> tuple[str, str]:
-        """:func:`indexer.analysis.spell_key`, once per distinct key (brand names repeat)."""
-        hit = self._spelled.get(key)
-        if hit is None:
-            hit = spell_key(key)
-            if len(self._spelled) >= self.capacity:
-                self._spelled.clear()
-            self._spelled[key] = hit
         return hit
 
     def pinyin_forms(self, value: str) -> tuple[list[str], list[str]]:
@@ -180,7 +172,7 @@ def analyse_fields(
             norms.append(forms.norm)
             grams.extend(forms.grams)
         tok[field] = tokens
-        norm[field] = " | ".join(norms)
+        norm[field] = NORM_SEP.join(norms)
     py: list[str] = []
     pi: list[str] = []
     for value in texts[f.NAME] + texts[f.BRAND]:
@@ -220,7 +212,7 @@ def analyse_fields(
         py=list(dict.fromkeys(py)),
         pi=list(dict.fromkeys(pi)),
         exact=exact,
-        spell=[list(memo.spell_key(k)) for k in exact],
+        spell=[list(spell_key(k)) for k in exact],
         main=bool(brand and listing.official and brand.official_appids[0] == listing.appid),
     )
     out.append((f.DOC, orjson.dumps(stored)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from indexer import schema as f
 from indexer.analysis import normalize
+from indexer.document import NORM_SEP
 from search.models import Card, Explain, MatchExplain, ShowcaseCard
 from search.query import ParsedQuery
 from search.rank import Ranked
@@ -65,15 +66,10 @@ def highlight(name: str, words: Iterable[str]) -> str:
 
 
 def showcase(
-    items: list[dict[str, Any]], words: list[str], titles: list[str] | None = None
+    items: list[dict[str, Any]], words: list[str], titles: list[str]
 ) -> list[ShowcaseCard]:
-    """Showcase items, those whose title contains a query word first (stable otherwise).
-
-    ``titles``: the items' normalised titles when already known (the stored document
-    keeps them).
-    """
-    if titles is None or len(titles) != len(items):
-        titles = [normalize(item["title"]) for item in items]
+    """Showcase items, those whose title (``titles``: normalised, one per item) contains a
+    query word first (stable otherwise)."""
     cards = [
         ShowcaseCard(**item, matched=any(w in title for w in words))
         for item, title in zip(items, titles, strict=True)
@@ -84,6 +80,9 @@ def showcase(
 def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bool = False) -> Card:
     """One card for one ranked candidate."""
     listing = ranked.candidate.listing
+    items = listing["showcase"]
+    # The stored document keeps the titles normalised (an empty field is no item, not one).
+    titles = ranked.candidate.doc["norm"][f.SHOWCASE].split(NORM_SEP) if items else []
     words = _query_words(query)
     explain = None
     if debug:
@@ -112,9 +111,7 @@ def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bo
         brand_id=listing["brand_id"],
         category=listing["category"],
         description=listing["description"],
-        showcase=showcase(
-            listing["showcase"], words, ranked.candidate.doc["norm"][f.SHOWCASE].split(" | ")
-        ),
+        showcase=showcase(items, words, titles),
         recently_used=listing["appid"] in recent,
         score=round(ranked.score, 4),
         explain=explain,

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import (
+    _NONSPACING_MARKS,
     _T2S,
     _T2S_ROUNDS,
     _UNMARKED_RE,
@@ -171,6 +172,11 @@ def test_normalize_matches_its_specification(text: str) -> None:
 @given(text=st.text(st.sampled_from(TRICKY), max_size=40))
 def test_normalize_matches_its_specification_on_tricky_text(text: str) -> None:
     assert normalize(text) == reference_normalize(text)
+
+
+def test_mark_table_holds_every_nonspacing_mark() -> None:
+    marks = [cp for cp in range(0x110000) if unicodedata.category(chr(cp)) == "Mn"]
+    assert list(_NONSPACING_MARKS) == marks
 
 
 def test_unmarked_text_needs_no_decomposition() -> None:

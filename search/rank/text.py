@@ -15,7 +15,7 @@ from rapidfuzz.distance import Levenshtein
 
 from indexer import schema as f
 from indexer.analysis import has_cjk
-from indexer.document import FIELD_CODES
+from indexer.document import FIELD_CODES, NORM_SEP
 from search.query import FUZZY_FIELDS, MIN_PREFIX_LEN, ParsedQuery, Unit
 from search.rank.candidate import Candidate
 from search.rank.weights import Weights
@@ -135,7 +135,7 @@ def _category_weight(unit: Unit, form: str, cand: Candidate, w: Weights) -> floa
     the top level.
     """
     best = w.top_category * w.form[form]
-    own = cand.doc["norm"].get(f.CATEGORY, "").rsplit(" | ", 1)[-1]
+    own = cand.doc["norm"].get(f.CATEGORY, "").rsplit(NORM_SEP, 1)[-1]
     for own_form in FORM_ORDER:
         if any(t in own for t in _form_terms(unit, own_form)):
             return max(best, w.field[f.CATEGORY] * w.form[own_form])
