@@ -42,7 +42,7 @@ from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
 from indexer.dictionaries import Dictionaries
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.engine import Engine, SearchRequest
+from search.engine import Depth, Engine, SearchRequest
 
 GOLDEN = REPO / "tests" / "golden" / "dev.jsonl"
 ECOM = EXTERNAL / "multi-cpr-ecom" / "train.query.txt"
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     assert version is not None
     started = time.perf_counter()
     engine = Engine.open(
-        store, version, Dictionaries.load(settings.dictionaries), settings.candidates
+        store, version, Dictionaries.load(settings.dictionaries), Depth.of(settings)
     )
     open_s = time.perf_counter() - started
     floor = Floor(engine)
@@ -225,6 +225,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "docs": engine.num_docs,
         "engine_open_s": round(open_s, 3),
         "candidates": settings.candidates,
+        "pool": settings.pool,
         "queries": len(mix),
         "repeat": args.repeat,
         "external_ecom": ECOM.is_file(),

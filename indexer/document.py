@@ -194,9 +194,8 @@ def analyse_fields(
     if listing.brand_id:
         out.append((f.BRAND_ID, listing.brand_id))
     out += [(f.CATEGORIES, category) for category in listing.category]
-    out += [(f.HOSTS, host) for host in listing.hosts]
+    out += [(f.LIVE, host) for host in listing.hosts if listing.visible_in(host)]
     out += [
-        (f.STATUS, listing.status),
         (f.OFFICIAL, int(listing.official)),
         (f.POPULARITY, listing.monthly_active_users),
     ]

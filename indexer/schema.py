@@ -11,7 +11,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -32,8 +32,10 @@ LATIN: Final = "latin"
 APPID: Final = "appid"
 BRAND_ID: Final = "brand_id"
 CATEGORIES: Final = "categories"  # category strings as published, for the category filter
-HOSTS: Final = "hosts"
-STATUS: Final = "status"
+# The hosts an online listing can be found in; nothing for any other status. One filter
+# term instead of a status term and a host term: each filter is an intersection walked
+# for every matching listing (a third of a common word's first-stage time at 1M).
+LIVE: Final = "live"
 OFFICIAL: Final = "official"
 POPULARITY: Final = "popularity"  # monthly active users
 DOC: Final = "doc"  # stored: analysed forms and ranking facts (orjson), read per candidate
@@ -45,7 +47,7 @@ COMPLETION_DOC: Final = "completion_doc"  # stored: appid, name, brand id, name 
 
 WORD_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, SHOWCASE, DESCRIPTION)
 TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, NGRAM, LATIN)
-RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, HOSTS, STATUS)
+RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, LIVE)
 
 
 def build_schema() -> tantivy.Schema:

@@ -26,7 +26,7 @@ from indexer.errors import IndexerError
 from indexer.models import Brand, Listing, Slug, platform_of_appid
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.engine import Engine
+from search.engine import Depth, Engine
 from search.errors import BadRequest, NotFound, SearchError
 from search.models import ErrorBody
 from search.serving import EngineHolder
@@ -247,7 +247,7 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
         """Publish a built version (verified; use `mpsearch index publish --golden` to gate)."""
         try:
             store.check_name(body.version)
-            Engine.open(store, body.version, holder.dictionaries(), settings.candidates)
+            Engine.open(store, body.version, holder.dictionaries(), Depth.of(settings))
             store.publish(body.version)
         except IndexerError as exc:
             raise BadRequest("version", str(exc)) from None

@@ -21,7 +21,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings, get_settings
 from indexer.store import IndexStore
-from search.engine import Engine, SearchRequest
+from search.engine import Depth, Engine, SearchRequest
 from search.errors import SearchError
 from search.eval import (
     check_thresholds,
@@ -59,7 +59,7 @@ def _open_engine(version: str | None) -> Engine:
             f"no index is published under {settings.home}; run `mpsearch index build` "
             "and `mpsearch index publish --latest`"
         )
-    return Engine.open(store, name, dicts, settings.candidates)
+    return Engine.open(store, name, dicts, Depth.of(settings))
 
 
 @index_app.command("build")

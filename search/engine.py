@@ -19,6 +19,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
 from indexer.errors import IncompatibleIndexError
 from indexer.models import KNOWN_HOSTS
+from indexer.settings import CANDIDATES, POOL, Settings
 from indexer.store import (
     BRANDS_FILE,
     INDEX_DIR,
@@ -32,15 +33,31 @@ from search.limits import MAX_OFFSET as MAX_OFFSET
 from search.models import BrandZone, SearchResponse, SuggestResponse
 from search.query import ParsedQuery, QueryBuilder, Unit, parse
 from search.rank import Candidate, Ranked, rank
+from search.rank.prior import choose
 from search.suggest import suggest
 
-DEFAULT_CANDIDATES = 100  # first-stage hits re-ranked (MPSEARCH_CANDIDATES)
 BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
+
+
+Hit = tuple[Any, tantivy.DocAddress]  # first-stage score and address
 
 
 def _weak(unit: Unit) -> bool:
     """A lone Chinese character that names no brand: weak evidence on its own."""
     return len(unit.text) == 1 and has_cjk(unit.text) and not unit.brand_ids
+
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """How much of the first stage is read: the best ``pool`` hits of each search, of
+    which at most ``candidates`` in all are fetched and re-ranked (``rank.prior``)."""
+
+    candidates: int = CANDIDATES
+    pool: int = POOL
+
+    @classmethod
+    def of(cls, settings: Settings) -> Depth:
+        return cls(settings.candidates, settings.pool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +101,7 @@ class Engine:
         index: tantivy.Index,
         analyzer: Analyzer,
         table: BrandTable,
-        candidates: int = DEFAULT_CANDIDATES,
+        depth: Depth = Depth(),
     ) -> None:
         self.manifest = manifest
         self.version = manifest.version
@@ -92,7 +109,7 @@ class Engine:
         self.analyzer = analyzer
         self.table = table
         self.builder = QueryBuilder(index.schema)
-        self.candidates = candidates
+        self.depth = depth
         self.searcher = index.searcher()
 
     @classmethod
@@ -101,7 +118,7 @@ class Engine:
         store: IndexStore,
         version: str,
         dicts: Dictionaries,
-        candidates: int = DEFAULT_CANDIDATES,
+        depth: Depth = Depth(),
     ) -> Engine:
         """Open a version; refuse one built by a different analyzer, dictionaries or schema."""
         manifest = store.verify(version)
@@ -110,7 +127,7 @@ class Engine:
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
         analyzer = analyzer_for(dicts, root)
         index = tantivy.Index.open(str(root / INDEX_DIR))
-        engine = cls(manifest, index, analyzer, table, candidates)
+        engine = cls(manifest, index, analyzer, table, depth)
         settle_heap()
         return engine
 
@@ -122,7 +139,7 @@ class Engine:
         manifest: Manifest,
         root: Path,
         dicts: Dictionaries,
-        candidates: int = DEFAULT_CANDIDATES,
+        depth: Depth = Depth(),
         analyzer: Analyzer | None = None,
     ) -> Engine:
         """Open the serving copy of a version at ``root`` (its files change with live
@@ -133,7 +150,7 @@ class Engine:
             analyzer = analyzer_for(dicts, root)
         table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
         index = tantivy.Index.open(str(root / INDEX_DIR))
-        engine = cls(manifest, index, analyzer, table, candidates)
+        engine = cls(manifest, index, analyzer, table, depth)
         settle_heap()
         return engine
 
@@ -141,9 +158,7 @@ class Engine:
         """A new engine over the latest commit of the same index (and brands, if given);
         this one keeps its searcher, so requests running on it are not disturbed."""
         self.index.reload()
-        return Engine(
-            self.manifest, self.index, self.analyzer, table or self.table, self.candidates
-        )
+        return Engine(self.manifest, self.index, self.analyzer, table or self.table, self.depth)
 
     @property
     def num_docs(self) -> int:
@@ -163,7 +178,7 @@ class Engine:
                         unit.read_literally()
         return parsed
 
-    def _fetch(self, hits: list[tuple[Any, tantivy.DocAddress]]) -> list[Candidate]:
+    def _fetch(self, hits: list[Hit]) -> list[Candidate]:
         out = []
         for score, addr in hits:
             doc = self.searcher.doc(addr)
@@ -175,6 +190,15 @@ class Engine:
             out.append(Candidate(load_stored(blob), float(score), card))
         return out
 
+    def _choose(self, hits: list[Hit], keep: int) -> list[Hit]:
+        """The ``keep`` hits most worth re-ranking, judged without their stored documents."""
+        if len(hits) <= keep:
+            return hits
+        addrs = [addr for _, addr in hits]
+        official = self.searcher.fast_field_values(f.OFFICIAL, addrs)
+        mau = self.searcher.fast_field_values(f.POPULARITY, addrs)
+        return [hits[i] for i in choose([float(s) for s, _ in hits], official, mau, keep)]
+
     def retrieve(self, parsed: ParsedQuery, req: SearchRequest) -> tuple[list[Candidate], int]:
         """Candidates matching as many query units as possible, backfilled with fewer.
 
@@ -185,13 +209,17 @@ class Engine:
         query that names a brand, or reads a brand word literally, is not backfilled:
         a partial match there is the other sense of the word (Apple for 红富士苹果) or
         another brand's product.
+
+        Each search reads its best ``depth.pool`` hits; the ones kept, up to
+        ``depth.candidates`` in all, are chosen by ``rank.prior`` and only they are
+        fetched. ``total`` counts every match of the widest search run.
         """
         n = len(parsed.units)
         extra: list[tuple[tantivy.Occur, tantivy.Query]] = []
         if req.category:
             q = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
-            extra.append((tantivy.Occur.Must, q))
-        hits: dict[tuple[int, int], tuple[Any, tantivy.DocAddress]] = {}
+            extra.append((tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)))
+        hits: dict[tuple[int, int], Hit] = {}
         total = 0
         backfill = all(u.sense == "both" and not u.brand_ids for u in parsed.units)
         strong = [u for u in parsed.units if not _weak(u)]
@@ -209,14 +237,14 @@ class Engine:
             query = self.builder.build(parsed, req.host, need, units)
             if extra:
                 query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *extra])
-            result = self.searcher.search(query, limit=self.candidates, count=True)
+            result = self.searcher.search(query, limit=self.depth.pool, count=True)
             count: int | None = getattr(result, "count", None)  # missing from the stubs
             total = max(total, count or len(result.hits))
-            for score, addr in result.hits:
-                key = (addr.segment_ord, addr.doc)
-                if key not in hits and len(hits) < self.candidates:
-                    hits[key] = (score, addr)
-            if hits and (not backfill or len(hits) >= min(BACKFILL_BELOW, self.candidates)):
+            fresh = [h for h in result.hits if (h[1].segment_ord, h[1].doc) not in hits]
+            for score, addr in self._choose(fresh, self.depth.candidates - len(hits)):
+                hits[(addr.segment_ord, addr.doc)] = (score, addr)
+            enough = min(BACKFILL_BELOW, self.depth.candidates)
+            if hits and (not backfill or len(hits) >= enough):
                 break
         return self._fetch(list(hits.values())), total
 

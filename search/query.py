@@ -267,11 +267,10 @@ class QueryBuilder:
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])
 
     def filters(self, host: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:
-        """Only online listings live in the host."""
-        return [
-            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, f.STATUS, "online")),
-            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, f.HOSTS, host)),
-        ]
+        """Only online listings live in the host; a filter adds nothing to the score (its
+        term's BM25 would favour listings live in fewer hosts)."""
+        live = tantivy.Query.term_query(self.schema, f.LIVE, host)
+        return [(tantivy.Occur.Must, tantivy.Query.const_score_query(live, 0.0))]
 
     def family(self, unit: Unit) -> tantivy.Query:
         """Every listing of the brands a unit names, or that names them unambiguously.

@@ -30,7 +30,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings
 from indexer.store import BRANDS_FILE, IndexStore
-from search.engine import Engine
+from search.engine import Depth, Engine
 from search.errors import NotReady
 
 log = logging.getLogger("mpsearch.serving")
@@ -153,7 +153,7 @@ class EngineHolder:
         dicts = self.dictionaries()
         # The applier's analyzer, or the one a serving parent loaded before forking.
         analyzer = analyzer_for(dicts, root, self.store.path(state.version))
-        engine = Engine.load(manifest, root, dicts, self.settings.candidates, analyzer)
+        engine = Engine.load(manifest, root, dicts, Depth.of(self.settings), analyzer)
         log.info("serving index %s (changes to %d)", state.version, state.applied_seq)
         return engine
 

@@ -2,7 +2,8 @@
 
 Checks that the scripts work end to end and write well-formed results: the generated
 catalog passes strict validation and is deterministic, the build indexes every listing,
-the query benchmark times every query against the floor, and the HTTP benchmark gets
+the query benchmark times every query against the floor, the depth benchmark compares
+with re-ranking every match, and the HTTP benchmark gets
 only 2xx answers from both the bare app and ``mpsearch serve --workers 2``.
 """
 
@@ -84,6 +85,18 @@ def test_bench_query_smoke(bench_env: dict[str, str]) -> None:
     assert result["floor_ms"]["n"] > 0 and result["suggest_ms"]["n"] > 0
     assert set(result["ratio"]) == {"p50", "p99", "p99.9"}
     assert {"golden", "brand"} <= set(result["search_by_kind_ms"])
+
+
+def test_bench_depth_smoke(bench_env: dict[str, str]) -> None:
+    result = _run(
+        "bench_depth.py", bench_env, "--size=1k", "--synthetic=10", "--ecom=30", "--queries=60",
+        "--warmup=5", "--depths=5000/5000,10/10", "--name=depth-smoke",
+    )  # fmt: skip
+    exhaustive, shallow = result["depths"]
+    # The reference depth reproduces the reference exactly; a page-deep read is measured.
+    assert exhaustive["same_top10"] == exhaustive["same_first"] == 1.0
+    assert 0.0 <= shallow["same_top10"] <= shallow["jaccard_top10"] <= 1.0
+    assert shallow["cpu_ms"]["n"] == result["queries"] >= 60
 
 
 def test_bench_http_smoke(bench_env: dict[str, str]) -> None:

@@ -139,10 +139,21 @@ def test_filter_fields(analyzer: Analyzer) -> None:
     assert fields[f.APPID] == [LV_MAIN]
     assert fields[f.BRAND_ID] == ["louis-vuitton"]
     assert fields[f.CATEGORIES] == ["奢侈品", "箱包"]
-    assert fields[f.HOSTS] == ["jd", "qqbrowser", "samsung"]
-    assert fields[f.STATUS] == ["online"]
+    assert fields[f.LIVE] == ["jd", "qqbrowser", "samsung"]
     assert fields[f.OFFICIAL] == [1]
     assert fields[f.POPULARITY] == [listing.monthly_active_users] == [115203]
+
+
+def test_live_field_follows_the_visibility_rule(analyzer: Analyzer) -> None:
+    """Only an online listing gets its hosts as filter terms: offline ones match no host."""
+    online = LISTINGS[LV_MAIN]
+    some = online.model_copy(update={"hosts": ("jd", "samsung")})
+    brand = BRANDS[online.brand_id or ""]
+    fields = analyse_listing(some, brand, analyzer).to_dict()
+    assert fields[f.LIVE] == ["jd", "samsung"]
+    for status in ("offline", "suspended"):
+        hidden = online.model_copy(update={"status": status})
+        assert f.LIVE not in analyse_listing(hidden, brand, analyzer).to_dict()
 
 
 def test_brandless_listing(analyzer: Analyzer) -> None:

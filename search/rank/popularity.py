@@ -9,7 +9,11 @@ from search.rank.candidate import Candidate
 MAX_LOG_MAU = 8.0  # 10^8 users maps to 1.0
 
 
-def popularity(cand: Candidate) -> float:
+def mau_popularity(mau: int) -> float:
     """log10(1 + MAU) / 8, clipped to [0, 1]."""
-    mau = max(0, cand.monthly_active_users)
-    return min(1.0, math.log10(1 + mau) / MAX_LOG_MAU)
+    return min(1.0, math.log10(1 + max(0, mau)) / MAX_LOG_MAU)
+
+
+def popularity(cand: Candidate) -> float:
+    """The popularity of a candidate's listing."""
+    return mau_popularity(cand.monthly_active_users)

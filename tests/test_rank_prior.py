@@ -1,0 +1,108 @@
+"""Unit tests for search.rank.prior: which first-stage hits are fetched and re-ranked.
+
+1. With no more hits than room, every hit is kept, in first-stage order.
+2. Otherwise the kept hits are those with the best relative first-stage score plus
+   prior (first party, popularity, with the re-ranker's weights), returned in
+   first-stage order; equal worth keeps first-stage order; a missing fast field
+   value counts as 0.
+3. In the engine, a search reads ``pool`` hits and re-ranks at most ``candidates``:
+   a popular listing beyond the first ``candidates`` first-stage hits is still
+   re-ranked, and one beyond the pool is not seen.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from indexer.dictionaries import Dictionaries
+from search.engine import Depth, SearchRequest
+from search.rank import WEIGHTS
+from search.rank.popularity import mau_popularity
+from search.rank.prior import FIRST_STAGE_SHARE, choose, prior
+from tests.rankkit import Kit, listing, make_kit, memory_engine
+
+
+@pytest.fixture(scope="module")
+def kit(dicts: Dictionaries) -> Kit:
+    return make_kit(dicts)
+
+
+# ------------------------------------------------------------------ 1-2 choose
+
+
+def test_prior_uses_the_rerank_weights() -> None:
+    assert prior(False, 0) == 0.0
+    assert prior(True, 0) == WEIGHTS.first_party
+    assert prior(False, 10**4) == pytest.approx(WEIGHTS.popularity * mau_popularity(10**4))
+    assert prior(True, 10**8) == pytest.approx(WEIGHTS.first_party + WEIGHTS.popularity)
+
+
+def test_all_hits_kept_when_they_fit() -> None:
+    assert choose([3.0, 2.0, 1.0], [0, 0, 1], [5, 5, 5], keep=3) == [0, 1, 2]
+    assert choose([3.0], [0], [5], keep=10) == [0]
+    assert choose([], [], [], keep=5) == []
+
+
+def test_keeps_best_worth_in_first_stage_order() -> None:
+    # Hit 0 has the best score and no prior; hit 2 a lower score but 10^8 users; hit 1 and
+    # hit 3 are obscure with middling scores.
+    scores = [10.0, 6.0, 5.0, 4.0]
+    official = [0, 0, 1, 0]
+    mau = [0, 10, 10**8, 10]
+    worth = [
+        FIRST_STAGE_SHARE * s / 10.0 + prior(bool(o), m)
+        for s, o, m in zip(scores, official, mau, strict=True)
+    ]
+    assert worth[2] > worth[1] > worth[3]
+    assert choose(scores, official, mau, keep=2) == [0, 2]
+    assert choose(scores, official, mau, keep=3) == [0, 1, 2]
+
+
+def test_choice_follows_prior_on_random_hits() -> None:
+    """The inlined sum in choose() is the documented one: score share plus prior()."""
+    rng = random.Random(7)
+    for _ in range(200):
+        n = rng.randint(1, 40)
+        scores = sorted((rng.uniform(0.1, 30.0) for _ in range(n)), reverse=True)
+        official = [rng.randint(0, 1) for _ in range(n)]
+        mau = [int(10 ** rng.uniform(0, 9)) for _ in range(n)]
+        keep = rng.randint(0, n)
+        worth = [
+            FIRST_STAGE_SHARE * s / scores[0] + prior(bool(o), m)
+            for s, o, m in zip(scores, official, mau, strict=True)
+        ]
+        expected = sorted(sorted(range(n), key=lambda i: (-worth[i], i))[:keep])
+        assert choose(scores, official, mau, keep) == expected
+
+
+def test_ties_keep_first_stage_order_and_none_counts_as_zero() -> None:
+    assert choose([1.0, 1.0, 1.0, 1.0], [0, None, 0, 0], [7, None, 7, 7], keep=2) == [0, 2]
+    assert choose([1.0, 1.0, 1.0], [None, None, None], [None, None, None], keep=2) == [0, 1]
+
+
+# ------------------------------------------------------------------ 3 in the engine
+
+
+def test_search_reranks_a_popular_hit_from_deep_in_the_pool(kit: Kit) -> None:
+    # Twelve equally matching obscure listings come first in the first stage (shorter
+    # names score higher); the popular one has a longer name, so it is last.
+    obscure = [listing(f"拿铁{i:02d}", key=f"o{i}", mau=0) for i in range(12)]
+    popular = listing("拿铁外卖咖啡馆人气之选", key="popular", mau=10**8)
+    eng = memory_engine(kit, [*obscure, popular])
+    eng.depth = Depth(candidates=13, pool=13)
+    full = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd"))[0]
+    assert [c.appid for c in full][-1] == popular.appid  # last in first-stage order
+
+    eng.depth = Depth(candidates=10, pool=13)
+    kept, total = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd"))
+    assert total == 13
+    assert len(kept) == 10
+    assert popular.appid in {c.appid for c in kept}
+    dropped = {c.appid for c in full} - {c.appid for c in kept}
+    assert len(dropped) == 3 and popular.appid not in dropped
+    # The pool bounds what is read: with a pool of 10 the popular hit is never seen.
+    eng.depth = Depth(candidates=10, pool=10)
+    kept = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd"))[0]
+    assert popular.appid not in {c.appid for c in kept}
