@@ -11,7 +11,7 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, normalize, spell_key
 from indexer.completion import completion_doc, completion_text, tier_count
-from indexer.models import Brand, Listing
+from indexer.models import KNOWN_HOSTS, Brand, Listing
 
 # One letter per word field, for the stored token map (short, and a substring test).
 FIELD_CODES: dict[str, str] = {
@@ -194,7 +194,8 @@ def analyse_fields(
     if listing.brand_id:
         out.append((f.BRAND_ID, listing.brand_id))
     out += [(f.CATEGORIES, category) for category in listing.category]
-    out += [(f.LIVE, host) for host in listing.hosts if listing.visible_in(host)]
+    for host in KNOWN_HOSTS:
+        out.append((f.LIVE if listing.visible_in(host) else f.HIDDEN, host))
     out += [
         (f.OFFICIAL, int(listing.official)),
         (f.POPULARITY, listing.monthly_active_users),

@@ -11,7 +11,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -32,10 +32,13 @@ LATIN: Final = "latin"
 APPID: Final = "appid"
 BRAND_ID: Final = "brand_id"
 CATEGORIES: Final = "categories"  # category strings as published, for the category filter
-# The hosts an online listing can be found in; nothing for any other status. One filter
-# term instead of a status term and a host term: each filter is an intersection walked
-# for every matching listing (a third of a common word's first-stage time at 1M).
+# Visibility filters. LIVE: the hosts an online listing can be found in (nothing for any
+# other status); HIDDEN: every other known host. One filter term instead of a status and a
+# host term, since each filter is walked for every listing the words match (a third of a
+# common word's first-stage time at 1M). Searches exclude HIDDEN or require LIVE, whichever
+# posting list is shorter: excluding is also cheaper per listing than intersecting.
 LIVE: Final = "live"
+HIDDEN: Final = "hidden"
 OFFICIAL: Final = "official"
 POPULARITY: Final = "popularity"  # monthly active users
 DOC: Final = "doc"  # stored: analysed forms and ranking facts (orjson), read per candidate
@@ -47,7 +50,7 @@ COMPLETION_DOC: Final = "completion_doc"  # stored: appid, name, brand id, name 
 
 WORD_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, SHOWCASE, DESCRIPTION)
 TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, NGRAM, LATIN)
-RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, LIVE)
+RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, LIVE, HIDDEN)
 
 
 def build_schema() -> tantivy.Schema:

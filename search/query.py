@@ -202,10 +202,15 @@ def _alias_terms(
 
 
 class QueryBuilder:
-    """Builds tantivy queries for parsed queries against one index schema."""
+    """Builds tantivy queries for parsed queries against one index schema.
 
-    def __init__(self, schema: tantivy.Schema) -> None:
+    ``exclude``: the hosts whose filter is better written as "not hidden there" than as
+    "live there" (``schema.HIDDEN``, ``filters``); the same listings either way.
+    """
+
+    def __init__(self, schema: tantivy.Schema, exclude: frozenset[str] = frozenset()) -> None:
         self.schema = schema
+        self.exclude = exclude
 
     def term(self, field_name: str, value: str, boost: float) -> tantivy.Query:
         q = tantivy.Query.term_query(self.schema, field_name, value)
@@ -267,8 +272,11 @@ class QueryBuilder:
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in subs])
 
     def filters(self, host: str) -> list[tuple[tantivy.Occur, tantivy.Query]]:
-        """Only online listings live in the host; a filter adds nothing to the score (its
-        term's BM25 would favour listings live in fewer hosts)."""
+        """Only online listings live in the host. The filter adds nothing to the score (a
+        required term's BM25 would favour listings live in fewer hosts)."""
+        if host in self.exclude:
+            hidden = tantivy.Query.term_query(self.schema, f.HIDDEN, host)
+            return [(tantivy.Occur.MustNot, hidden)]
         live = tantivy.Query.term_query(self.schema, f.LIVE, host)
         return [(tantivy.Occur.Must, tantivy.Query.const_score_query(live, 0.0))]
 
@@ -309,10 +317,15 @@ class QueryBuilder:
             for u in (parsed.units if units is None else units)
         ]
         alternatives: list[tantivy.Query] = []
-        if unit_qs:
+        if len(unit_qs) == 1:  # no one-clause wrapper: each level costs per matching listing
+            alternatives.append(unit_qs[0][1])
+        elif unit_qs:
             alternatives.append(tantivy.Query.boolean_query(unit_qs, min_units))
         alternatives.extend(self.family(u) for u in parsed.units if u.anchors)
         if not alternatives:
             return tantivy.Query.empty_query()
-        text = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
+        if len(alternatives) == 1:
+            text = alternatives[0]
+        else:
+            text = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives])
         return tantivy.Query.boolean_query([*self.filters(host), (tantivy.Occur.Must, text)])

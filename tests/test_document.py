@@ -140,20 +140,25 @@ def test_filter_fields(analyzer: Analyzer) -> None:
     assert fields[f.BRAND_ID] == ["louis-vuitton"]
     assert fields[f.CATEGORIES] == ["奢侈品", "箱包"]
     assert fields[f.LIVE] == ["jd", "qqbrowser", "samsung"]
+    assert f.HIDDEN not in fields
     assert fields[f.OFFICIAL] == [1]
     assert fields[f.POPULARITY] == [listing.monthly_active_users] == [115203]
 
 
 def test_live_field_follows_the_visibility_rule(analyzer: Analyzer) -> None:
-    """Only an online listing gets its hosts as filter terms: offline ones match no host."""
+    """Only an online listing is live in its hosts; it is hidden in every other known
+    host, and a listing of any other status in all of them."""
     online = LISTINGS[LV_MAIN]
     some = online.model_copy(update={"hosts": ("jd", "samsung")})
     brand = BRANDS[online.brand_id or ""]
     fields = analyse_listing(some, brand, analyzer).to_dict()
     assert fields[f.LIVE] == ["jd", "samsung"]
+    assert fields[f.HIDDEN] == ["qqbrowser"]
     for status in ("offline", "suspended"):
         hidden = online.model_copy(update={"status": status})
-        assert f.LIVE not in analyse_listing(hidden, brand, analyzer).to_dict()
+        fields = analyse_listing(hidden, brand, analyzer).to_dict()
+        assert f.LIVE not in fields
+        assert fields[f.HIDDEN] == ["jd", "qqbrowser", "samsung"]
 
 
 def test_brandless_listing(analyzer: Analyzer) -> None:

@@ -10,7 +10,8 @@
    "brand" carrying the brand's other spellings; read_literally drops them.
 4. Synonyms come from dictionaries/synonyms.txt; common words are flagged.
 5. Fuzzy distance: Latin letters only, 0 below 4 letters, 1 up to 7, 2 from 8.
-6. QueryBuilder on a real in-memory index: min_units, filters (online, host),
+6. QueryBuilder on a real in-memory index: min_units, filters (online, host; the
+   same listings whether written as "live in" or "not hidden in" the host),
    pinyin only for Latin-only queries, prefix only for the last Latin unit of 3+
    letters, fuzzy for 4+ letters, and brand anchors that retrieve every listing
    of the brand unless the unit is read literally.
@@ -222,10 +223,17 @@ def index(kit: Kit) -> tantivy.Index:
     return memory_index(kit, LISTINGS.values())
 
 
-def found(kit: Kit, index: tantivy.Index, q: str, min_units: int = 1) -> set[str]:
-    """Keys of the listings the built query retrieves in host jd."""
+def found(
+    kit: Kit,
+    index: tantivy.Index,
+    q: str,
+    min_units: int = 1,
+    host: str = "jd",
+    exclude: frozenset[str] = frozenset(),
+) -> set[str]:
+    """Keys of the listings the built query retrieves in ``host``."""
     parsed = kit.parse(q)
-    query = QueryBuilder(index.schema).build(parsed, "jd", min_units)
+    query = QueryBuilder(index.schema, exclude).build(parsed, host, min_units)
     searcher = index.searcher()
     out = set()
     for _, addr in searcher.search(query, limit=50).hits:
@@ -243,6 +251,18 @@ def test_min_units(kit: Kit, index: tantivy.Index) -> None:
 
 def test_filters_online_and_host(kit: Kit, index: tantivy.Index) -> None:
     assert found(kit, index, "拿铁工坊") == {"latte"}
+    assert found(kit, index, "拿铁工坊", host="samsung") == {"samsung"}
+    assert found(kit, index, "拿铁工坊", host="qqbrowser") == set()
+
+
+@pytest.mark.parametrize("host", ["jd", "qqbrowser", "samsung"])
+@pytest.mark.parametrize("q", ["拿铁工坊", "咖啡", "苹果", "拿铁"])
+def test_excluding_hidden_finds_what_requiring_live_finds(
+    kit: Kit, index: tantivy.Index, host: str, q: str
+) -> None:
+    """The two ways of writing the host filter select the same listings."""
+    required = found(kit, index, q, host=host)
+    assert found(kit, index, q, host=host, exclude=frozenset([host])) == required
 
 
 def test_pinyin_only_for_latin_only_queries(kit: Kit, index: tantivy.Index) -> None:

@@ -11,6 +11,8 @@ in-memory indexes of hand-made listings.
 4. Brand zone: the brand's first listed official listing found in the results,
    removed from them; none for a prefix, an ambiguous name or a brand without an official
    listing in the host.
+5. The host filter excludes the hidden listings where fewer are hidden than live, and
+   requires live ones elsewhere; both find the same listings.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ def kit(dicts: Dictionaries) -> Kit:
     return make_kit(dicts)
 
 
-def names(eng: Engine, q: str, limit: int = 50) -> list[str]:
-    resp = eng.search(SearchRequest(q=q, host="jd", limit=limit))
+def names(eng: Engine, q: str, limit: int = 50, host: str = "jd") -> list[str]:
+    resp = eng.search(SearchRequest(q=q, host=host, limit=limit))
     zone = [resp.brand_zone.card.name] if resp.brand_zone else []
     return zone + [c.name for c in resp.results]
 
@@ -168,3 +170,18 @@ def test_no_zone_without_a_listed_official_listing(kit: Kit) -> None:
     resp = eng.search(SearchRequest(q="星巴克", host="jd"))
     assert resp.brand_zone is None
     assert [c.name for c in resp.results] == ["星巴克臻选"]
+
+
+# ------------------------------------------------------------------ 5 host filter form
+
+
+def test_filter_excludes_hidden_where_fewer_are_hidden_than_live(kit: Kit) -> None:
+    items = [listing(f"拿铁{i}", key=f"jd{i}", hosts=["jd"]) for i in range(3)]
+    items.append(listing("拿铁 三星", key="sam", hosts=["samsung"]))
+    eng = memory_engine(kit, items)
+    # jd: 3 live, 1 hidden; samsung: 1 live, 3 hidden; qqbrowser: none live, 4 hidden.
+    assert eng.builder.exclude == frozenset({"jd"})
+    assert len(names(eng, "拿铁")) == 3
+    eng.builder.exclude = frozenset({"jd", "samsung", "qqbrowser"})
+    assert len(names(eng, "拿铁")) == 3
+    assert names(eng, "拿铁", host="samsung") == ["拿铁 三星"]
