@@ -72,6 +72,7 @@ bench: $(STAMP) wrk
 	$(BIN)/python benchmarks/bench_build.py --sizes $(BENCH_SIZES)
 	for n in $$(echo $(BENCH_SIZES) | tr , ' '); do \
 		$(BIN)/python benchmarks/bench_query.py --size $$n && \
+		$(BIN)/python benchmarks/bench_depth.py --size $$n && \
 		$(BIN)/python benchmarks/bench_http.py --size $$n || exit 1; \
 	done
 

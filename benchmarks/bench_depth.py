@@ -128,7 +128,7 @@ def main() -> None:
     ap.add_argument("--exhaustive", type=int, default=5000, help="hits re-ranked as the reference")
     ap.add_argument(
         "--depths",
-        default="100/100,60/200,60/100,40/200,80/200,100/300",
+        default="100/100,60/200,60/400,40/400,60/1000,100/400",
         help="candidates/pool pairs to compare",
     )
     ap.add_argument("--name", help="result file name (default depth-<size>)")

@@ -33,7 +33,7 @@ from search.limits import MAX_OFFSET as MAX_OFFSET
 from search.models import BrandZone, SearchResponse, SuggestResponse
 from search.query import ParsedQuery, QueryBuilder, Unit, parse
 from search.rank import Candidate, Ranked, rank
-from search.rank.prior import choose
+from search.rank.prior import by_worth
 from search.suggest import suggest
 
 BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
@@ -196,17 +196,18 @@ class Engine:
             out.append(Candidate(load_stored(blob), float(score), card))
         return out
 
-    def _choose(self, hits: list[Hit], keep: int) -> list[Hit]:
-        """The ``keep`` hits most worth re-ranking, judged without their stored documents."""
-        if len(hits) <= keep:
-            return hits
+    def _by_worth(self, hits: list[Hit]) -> list[Hit]:
+        """Hits most worth re-ranking first, judged without their stored documents."""
         addrs = [addr for _, addr in hits]
         official = self.searcher.fast_field_values(f.OFFICIAL, addrs)
         mau = self.searcher.fast_field_values(f.POPULARITY, addrs)
-        return [hits[i] for i in choose([float(s) for s, _ in hits], official, mau, keep)]
+        return [hits[i] for i in by_worth([float(s) for s, _ in hits], official, mau)]
 
-    def retrieve(self, parsed: ParsedQuery, req: SearchRequest) -> tuple[list[Candidate], int]:
-        """Candidates matching as many query units as possible, backfilled with fewer.
+    def retrieve(
+        self, parsed: ParsedQuery, req: SearchRequest
+    ) -> tuple[list[list[Candidate]], int]:
+        """Candidates matching as many query units as possible, backfilled with fewer,
+        in blocks re-ranked one after the other.
 
         All units first; while that gives fewer than a page of hits, listings that
         match any one unit are added after them (the re-ranker scores their lower
@@ -216,16 +217,25 @@ class Engine:
         a partial match there is the other sense of the word (Apple for 红富士苹果) or
         another brand's product.
 
-        Each search reads its best ``depth.pool`` hits; the ones kept, up to
-        ``depth.candidates`` in all, are chosen by ``rank.prior`` and only they are
-        fetched. ``total`` counts every match of the widest search run.
+        Each search reads its best ``depth.pool`` hits, and only the ones kept are
+        fetched: the first block holds the ``depth.candidates`` most worth re-ranking
+        (``rank.prior``). A page reaching beyond it (offset + limit, plus the brand zone
+        card) gets the next blocks of as many, in that order, then hits read past the
+        pool in first-stage order: every page up to MAX_OFFSET is served, and pages do
+        not depend on which one is asked for. ``total`` counts every match of the
+        widest search run.
         """
+        size = self.depth.candidates
+        blocks = -(-(req.offset + req.limit + 1) // size)
+        keep = blocks * size
+        pool = max(self.depth.pool, keep)
         n = len(parsed.units)
         extra: list[tuple[tantivy.Occur, tantivy.Query]] = []
         if req.category:
             q = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
             extra.append((tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)))
-        hits: dict[tuple[int, int], Hit] = {}
+        kept: list[Hit] = []  # in block order
+        seen: dict[tuple[int, int], int] = {}  # hit → first-stage position, over all searches
         total = 0
         backfill = all(u.sense == "both" and not u.brand_ids for u in parsed.units)
         strong = [u for u in parsed.units if not _weak(u)]
@@ -238,21 +248,33 @@ class Engine:
             else:
                 plans.append((1, None, False))
         for need, units, last_resort in plans:
-            if last_resort and hits:
+            if last_resort and kept:
                 break
             query = self.builder.build(parsed, req.host, need, units)
             if extra:
                 query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *extra])
-            result = self.searcher.search(query, limit=self.depth.pool, count=True)
+            result = self.searcher.search(query, limit=pool, count=True)
             count: int | None = getattr(result, "count", None)  # missing from the stubs
             total = max(total, count or len(result.hits))
-            fresh = [h for h in result.hits if (h[1].segment_ord, h[1].doc) not in hits]
-            for score, addr in self._choose(fresh, self.depth.candidates - len(hits)):
-                hits[(addr.segment_ord, addr.doc)] = (score, addr)
-            enough = min(BACKFILL_BELOW, self.depth.candidates)
-            if hits and (not backfill or len(hits) >= enough):
+            fresh: list[Hit] = []
+            beyond: list[Hit] = []  # read past the pool for a deep page: first-stage order
+            for i, hit in enumerate(result.hits):
+                key = (hit[1].segment_ord, hit[1].doc)
+                if key not in seen:
+                    seen[key] = len(seen)
+                    (fresh if i < self.depth.pool else beyond).append(hit)
+            if len(kept) + len(fresh) > size:  # a block boundary falls among these hits
+                fresh = self._by_worth(fresh)
+            kept += (fresh + beyond)[: keep - len(kept)]
+            if kept and (not backfill or len(kept) >= min(BACKFILL_BELOW, size)):
                 break
-        return self._fetch(list(hits.values())), total
+
+        def position(hit: Hit) -> int:
+            return seen[(hit[1].segment_ord, hit[1].doc)]
+
+        return [
+            self._fetch(sorted(kept[i : i + size], key=position)) for i in range(0, len(kept), size)
+        ], total
 
     def _zone(
         self, parsed: ParsedQuery, ranked: list[Ranked], req: SearchRequest
@@ -279,8 +301,8 @@ class Engine:
         started = time.perf_counter()
         _check_host(req.host)
         parsed = self.parse(req.q)
-        candidates, total = self.retrieve(parsed, req)
-        ranked = rank(parsed, candidates, req.recent)
+        blocks, total = self.retrieve(parsed, req)
+        ranked = [r for block in blocks for r in rank(parsed, block, req.recent)]
         zone, rest = self._zone(parsed, ranked, req)
         page = rest[req.offset : req.offset + req.limit]
         cards = [render(parsed, r, req.recent, req.debug) for r in page]

@@ -7,7 +7,8 @@
    value counts as 0.
 3. In the engine, a search reads ``pool`` hits and re-ranks at most ``candidates``:
    a popular listing beyond the first ``candidates`` first-stage hits is still
-   re-ranked, and one beyond the pool is not seen.
+   re-ranked, and one beyond the pool is not seen. A page reaching beyond the first
+   block is served from the next blocks; pages never overlap.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import pytest
 
 from indexer.dictionaries import Dictionaries
-from search.engine import Depth, SearchRequest
+from search.engine import Depth, Engine, SearchRequest
 from search.rank import WEIGHTS
 from search.rank.popularity import mau_popularity
 from search.rank.prior import FIRST_STAGE_SHARE, choose, prior
@@ -85,6 +86,13 @@ def test_ties_keep_first_stage_order_and_none_counts_as_zero() -> None:
 # ------------------------------------------------------------------ 3 in the engine
 
 
+def _first_block(eng: Engine, q: str) -> list[str]:
+    """Appids of the first block of candidates retrieved for a first page of five."""
+    blocks, _ = eng.retrieve(eng.parse(q), SearchRequest(q=q, host="jd", limit=5))
+    assert len(blocks) == 1
+    return [c.appid for c in blocks[0]]
+
+
 def test_search_reranks_a_popular_hit_from_deep_in_the_pool(kit: Kit) -> None:
     # Twelve equally matching obscure listings come first in the first stage (shorter
     # names score higher); the popular one has a longer name, so it is last.
@@ -92,17 +100,35 @@ def test_search_reranks_a_popular_hit_from_deep_in_the_pool(kit: Kit) -> None:
     popular = listing("拿铁外卖咖啡馆人气之选", key="popular", mau=10**8)
     eng = memory_engine(kit, [*obscure, popular])
     eng.depth = Depth(candidates=13, pool=13)
-    full = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd"))[0]
-    assert [c.appid for c in full][-1] == popular.appid  # last in first-stage order
+    full = _first_block(eng, "拿铁")
+    assert full[-1] == popular.appid  # last in first-stage order
 
     eng.depth = Depth(candidates=10, pool=13)
-    kept, total = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd"))
-    assert total == 13
+    kept = _first_block(eng, "拿铁")
     assert len(kept) == 10
-    assert popular.appid in {c.appid for c in kept}
-    dropped = {c.appid for c in full} - {c.appid for c in kept}
+    assert popular.appid in kept
+    dropped = set(full) - set(kept)
     assert len(dropped) == 3 and popular.appid not in dropped
     # The pool bounds what is read: with a pool of 10 the popular hit is never seen.
     eng.depth = Depth(candidates=10, pool=10)
-    kept = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd"))[0]
-    assert popular.appid not in {c.appid for c in kept}
+    assert popular.appid not in _first_block(eng, "拿铁")
+
+
+@pytest.mark.parametrize("pool", [10, 40])
+def test_deep_pages_come_from_further_blocks(kit: Kit, pool: int) -> None:
+    """Pages beyond ``candidates`` are served from the next blocks of as many hits, each
+    re-ranked on its own: pages do not overlap, and the first page is the same whether
+    or not deeper ones are asked for."""
+    eng = memory_engine(kit, [listing(f"拿铁{i:02d}", key=f"p{i}", mau=i) for i in range(25)])
+    eng.depth = Depth(candidates=10, pool=pool)
+    pages: list[list[str]] = []
+    for offset in (0, 5, 10, 15, 20):
+        resp = eng.search(SearchRequest(q="拿铁", host="jd", limit=5, offset=offset))
+        assert resp.total == 25
+        pages.append([c.appid for c in resp.results])
+    seen = [appid for page in pages for appid in page]
+    assert len(seen) == len(set(seen)) == 25
+    whole = eng.search(SearchRequest(q="拿铁", host="jd", limit=25))
+    assert [c.appid for c in whole.results] == seen
+    blocks, total = eng.retrieve(eng.parse("拿铁"), SearchRequest(q="拿铁", host="jd", limit=25))
+    assert [len(b) for b in blocks] == [10, 10, 5] and total == 25

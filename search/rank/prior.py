@@ -25,6 +25,28 @@ def prior(official: bool, mau: int, w: Weights = WEIGHTS) -> float:
     return w.first_party * official + w.popularity * mau_popularity(mau)
 
 
+def by_worth(
+    scores: Sequence[float],
+    official: Sequence[int | float | bool | None],
+    mau: Sequence[int | float | bool | None],
+    w: Weights = WEIGHTS,
+) -> list[int]:
+    """Positions of the hits, most worth re-ranking first; equal worth keeps first-stage
+    order.
+
+    ``scores`` are first-stage scores; ``official`` and ``mau`` the fast field values of
+    the same hits (None for a value a listing lacks).
+    """
+    share = FIRST_STAGE_SHARE / (max(scores, default=0.0) or 1.0)
+    # prior() inlined: a few hundred hits per search, so the call per hit shows.
+    per_log = w.popularity / MAX_LOG_MAU
+    worth = [
+        share * s + w.first_party * bool(o) + min(w.popularity, per_log * log10(1 + max(0, m or 0)))
+        for s, o, m in zip(scores, official, mau, strict=True)
+    ]
+    return sorted(range(len(worth)), key=worth.__getitem__, reverse=True)
+
+
 def choose(
     scores: Sequence[float],
     official: Sequence[int | float | bool | None],
@@ -32,19 +54,7 @@ def choose(
     keep: int,
     w: Weights = WEIGHTS,
 ) -> list[int]:
-    """Positions of the ``keep`` hits most worth re-ranking, in first-stage order.
-
-    ``scores`` are first-stage scores, best first; ``official`` and ``mau`` the fast
-    field values of the same hits (None for a value a listing lacks).
-    """
+    """Positions of the ``keep`` hits most worth re-ranking, in first-stage order."""
     if len(scores) <= keep:
         return list(range(len(scores)))
-    share = FIRST_STAGE_SHARE / (max(scores) or 1.0)
-    # prior() inlined: a few hundred hits per search, so the call per hit shows.
-    per_log = w.popularity / MAX_LOG_MAU
-    worth = [
-        share * s + w.first_party * bool(o) + min(w.popularity, per_log * log10(1 + max(0, m or 0)))
-        for s, o, m in zip(scores, official, mau, strict=True)
-    ]
-    best = sorted(range(len(worth)), key=worth.__getitem__, reverse=True)[:keep]
-    return sorted(best)
+    return sorted(by_worth(scores, official, mau, w)[:keep])
