@@ -21,8 +21,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_query import query_mix
-from benchmarks.common import ensure_index, label, latency_summary, machine, write_result
-from benchmarks.gen_catalog import DEFAULT_SEED, parse_count
+from benchmarks.common import (
+    add_mix_arguments,
+    ensure_index,
+    label,
+    latency_summary,
+    machine,
+    save_result,
+)
+from benchmarks.gen_catalog import parse_count
 from indexer.dictionaries import Dictionaries
 from indexer.settings import Settings
 from indexer.store import IndexStore
@@ -119,10 +126,7 @@ def report(r: dict[str, Any]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", default="100k", help="catalog size: 1k, 100k, 1m")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--synthetic", type=int, default=300, help="brands drawn for synthetic queries")
-    ap.add_argument("--ecom", type=int, default=2000, help="real e-commerce queries (if present)")
+    add_mix_arguments(ap)
     ap.add_argument("--queries", type=int, default=600, help="queries sampled from the mix")
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--exhaustive", type=int, default=5000, help="hits re-ranked as the reference")
@@ -136,11 +140,7 @@ def main() -> None:
     info = machine()
     result = run(args)
     report(result)
-    path = write_result(
-        args.name or f"depth-{label(result['listings'])}",
-        {"benchmark": "depth", "machine": info, **result},
-    )
-    print(f"wrote {path}")
+    save_result("depth", args.name, info, result)
 
 
 if __name__ == "__main__":

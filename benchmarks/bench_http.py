@@ -34,16 +34,15 @@ from benchmarks.bench_query import query_mix, suggest_inputs
 from benchmarks.common import (
     MPSEARCH,
     REPO,
+    add_mix_arguments,
     ensure_index,
     env_for,
-    label,
     latency_summary,
     machine,
     parse_count,
+    save_result,
     tree_rss_kib,
-    write_result,
 )
-from benchmarks.gen_catalog import DEFAULT_SEED
 
 WRK_SCRIPT = """
 local paths = {}
@@ -293,15 +292,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", default="100k")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    add_mix_arguments(ap)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--warmup-seconds", type=int, default=2)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
-    ap.add_argument("--synthetic", type=int, default=300)
-    ap.add_argument("--ecom", type=int, default=2000)
     ap.add_argument("--python-client", action="store_true", help="use the asyncio client")
     ap.add_argument("--name", help="result file name (default http-<size>)")
     ap.add_argument(
@@ -311,11 +307,7 @@ def main() -> None:
     info = machine()
     if args.ready_only:
         result = ready_only(args)
-        path = write_result(
-            args.name or f"http-ready-{label(result['listings'])}",
-            {"benchmark": "http-ready", "machine": info, **result},
-        )
-        print(f"wrote {path}")
+        save_result("http-ready", args.name, info, result)
         return
     result = run(args)
     r = result["ratio"]
@@ -323,11 +315,7 @@ def main() -> None:
         f"mpsearch/bare throughput: search {r['search']['req_per_s']:.2f}, "
         f"suggest {r['suggest']['req_per_s']:.2f}"
     )
-    path = write_result(
-        args.name or f"http-{label(result['listings'])}",
-        {"benchmark": "http", "machine": info, **result},
-    )
-    print(f"wrote {path}")
+    save_result("http", args.name, info, result)
 
 
 if __name__ == "__main__":

@@ -29,14 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import (
     REPO,
+    add_mix_arguments,
     ensure_index,
     label,
     latency_summary,
     machine,
     parse_count,
-    write_result,
+    save_result,
 )
-from benchmarks.gen_catalog import DEFAULT_SEED, EXTERNAL, ensure_catalog
+from benchmarks.gen_catalog import EXTERNAL, ensure_catalog
 from indexer import schema as f
 from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
 from indexer.dictionaries import Dictionaries
@@ -264,10 +265,7 @@ def report(r: dict[str, Any]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", default="100k", help="catalog size: 1k, 100k, 1m")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--synthetic", type=int, default=300, help="brands drawn for synthetic queries")
-    ap.add_argument("--ecom", type=int, default=2000, help="real e-commerce queries (if present)")
+    add_mix_arguments(ap)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=300)
     ap.add_argument(
@@ -279,11 +277,7 @@ def main() -> None:
     info = machine()
     result = run(args)
     report(result)
-    path = write_result(
-        args.name or f"query-{label(result['listings'])}",
-        {"benchmark": "query", "machine": info, **result},
-    )
-    print(f"wrote {path}")
+    save_result("query", args.name, info, result)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ build benchmark's index is reused by the query and HTTP benchmarks.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import subprocess
@@ -138,6 +139,25 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     tmp.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     tmp.replace(path)
     return path
+
+
+def save_result(
+    benchmark: str, name: str | None, info: dict[str, Any], result: dict[str, Any]
+) -> None:
+    """Write a run's result as ``name`` (default ``<benchmark>-<size>``) and say where."""
+    path = write_result(
+        name or f"{benchmark}-{label(result['listings'])}",
+        {"benchmark": benchmark, "machine": info, **result},
+    )
+    print(f"wrote {path}")
+
+
+def add_mix_arguments(ap: argparse.ArgumentParser) -> None:
+    """The catalog and query-mix options of the benchmarks that run the query mix."""
+    ap.add_argument("--size", default="100k", help="catalog size: 1k, 100k, 1m")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--synthetic", type=int, default=300, help="brands drawn for synthetic queries")
+    ap.add_argument("--ecom", type=int, default=2000, help="real e-commerce queries (if present)")
 
 
 def dir_bytes(path: Path) -> int:
