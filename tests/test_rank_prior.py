@@ -1,10 +1,8 @@
 """Unit tests for search.rank.prior: which first-stage hits are fetched and re-ranked.
 
-1. With no more hits than room, every hit is kept, in first-stage order.
-2. Otherwise the kept hits are those with the best relative first-stage score plus
-   prior (first party, popularity, with the re-ranker's weights), returned in
-   first-stage order; equal worth keeps first-stage order; a missing fast field
-   value counts as 0.
+1. Every hit is ordered, best worth first: relative first-stage score plus prior
+   (first party, popularity, with the re-ranker's weights).
+2. Equal worth keeps first-stage order; a missing fast field value counts as 0.
 3. In the engine, a search reads ``pool`` hits and re-ranks at most ``candidates``:
    a popular listing beyond the first ``candidates`` first-stage hits is still
    re-ranked, and one beyond the pool is not seen. A page reaching beyond the first
@@ -14,6 +12,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -21,7 +20,7 @@ from indexer.dictionaries import Dictionaries
 from search.engine import Depth, Engine, SearchRequest
 from search.rank import WEIGHTS
 from search.rank.popularity import mau_popularity
-from search.rank.prior import FIRST_STAGE_SHARE, choose, prior
+from search.rank.prior import FIRST_STAGE_SHARE, by_worth, prior
 from tests.rankkit import Kit, listing, make_kit, memory_engine
 
 
@@ -30,7 +29,12 @@ def kit(dicts: Dictionaries) -> Kit:
     return make_kit(dicts)
 
 
-# ------------------------------------------------------------------ 1-2 choose
+# ------------------------------------------------------------------ 1-2 by_worth
+
+
+def _keep(scores: list[float], official: list[Any], mau: list[Any], keep: int) -> list[int]:
+    """The positions a block of ``keep`` takes, in first-stage order."""
+    return sorted(by_worth(scores, official, mau)[:keep])
 
 
 def test_prior_uses_the_rerank_weights() -> None:
@@ -40,13 +44,13 @@ def test_prior_uses_the_rerank_weights() -> None:
     assert prior(True, 10**8) == pytest.approx(WEIGHTS.first_party + WEIGHTS.popularity)
 
 
-def test_all_hits_kept_when_they_fit() -> None:
-    assert choose([3.0, 2.0, 1.0], [0, 0, 1], [5, 5, 5], keep=3) == [0, 1, 2]
-    assert choose([3.0], [0], [5], keep=10) == [0]
-    assert choose([], [], [], keep=5) == []
+def test_every_hit_is_ordered() -> None:
+    assert sorted(by_worth([3.0, 2.0, 1.0], [0, 0, 1], [5, 5, 5])) == [0, 1, 2]
+    assert by_worth([3.0], [0], [5]) == [0]
+    assert by_worth([], [], []) == []
 
 
-def test_keeps_best_worth_in_first_stage_order() -> None:
+def test_best_worth_first() -> None:
     # Hit 0 has the best score and no prior; hit 2 a lower score but 10^8 users; hit 1 and
     # hit 3 are obscure with middling scores.
     scores = [10.0, 6.0, 5.0, 4.0]
@@ -57,30 +61,28 @@ def test_keeps_best_worth_in_first_stage_order() -> None:
         for s, o, m in zip(scores, official, mau, strict=True)
     ]
     assert worth[2] > worth[1] > worth[3]
-    assert choose(scores, official, mau, keep=2) == [0, 2]
-    assert choose(scores, official, mau, keep=3) == [0, 1, 2]
+    assert _keep(scores, official, mau, keep=2) == [0, 2]
+    assert _keep(scores, official, mau, keep=3) == [0, 1, 2]
 
 
-def test_choice_follows_prior_on_random_hits() -> None:
-    """The inlined sum in choose() is the documented one: score share plus prior()."""
+def test_worth_follows_prior_on_random_hits() -> None:
+    """The inlined sum in by_worth() is the documented one: score share plus prior()."""
     rng = random.Random(7)
     for _ in range(200):
         n = rng.randint(1, 40)
         scores = sorted((rng.uniform(0.1, 30.0) for _ in range(n)), reverse=True)
         official = [rng.randint(0, 1) for _ in range(n)]
         mau = [int(10 ** rng.uniform(0, 9)) for _ in range(n)]
-        keep = rng.randint(0, n)
         worth = [
             FIRST_STAGE_SHARE * s / scores[0] + prior(bool(o), m)
             for s, o, m in zip(scores, official, mau, strict=True)
         ]
-        expected = sorted(sorted(range(n), key=lambda i: (-worth[i], i))[:keep])
-        assert choose(scores, official, mau, keep) == expected
+        assert by_worth(scores, official, mau) == sorted(range(n), key=lambda i: (-worth[i], i))
 
 
 def test_ties_keep_first_stage_order_and_none_counts_as_zero() -> None:
-    assert choose([1.0, 1.0, 1.0, 1.0], [0, None, 0, 0], [7, None, 7, 7], keep=2) == [0, 2]
-    assert choose([1.0, 1.0, 1.0], [None, None, None], [None, None, None], keep=2) == [0, 1]
+    assert by_worth([1.0, 1.0, 1.0, 1.0], [0, None, 0, 0], [7, None, 7, 7]) == [0, 2, 3, 1]
+    assert by_worth([1.0, 1.0, 1.0], [None, None, None], [None, None, None]) == [0, 1, 2]
 
 
 # ------------------------------------------------------------------ 3 in the engine

@@ -45,16 +45,3 @@ def by_worth(
         for s, o, m in zip(scores, official, mau, strict=True)
     ]
     return sorted(range(len(worth)), key=worth.__getitem__, reverse=True)
-
-
-def choose(
-    scores: Sequence[float],
-    official: Sequence[int | float | bool | None],
-    mau: Sequence[int | float | bool | None],
-    keep: int,
-    w: Weights = WEIGHTS,
-) -> list[int]:
-    """Positions of the ``keep`` hits most worth re-ranking, in first-stage order."""
-    if len(scores) <= keep:
-        return list(range(len(scores)))
-    return sorted(by_worth(scores, official, mau, w)[:keep])
