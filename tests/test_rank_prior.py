@@ -66,7 +66,7 @@ def test_best_worth_first() -> None:
 
 
 def test_worth_follows_prior_on_random_hits() -> None:
-    """The inlined sum in by_worth() is the documented one: score share plus prior()."""
+    """Worth is the score share plus prior(), best first, ties in first-stage order."""
     rng = random.Random(7)
     for _ in range(200):
         n = rng.randint(1, 40)

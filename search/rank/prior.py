@@ -12,9 +12,8 @@ three fifths of the fetching (``benchmarks/bench_depth.py``, BENCHMARKS.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import log10
 
-from search.rank.popularity import MAX_LOG_MAU, mau_popularity
+from search.rank.popularity import mau_popularity
 from search.rank.weights import WEIGHTS, Weights
 
 FIRST_STAGE_SHARE = 0.5  # weight of the relative first-stage score in the choice
@@ -38,10 +37,8 @@ def by_worth(
     the same hits (None for a value a listing lacks).
     """
     share = FIRST_STAGE_SHARE / (max(scores, default=0.0) or 1.0)
-    # prior() inlined: a few hundred hits per search, so the call per hit shows.
-    per_log = w.popularity / MAX_LOG_MAU
     worth = [
-        share * s + w.first_party * bool(o) + min(w.popularity, per_log * log10(1 + max(0, m or 0)))
+        share * s + prior(bool(o), int(m or 0), w)
         for s, o, m in zip(scores, official, mau, strict=True)
     ]
     return sorted(range(len(worth)), key=worth.__getitem__, reverse=True)
