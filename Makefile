@@ -7,7 +7,7 @@ export MPSEARCH_HOME ?= $(CURDIR)/var
 SAMPLE_LISTINGS := tests/data/catalog/listings.jsonl
 SAMPLE_BRANDS := tests/data/catalog/brands.jsonl
 
-.PHONY: install serve index test lint typecheck format clean browser bench wrk
+.PHONY: install serve index test test-fast lint typecheck format clean browser bench wrk
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ browser:
 
 test: lint typecheck browser
 	$(BIN)/pytest -q
+
+# The edit-test loop: everything but the tests marked slow (crash trials, browser, real
+# servers under load, fuzzing, benchmark smoke), in well under a minute.
+test-fast: lint typecheck
+	$(BIN)/pytest -q -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff format indexer search tests benchmarks

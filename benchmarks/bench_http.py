@@ -191,7 +191,7 @@ def _uvicorn(app: str, port: int, workers: int) -> list[str]:
     """The bare app, served by the same code path as `mpsearch serve` (plain uvicorn if absent)."""
     if (REPO / "search" / "serve.py").is_file():
         code = (
-            "import sys; from search.serve import run; "
+            "import sys; from search.http.server import run; "
             "run('127.0.0.1', int(sys.argv[2]), int(sys.argv[3]), app=sys.argv[1])"
         )
         return [sys.executable, "-c", code, app, str(port), str(workers)]

@@ -19,7 +19,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.settings import get_settings
 from indexer.store import IndexStore
 from search.engine import Engine, SearchRequest
-from search.ops import Ops, OpsMiddleware
+from search.ops.wiring import Ops, OpsMiddleware
 
 N = 20_000
 

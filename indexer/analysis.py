@@ -557,8 +557,3 @@ def _dedupe(items: Iterable[str]) -> list[str]:
             seen.add(item)
             out.append(item)
     return out
-
-
-def default_dictionaries_dir() -> Path:
-    """The repo's ``dictionaries/`` folder (installed beside the packages)."""
-    return Path(__file__).resolve().parent.parent / "dictionaries"

@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-import orjson
 import tantivy
 from pydantic import BaseModel, ValidationError
 
@@ -249,7 +248,7 @@ class Applier:
         path = make_copy(self.store, version, self.home)
         analyzer = analyzer_for(self.dicts, path)
         index = tantivy.Index.open(str(path / INDEX_DIR))
-        table = BrandTable.model_validate(orjson.loads((path / BRANDS_FILE).read_bytes()))
+        table = BrandTable.read(path)
         new = _Copy(
             manifest=manifest,
             path=path,
@@ -353,7 +352,7 @@ class Applier:
 
     def _commit(self, copy: _Copy) -> None:
         if copy.brands_dirty:
-            write_atomic(copy.path / BRANDS_FILE, copy.table.model_dump_json().encode())
+            copy.table.write(copy.path)
             copy.brands_dirty = False
         if copy.pending:
             copy.writer.commit()

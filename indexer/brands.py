@@ -8,12 +8,14 @@ brand alias normalise the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
 from indexer.analysis import compact, has_cjk, is_cjk, pinyin_full, pinyin_initials
 from indexer.models import Brand
+from indexer.store import BRANDS_FILE, write_atomic
 
 KeyKind = Literal["name", "alias", "pinyin", "initials"]
 MIN_INITIALS = 3  # two-letter initials collide too often to name a brand
@@ -64,6 +66,15 @@ class BrandTable(BaseModel):
                     if len(initials) >= MIN_INITIALS:
                         add(initials, BrandKey(brand_id=brand.brand_id, kind="initials", form=form))
         return cls(brands=by_id, keys=keys)
+
+    @classmethod
+    def read(cls, folder: Path) -> BrandTable:
+        """The table saved in an index version (or serving copy) folder."""
+        return cls.model_validate_json((folder / BRANDS_FILE).read_bytes())
+
+    def write(self, folder: Path) -> None:
+        """Save the table in an index version (or serving copy) folder, atomically."""
+        write_atomic(folder / BRANDS_FILE, self.model_dump_json().encode())
 
     def words(self) -> set[str]:
         """Brand names and aliases, for segmentation."""

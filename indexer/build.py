@@ -33,7 +33,6 @@ from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.store import (
     ANALYZER_STATE_FILE,
     ANALYZER_TRIE_FILE,
-    BRANDS_FILE,
     INDEX_DIR,
     WORD_FREQS_FILE,
     WORDS_FILE,
@@ -197,7 +196,7 @@ def build_index(
             progress(done)
         spool.unlink()
 
-        (staging / BRANDS_FILE).write_bytes(table.model_dump_json().encode())
+        table.write(staging)
         (staging / WORDS_FILE).write_text("\n".join(analyzer.extra_words) + "\n", encoding="utf-8")
         (staging / WORD_FREQS_FILE).write_text(
             format_word_freqs(analyzer.word_freqs), encoding="utf-8"

@@ -288,7 +288,7 @@ def read_brands(path: Path, report: IngestReport) -> BrandTable:
     return table
 
 
-def _cross_check(
+def cross_check(
     listing: Listing,
     brands: Mapping[str, Brand],
     item_lines: Mapping[str, int],
@@ -345,7 +345,7 @@ def iter_listings(
             reason = f"duplicate appid, first seen on line {first.line}"
             report.add_reject("listing", file, line, "appid", reason)
             continue
-        problem = _cross_check(listing, brands, item_lines)
+        problem = cross_check(listing, brands, item_lines)
         accepted = problem is None
         seen[listing.appid] = SeenListing(line, listing.brand_id, listing.official, accepted)
         if problem is not None:

@@ -21,6 +21,11 @@ from indexer.errors import DictionaryError
 FILES = ("userdict.txt", "synonyms.txt", "stopwords.txt")
 
 
+def default_dictionaries_dir() -> Path:
+    """The repo's ``dictionaries/`` folder (installed beside the packages)."""
+    return Path(__file__).resolve().parent.parent / "dictionaries"
+
+
 def _entries(path: Path) -> list[tuple[int, str]]:
     """Non-empty, comment-stripped lines with their 1-based numbers."""
     out: list[tuple[int, str]] = []

@@ -11,7 +11,8 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, normalize, spell_key
 from indexer.completion import completion_doc, completion_text, tier_count
-from indexer.models import KNOWN_HOSTS, Brand, Listing
+from indexer.models import Brand, Listing
+from indexer.settings import KNOWN_HOSTS
 
 # One letter per word field, for the stored token map (short, and a substring test).
 FIELD_CODES: dict[str, str] = {

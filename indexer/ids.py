@@ -18,7 +18,8 @@ IdKind = Literal["appid", "brand_id", "version"]
 
 VERSION_RE: Final = re.compile(r"v[0-9]{8}-[0-9]{6}-[0-9a-f]{6}", re.ASCII)
 """``vYYYYMMDD-HHMMSS-xxxxxx`` (see :func:`indexer.store.new_version_id`)."""
-APPID_RE: Final = re.compile(r"[a-z0-9]{1,64}", re.ASCII)
+MAX_APPID_CHARS: Final = 64
+APPID_RE: Final = re.compile(rf"[a-z0-9]{{1,{MAX_APPID_CHARS}}}", re.ASCII)
 """Any platform's appid shape (wx + hex, 2021 + digits, baidu [a-z0-9]{32}), no more."""
 BRAND_ID_RE: Final = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*", re.ASCII)
 """The catalog's brand slug (``louis-vuitton``)."""
@@ -26,7 +27,7 @@ MAX_BRAND_ID_CHARS: Final = 64
 
 _RULES: Final[dict[IdKind, tuple[re.Pattern[str], int, str]]] = {
     "version": (VERSION_RE, 23, "vYYYYMMDD-HHMMSS-xxxxxx (see `mpsearch index list`)"),
-    "appid": (APPID_RE, 64, "1 to 64 characters a-z and 0-9"),
+    "appid": (APPID_RE, MAX_APPID_CHARS, f"1 to {MAX_APPID_CHARS} characters a-z and 0-9"),
     "brand_id": (BRAND_ID_RE, MAX_BRAND_ID_CHARS, "a lowercase slug like 'louis-vuitton'"),
 }
 

@@ -37,14 +37,13 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from indexer.settings import KNOWN_HOSTS, Host
+
 Platform = Literal["wechat", "alipay", "baidu"]
 """Mini-program platform that issued the appid."""
 
 Status = Literal["online", "offline", "suspended"]
 """Publication status; only ``online`` listings can be shown."""
-
-Host = Literal["jd", "qqbrowser", "samsung"]
-"""Host app a listing can be live in."""
 
 BrandCategory = Literal[
     "奢侈品",
@@ -67,13 +66,8 @@ BrandCategory = Literal[
 ]
 """The 17 brand categories, also valid as a listing's top-level category."""
 
-ListingTopCategory = Literal[BrandCategory, "工具", "资讯", "二手"]
-"""Allowed first item of ``Listing.category``."""
-
 PLATFORMS: Final[tuple[Platform, ...]] = get_args(Platform)
 STATUSES: Final[tuple[Status, ...]] = get_args(Status)
-KNOWN_HOSTS: Final[tuple[Host, ...]] = get_args(Host)
-"""Known hosts in their canonical order (the order ``Listing.hosts`` must use)."""
 BRAND_CATEGORIES: Final[tuple[BrandCategory, ...]] = get_args(BrandCategory)
 LISTING_TOP_CATEGORIES: Final[tuple[str, ...]] = (*BRAND_CATEGORIES, "工具", "资讯", "二手")
 

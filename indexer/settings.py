@@ -1,15 +1,21 @@
-"""All settings in one place, read from ``MPSEARCH_*`` environment variables at start-up."""
+"""All settings in one place, read from ``MPSEARCH_*`` environment variables at start-up,
+and the host apps the service knows. Cheap to import: nothing here loads the analyzer."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal, get_args
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from indexer.analysis import default_dictionaries_dir
+from indexer.dictionaries import default_dictionaries_dir
+
+Host = Literal["jd", "qqbrowser", "samsung"]
+"""Host app a listing can be live in."""
+KNOWN_HOSTS: Final[tuple[Host, ...]] = get_args(Host)
+"""Known hosts in their canonical order (the order ``Listing.hosts`` must use)."""
 
 CANDIDATES = 60  # first-stage hits fetched and re-ranked per search
 POOL = 400  # first-stage hits of each search the candidates are chosen from

@@ -58,6 +58,11 @@ class Manifest(BaseModel):
     change_seq: int = 0  # the change log's last sequence when the build started
 
 
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a version folder (or of a serving copy of one)."""
+    return Manifest.model_validate(orjson.loads((folder / MANIFEST).read_bytes()))
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file, read in blocks."""
     h = hashlib.sha256()
@@ -144,13 +149,13 @@ class IndexStore:
         )
 
     def manifest(self, version: str) -> Manifest:
-        path = self.path(version) / MANIFEST
-        if not path.is_file():
+        folder = self.path(version)
+        if not (folder / MANIFEST).is_file():
             raise VersionError(
                 f"version {version} not found or incomplete under {self.root} "
                 "(see `mpsearch index list`)"
             )
-        return Manifest.model_validate(orjson.loads(path.read_bytes()))
+        return read_manifest(folder)
 
     def verify(self, version: str) -> Manifest:
         """The manifest of a complete version whose files match their checksum."""

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import tantivy
 
 from indexer import schema as f
@@ -18,18 +17,10 @@ from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_stored
 from indexer.errors import IncompatibleIndexError
-from indexer.models import KNOWN_HOSTS
-from indexer.settings import CANDIDATES, POOL, Settings
-from indexer.store import (
-    BRANDS_FILE,
-    INDEX_DIR,
-    IndexStore,
-    Manifest,
-)
+from indexer.settings import CANDIDATES, KNOWN_HOSTS, POOL, Settings
+from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
 from search.cards import render
 from search.errors import NotFound, UnknownHost
-from search.limits import MAX_LIMIT as MAX_LIMIT  # re-exported for callers of the engine
-from search.limits import MAX_OFFSET as MAX_OFFSET
 from search.models import BrandZone, SearchResponse, SuggestResponse
 from search.query import ParsedQuery, QueryBuilder, Unit, parse
 from search.rank import Candidate, Ranked, rank
@@ -125,38 +116,25 @@ class Engine:
         version: str,
         dicts: Dictionaries,
         depth: Depth = Depth(),
+        *,
+        copy: Path | None = None,
     ) -> Engine:
-        """Open a version; refuse one built by a different analyzer, dictionaries or schema."""
-        manifest = store.verify(version)
-        check_compatible(manifest, dicts)
-        root = store.path(version)
-        table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
-        analyzer = analyzer_for(dicts, root)
-        index = tantivy.Index.open(str(root / INDEX_DIR))
-        engine = cls(manifest, index, analyzer, table, depth)
-        settle_heap()
-        return engine
+        """Open a version of ``store``, its files checked against the manifest's checksum;
+        or, with ``copy``, the serving copy of that version at ``copy`` (``indexer.applier``:
+        its files change with live updates, so there is no checksum to check). Refuses a
+        version built with another schema, analyzer or dictionaries.
 
-    # --- serving copies (index lifecycle): open a directory, reopen after a commit ---
-
-    @classmethod
-    def load(
-        cls,
-        manifest: Manifest,
-        root: Path,
-        dicts: Dictionaries,
-        depth: Depth = Depth(),
-        analyzer: Analyzer | None = None,
-    ) -> Engine:
-        """Open the serving copy of a version at ``root`` (its files change with live
-        updates, so there is no checksum to verify); ``analyzer`` may be reused when
-        it was built from the same words."""
+        The analyzer is shared with every other user of the same words in this process
+        (``indexer.analyzers``).
+        """
+        if copy is None:
+            manifest, root = store.verify(version), store.path(version)
+        else:
+            manifest, root = read_manifest(copy), copy
         check_compatible(manifest, dicts)
-        if analyzer is None:
-            analyzer = analyzer_for(dicts, root)
-        table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
+        analyzer = analyzer_for(dicts, root, store.path(version))
         index = tantivy.Index.open(str(root / INDEX_DIR))
-        engine = cls(manifest, index, analyzer, table, depth)
+        engine = cls(manifest, index, analyzer, BrandTable.read(root), depth)
         settle_heap()
         return engine
 

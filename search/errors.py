@@ -1,9 +1,11 @@
-"""Errors raised by the search side; ``search.api`` maps them to HTTP statuses.
+"""Errors raised by the search side; ``search.http.errors`` maps them to HTTP statuses.
 
     SearchError               base
     ├── BadRequest            the request names a bad value (→ 422 with the field)
     │   └── UnknownHost       host not served (→ 422 listing the known hosts)
-    ├── NotFound              no such listing (→ 404)
+    ├── NotAuthorized         no admin credentials (→ 401, WWW-Authenticate: Bearer)
+    ├── Forbidden             credentials that are not valid (→ 403)
+    ├── NotFound              no such listing or version (→ 404)
     └── NotReady              no index is published or open yet (→ 503)
 
 Index problems (incompatible fingerprint, missing version) come from
@@ -27,11 +29,19 @@ class BadRequest(SearchError):
 
 
 class UnknownHost(BadRequest):
-    """The host is not one the catalog contract knows."""
+    """The host is not one the service knows."""
+
+
+class NotAuthorized(SearchError):
+    """The request carries no credentials where they are needed."""
+
+
+class Forbidden(SearchError):
+    """The request's credentials are not valid."""
 
 
 class NotFound(SearchError):
-    """No listing with that appid in the served index."""
+    """No listing with that appid in the served index, or no such version."""
 
 
 class NotReady(SearchError):

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import default_dictionaries_dir
 from indexer.build import build_index
-from indexer.dictionaries import Dictionaries
+from indexer.dictionaries import Dictionaries, default_dictionaries_dir
 from indexer.store import IndexStore
 from search.engine import Engine
 

@@ -3,7 +3,8 @@
 Properties checked:
 1. Without MPSEARCH_ADMIN_TOKEN the admin routes do not exist (404).
 2. No or a non-Bearer Authorization header is 401 (with WWW-Authenticate), a wrong token 403,
-   both as JSON error bodies; nothing is logged to the change log.
+   both as JSON error bodies; nothing is logged to the change log. The admin routes and
+   /v1/analytics share the rule, and take the scheme in any case.
 3. Bad input is a 422 naming the field: appid in the path, invalid JSON, not an object,
    a catalog rule (missing field, bad hosts), body/path mismatch, unknown brand_id, an
    official listing its brand does not list, a bad brand_id slug, a duplicate alias, an
@@ -36,7 +37,7 @@ from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.api import create_app
+from search.http.app import create_app
 
 NEW_APPID = "wx00000000000abc01"
 LV_BRAND: dict[str, Any] = {
@@ -108,6 +109,17 @@ def test_auth(
     if status == 401:
         assert resp.headers["www-authenticate"] == "Bearer"
     assert SqliteChangeLog.in_home(home).last_seq() == before
+
+
+@pytest.mark.parametrize("path", ["/v1/admin/index", "/v1/analytics"])
+def test_one_rule_for_admin_and_analytics(client: TestClient, path: str) -> None:
+    missing = client.get(path)
+    assert (missing.status_code, missing.json()["error"]) == (401, "unauthorized")
+    assert missing.headers["www-authenticate"] == "Bearer"
+    wrong = client.get(path, headers={"Authorization": "Bearer wrong-token"})
+    assert (wrong.status_code, wrong.json()["error"]) == (403, "forbidden")
+    for scheme in ("Bearer", "bearer", "BeArEr"):
+        assert client.get(path, headers={"Authorization": f"{scheme} {TOKEN}"}).status_code == 200
 
 
 def listing_body(**changes: Any) -> dict[str, Any]:

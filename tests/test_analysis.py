@@ -39,7 +39,6 @@ from indexer.analysis import (
     Run,
     analyzer_fingerprint,
     compact,
-    default_dictionaries_dir,
     has_cjk,
     is_cjk,
     normalize,
@@ -47,7 +46,7 @@ from indexer.analysis import (
     pinyin_initials,
     runs,
 )
-from indexer.dictionaries import Dictionaries
+from indexer.dictionaries import Dictionaries, default_dictionaries_dir
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,8 @@ from indexer.analysis import (
 )
 from indexer.dictionaries import Dictionaries
 
+pytestmark = pytest.mark.slow  # property tests of the analyzer over all of Unicode
+
 PROPS = settings(
     max_examples=300,
     deadline=None,

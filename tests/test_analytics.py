@@ -25,9 +25,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
-from search.analytics import parse_since, summarize
-from search.api import create_app
-from search.querylog import QueryRecord
+from search.http.app import create_app
+from search.ops.analytics import parse_since, summarize
+from search.ops.querylog import QueryRecord
 from tests.server_support import home_serving
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -121,15 +121,22 @@ def test_api_reports_recent_searches(home: Path) -> None:
 
 
 def test_api_needs_admin_token_when_set(home: Path) -> None:
+    """The admin rule: no credentials 401 (WWW-Authenticate), a wrong token 403, the scheme
+    in any case."""
     app = create_app(Settings(home=home, admin_token="s3cret-token"))
     with TestClient(app) as client:
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"}):
+        for headers in ({}, {"Authorization": "s3cret-token"}, {"Authorization": "Bearer "}):
             resp = client.get("/v1/analytics", headers=headers)
             assert resp.status_code == 401
-            assert resp.json()["error"] == "http_error"
+            assert resp.headers["www-authenticate"] == "Bearer"
+            assert resp.json()["error"] == "unauthorized"
             assert "admin token" in resp.json()["message"]
-        ok = client.get("/v1/analytics", headers={"Authorization": "Bearer s3cret-token"})
-        assert ok.status_code == 200
+        wrong = client.get("/v1/analytics", headers={"Authorization": "Bearer wrong"})
+        assert wrong.status_code == 403
+        assert wrong.json()["error"] == "forbidden"
+        for scheme in ("Bearer", "bearer", "BEARER"):
+            ok = client.get("/v1/analytics", headers={"Authorization": f"{scheme} s3cret-token"})
+            assert ok.status_code == 200
 
 
 def write_log(directory: Path, records: list[QueryRecord]) -> None:
@@ -150,6 +157,7 @@ def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli(tmp_path: Path) -> None:
     now = datetime.now(UTC).timestamp()
     old = now - 3 * 86400

@@ -1,4 +1,5 @@
-"""Tests for search.api through a TestClient over the sample index (lifespan opens the index).
+"""search.http (app, routes, errors) through a TestClient over the sample index (the lifespan
+opens the index).
 
 Properties checked:
 1. `GET /v1/search?q=LV&host=jd` is 200 with a brand zone for louis-vuitton whose card is
@@ -24,6 +25,7 @@ Properties checked:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.api import create_app
+from search.http.app import create_app
 
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 RESPONSE_KEYS = {
@@ -403,3 +405,21 @@ def test_suggest_endpoint(client: TestClient) -> None:
     assert len(body["suggestions"]) <= 3
     bad = client.get("/v1/suggest", params={"q": "x", "host": "jd", "limit": 21})
     assert bad.status_code == 422 and bad.json()["field"] == "limit"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_are_served_from_here(client: TestClient, path: str) -> None:
+    """The docs pages name no other origin; the assets they load are served here."""
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert (
+        "http://" not in page.text
+        and "https://" not in page.text
+        and "//" not in (page.text.replace("<!--", "").replace("-->", ""))
+    )
+    assets = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+    assert assets and all(a.startswith("/docs-assets/") for a in assets)
+    for asset in assets:
+        resp = client.get(asset)
+        assert resp.status_code == 200 and len(resp.content) > 1000, asset
+    assert client.get("/docs-assets/nope.js").status_code == 404

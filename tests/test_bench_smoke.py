@@ -22,6 +22,8 @@ from benchmarks.gen_catalog import generate
 from indexer.catalog import ingest_catalog
 from indexer.models import Listing
 
+pytestmark = pytest.mark.slow  # every benchmark script, run small
+
 REPO = Path(__file__).resolve().parent.parent
 N = 1000
 

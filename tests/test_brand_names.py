@@ -17,9 +17,11 @@ from indexer.build import build_index
 from indexer.dictionaries import Dictionaries
 from indexer.store import IndexStore
 from search.engine import Engine
-from search.eval import EvalReport, check_thresholds, evaluate, load_golden
+from search.relevance.eval import EvalReport, check_thresholds, evaluate, load_golden
 from tests.brandset import NSI_TSV, load_brands, write_catalog
 from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
+
+pytestmark = pytest.mark.slow  # the relevance gate on real brand names from public data
 
 pytestmark = pytest.mark.skipif(not NSI_TSV.is_file(), reason=f"{NSI_TSV} not present")
 

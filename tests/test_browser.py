@@ -11,6 +11,8 @@ Properties checked (screenshots go to tests/output/):
 5. At phone width (390 px) the page does not scroll sideways and the cards are shown.
 6. The page makes no request to any other origin (it works offline; icons fall back to
    a letter), and the analytics view lists a zero-result query the test searched.
+7. The API docs (/docs, Swagger UI, and /redoc) render the operations from assets the
+   server itself serves: no request leaves it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from playwright.sync_api import (
 )
 
 from tests.server_support import OUTPUT, Server, home_serving, serving
+
+pytestmark = pytest.mark.slow  # the preview page and the API docs in headless Chromium
 
 CHROMIUM = os.environ.get("MPSEARCH_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -260,6 +264,24 @@ def test_offline_and_analytics_view(page: Page, context: BrowserContext) -> None
     # no script, style sheet or font comes from anywhere but the server.
     foreign: list[tuple[str, str]] = context.foreign  # type: ignore[attr-defined]
     assert {kind for kind, _ in foreign} <= {"image"}, foreign
+
+
+@pytest.mark.parametrize(("path", "shows"), [("/docs", ".opblock"), ("/redoc", "[role=menuitem]")])
+def test_api_docs_render_offline(
+    context: BrowserContext, server: Server, path: str, shows: str
+) -> None:
+    foreign: list[tuple[str, str]] = context.foreign  # type: ignore[attr-defined]
+    seen = len(foreign)
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.goto(server.base_url + path)
+    expect(p.locator(shows).first).to_be_visible(timeout=15_000)
+    expect(p.get_by_text("/v1/search").first).to_be_attached()
+    p.screenshot(path=str(OUTPUT / f"preview-docs{path.replace('/', '-')}.png"))
+    p.close()
+    assert errors == [], f"script errors on {path}: {errors}"
+    assert foreign[seen:] == [], f"{path} asked another origin"
 
 
 def test_screenshots_written() -> None:

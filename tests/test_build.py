@@ -35,10 +35,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from indexer.analysis import analyzer_fingerprint, default_dictionaries_dir
+from indexer.analysis import analyzer_fingerprint
 from indexer.brands import BrandTable
 from indexer.build import BuildResult, build_index
-from indexer.dictionaries import Dictionaries
+from indexer.dictionaries import Dictionaries, default_dictionaries_dir
 from indexer.errors import CatalogError, IncompatibleIndexError, VersionError
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import (
@@ -307,13 +307,17 @@ def test_open_with_other_dictionaries(sample_home: Path, tmp_path: Path) -> None
     assert "Rebuild" in message and "mpsearch index build" in message
 
 
-def test_open_other_schema_version(sample_home: Path, dicts: Dictionaries) -> None:
+def test_open_other_schema_version(sample_home: Path, dicts: Dictionaries, tmp_path: Path) -> None:
+    """A serving copy (no checksum to check) whose manifest says another schema is refused."""
     store = IndexStore(sample_home)
     version = store.current()
     assert version is not None
-    older = store.verify(version).model_copy(update={"schema_version": SCHEMA_VERSION - 1})
+    copy = tmp_path / "copy"
+    shutil.copytree(store.path(version), copy)
+    older = store.manifest(version).model_copy(update={"schema_version": SCHEMA_VERSION - 1})
+    (copy / MANIFEST).write_text(older.model_dump_json(), encoding="utf-8")
     with pytest.raises(IncompatibleIndexError) as info:
-        Engine.load(older, store.path(version), dicts)
+        Engine.open(IndexStore(tmp_path), version, dicts, copy=copy)
     message = str(info.value)
     assert f"schema version {SCHEMA_VERSION - 1}" in message
     assert "Rebuild" in message and "mpsearch index build" in message

@@ -22,6 +22,8 @@ from indexer.document import CODE_FIELDS, load_stored
 from indexer.store import BRANDS_FILE, INDEX_DIR, WORD_FREQS_FILE, WORDS_FILE, IndexStore
 from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
+pytestmark = pytest.mark.slow  # builds of a 5,000-listing catalog, one and several processes
+
 
 def _build(tmp: Path, dicts: Dictionaries, workers: int) -> tuple[Path, dict[str, Any]]:
     store = IndexStore(tmp / f"home-{workers}")

@@ -54,8 +54,10 @@ from indexer.errors import CatalogError
 from indexer.models import Listing
 from indexer.settings import get_settings
 from indexer.store import IndexStore
-from search import cli
+from search.cli import commands as cli
 from search.engine import Engine, SearchRequest
+
+pytestmark = pytest.mark.slow  # a hostile catalog corpus through real builds
 
 BAD = DATA / "bad"
 BASE_LISTINGS = BAD / "_base_listings.jsonl"

@@ -38,7 +38,9 @@ from typer.testing import CliRunner
 
 from indexer.settings import get_settings
 from indexer.store import IndexStore
-from search import cli
+from search.cli import commands as cli
+
+pytestmark = pytest.mark.slow  # the CLI end to end, a build per test
 
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 METRIC_KEYS = {"ndcg@10", "mrr@10", "p@1", "recall@10", "queries"}

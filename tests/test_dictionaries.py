@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import default_dictionaries_dir
-from indexer.dictionaries import FILES, Dictionaries
+from indexer.dictionaries import FILES, Dictionaries, default_dictionaries_dir
 from indexer.errors import DictionaryError, UserError
 
 

@@ -25,6 +25,8 @@ from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 from indexer.store import IndexStore
 from tests.server_support import run_cli, serving
 
+pytestmark = pytest.mark.slow  # a real server end to end
+
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 
 

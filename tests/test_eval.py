@@ -1,4 +1,5 @@
-"""Tests for search.eval with tiny hand-made golden sets and hand-computed metrics."""
+"""search.relevance.eval with tiny hand-made golden sets and hand-computed metrics (and the
+CLI's rendering of its reports, search.cli.render)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from search.eval import (
+from search.cli.render import render_diff, render_report
+from search.relevance.eval import (
     EvalReport,
     GoldenFileError,
     GoldenQuery,
@@ -19,8 +21,6 @@ from search.eval import (
     compare_reports,
     evaluate,
     load_golden,
-    render_diff,
-    render_report,
 )
 
 DEV = Path(__file__).parent / "golden" / "dev.jsonl"

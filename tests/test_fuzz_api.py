@@ -23,7 +23,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from indexer.settings import Settings
-from search.api import create_app
+from search.http.app import create_app
+
+pytestmark = pytest.mark.slow  # schemathesis fuzzing of the whole API
 
 # Bounded for `make test`; MPSEARCH_FUZZ_EXAMPLES=2000 for a deeper run by hand.
 MAX_EXAMPLES = int(os.environ.get("MPSEARCH_FUZZ_EXAMPLES", "100"))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from search.cli import app
 from search.engine import Engine
-from search.eval import EvalReport, check_thresholds, evaluate, load_golden
+from search.relevance.eval import EvalReport, check_thresholds, evaluate, load_golden
 from tests.conftest import GOLDEN
 
 # The ranking gate; raise the floors with every improvement.

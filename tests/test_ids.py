@@ -28,8 +28,8 @@ from indexer.errors import UserError, VersionError
 from indexer.ids import IdKind, InvalidIdentifier, check_id, check_version, child_path, is_valid
 from indexer.settings import Settings, get_settings
 from indexer.store import IndexStore
-from search import cli
-from search.api import create_app
+from search.cli import commands as cli
+from search.http.app import create_app
 
 VALID_VERSION = "v20250314-102205-a1b2c3"
 HOSTILE = [

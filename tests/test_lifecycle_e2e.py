@@ -51,6 +51,8 @@ from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.store import IndexStore
 
+pytestmark = pytest.mark.slow  # publish and live updates under load, SIGKILLed servers
+
 SWITCHES = 10
 QUERIES = ["LV", "星巴克", "xbk", "麦当劳", "咖啡", "luyiweideng", "苹果", "打车"]
 TAKEDOWN = "wxb6979e465ca80716"  # the second LV official listing

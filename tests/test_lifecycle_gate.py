@@ -31,6 +31,8 @@ from indexer.build import build_index
 from indexer.dictionaries import Dictionaries
 from indexer.store import IndexStore
 
+pytestmark = pytest.mark.slow  # the relevance gate through the real CLI, several builds
+
 GOLDEN_QUERIES = 40  # the first dev golden queries: brand, pinyin, typo and generic ones
 
 

@@ -107,6 +107,7 @@ def test_publish_refuses_corrupt_and_incomplete(tmp_path: Path) -> None:
     assert store.current() == good and store.previous() is None
 
 
+@pytest.mark.slow  # two builds
 def test_change_seq_in_manifest(tmp_path: Path, dicts: Dictionaries) -> None:
     store = IndexStore(tmp_path)
     old = make_version(store, names(1)[0])

@@ -34,8 +34,8 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
-from search.api import create_app
-from search.limits import (
+from search.http.app import create_app
+from search.http.limits import (
     MAX_BODY_BYTES,
     MAX_LIMIT,
     MAX_OFFSET,
@@ -47,6 +47,8 @@ from search.limits import (
     MAX_SUGGEST,
 )
 from tests.server_support import home_serving, serving
+
+pytestmark = pytest.mark.slow  # hostile bytes against a real server
 
 
 @pytest.fixture(scope="module")

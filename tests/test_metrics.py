@@ -1,4 +1,4 @@
-"""`GET /metrics` and the JSON request log (search/metrics.py, search/ops.py, search/jsonlog.py).
+"""`GET /metrics` and the JSON request log (search/ops/metrics.py, wiring.py, jsonlog.py).
 
 Properties checked:
 1. After traffic, /metrics (Prometheus text, parsed with prometheus-client's parser) shows
@@ -9,6 +9,9 @@ Properties checked:
    that the worker does not serve yet.
 3. Every request gives one JSON log line with method, path, route, status and duration;
    it holds no query string and no Authorization header unless MPSEARCH_LOG_QUERIES is on.
+4. Every answer takes the same operations path, refusals included: the request guard's
+   414, 400 and 413 and the safety net's 500 are counted by route and status, get an
+   access-log line each and carry the x-mpsearch-worker header.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from indexer.settings import Settings
-from search import metrics
-from search.api import create_app
-from search.jsonlog import ACCESS, JSONFormatter
-from search.ops import Ops
+from search.http.app import create_app
+from search.ops import metrics
+from search.ops.jsonlog import ACCESS, JSONFormatter
+from search.ops.wiring import Ops
 from tests.server_support import home_serving
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -118,7 +121,7 @@ def test_lag_gauge_reads_holder(client: TestClient, monkeypatch: pytest.MonkeyPa
 def test_holder_lag_counts_unserved_changes(tmp_path: Path) -> None:
     from indexer.changelog import SqliteChangeLog
     from indexer.settings import Settings
-    from search.serving import EngineHolder
+    from search.http.holder import EngineHolder
 
     holder = EngineHolder(Settings(home=tmp_path))
     assert holder.changelog_lag() == 0
@@ -173,6 +176,58 @@ def test_request_log_lines(home: Path, log_queries: bool) -> None:
         assert first["query"] == "q=路易威登&host=jd"
     else:
         assert "路易威登" not in text and "query" not in first
+
+
+def test_refusals_take_the_operations_path(
+    home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(home=home, admin_token="tok-1234567"))
+    collect = Collect()
+    logger = logging.getLogger(ACCESS)
+    admin = {"Authorization": "Bearer tok-1234567"}
+    try:
+        with TestClient(app) as client:
+            before = scrape(client)
+            logger.addHandler(collect)
+            long_qs = "q=LV&host=jd&pad=" + "x" * (17 * 1024)
+            refusals = [
+                (client.get(f"/v1/search?{long_qs}"), 414, "/v1/search"),
+                (client.get("/v1/search?q=%ff&host=jd"), 400, "/v1/search"),
+                (client.get("/v1/suggest?q=LV%&host=jd"), 400, "/v1/suggest"),
+                (
+                    client.put(
+                        "/v1/admin/listings/wxc2c943090d2ec70a",
+                        content=b"{" + b" " * 1_000_001 + b"}",
+                        headers=admin,
+                    ),
+                    413,
+                    "/v1/admin/listings/{appid}",
+                ),
+            ]
+            holder = client.app.state.holder  # type: ignore[attr-defined]
+
+            def broken(*_: object) -> None:
+                raise RuntimeError("a bug")
+
+            monkeypatch.setattr(holder.get(), "search", broken)
+            with caplog.at_level(logging.ERROR, logger="mpsearch.api"):
+                refusals.append((client.get("/v1/search?q=LV&host=jd"), 500, "/v1/search"))
+            assert "a bug" in caplog.text
+            after = scrape(client)
+    finally:  # lines are written by a thread, at the latest when the app stops
+        logger.removeHandler(collect)
+    for resp, status, _ in refusals:
+        assert resp.status_code == status, resp.text
+        assert resp.headers["x-mpsearch-worker"].isdigit()
+        assert resp.headers["content-type"] == "application/json"
+        assert set(resp.json()) >= {"error", "message"}
+    for status, route in {(s, r) for _, s, r in refusals}:
+        sent = sum(1 for _, s, r in refusals if (s, r) == (status, route))
+        name = "mpsearch_http_requests_total"
+        got = value(after, name, endpoint=route, status=str(status))
+        assert got - value(before, name, endpoint=route, status=str(status)) == sent, route
+    lines = [(x["endpoint"], x["status"]) for x in collect.lines if x["path"] != "/metrics"]
+    assert lines == [(r, s) for _, s, r in refusals]
 
 
 def test_formatter_keeps_exceptions() -> None:

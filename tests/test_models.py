@@ -15,13 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 from indexer.models import (
     BRAND_CATEGORIES,
-    KNOWN_HOSTS,
     LISTING_TOP_CATEGORIES,
     Brand,
     Listing,
     ShowcaseItem,
     platform_of_appid,
 )
+from indexer.settings import KNOWN_HOSTS
 
 CATALOG = Path(__file__).parent / "data" / "catalog"
 

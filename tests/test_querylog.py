@@ -25,7 +25,7 @@ import pytest
 
 from search.engine import Engine, SearchRequest
 from search.models import SearchResponse, Suggestion, SuggestResponse
-from search.querylog import QueryLog, anonymize, read_records
+from search.ops.querylog import QueryLog, anonymize, read_records
 
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 

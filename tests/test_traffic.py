@@ -18,9 +18,12 @@ from pathlib import Path
 
 import httpx
 import orjson
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.server_support import home_serving, run_cli, serving
+
+pytestmark = pytest.mark.slow  # traffic against a real server
 
 FOUND = ["LV", "星巴克", "xbk", "麥當勞", "luyiweideng"]
 ZERO = ["龘龘", "qzxjvw", "龘龘 qzxjvw", "zzzqqq"]

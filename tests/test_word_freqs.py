@@ -35,6 +35,8 @@ from indexer.store import (
 )
 from search.engine import Engine
 
+pytestmark = pytest.mark.slow  # every way of loading an analyzer, each from scratch
+
 WORDS = [
     "星巴克",
     "星巴克咖啡",

@@ -8,33 +8,31 @@ they started with, and the old engine is closed once its last lease ends.
 
 Every worker also runs an applier thread that takes over applying when it holds
 the applier lock, so a plain ``uvicorn`` with any number of workers is complete.
+
+Guarantees: a request runs start to end on the engine it leased; an engine is
+dropped only once no lease is left on it; one refresh runs at a time; a version
+that cannot be opened leaves the served one in place (and is retried on the next poll).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from indexer.analyzers import analyzer_for
 from indexer.applier import Applier, ServingState, copy_path, read_state
 from indexer.brands import BrandTable
 from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings
-from indexer.store import BRANDS_FILE, IndexStore
+from indexer.store import IndexStore
 from search.engine import Depth, Engine
 from search.errors import NotReady
 
 log = logging.getLogger("mpsearch.serving")
-STARTUP_APPLY_SECONDS = 30.0
 
 
 @dataclass
@@ -147,13 +145,11 @@ class EngineHolder:
         if served is not None and served.state.copy_dir == state.copy_dir:
             table = None
             if served.state.brands_seq != state.brands_seq:
-                table = BrandTable.model_validate(orjson.loads((root / BRANDS_FILE).read_bytes()))
+                table = BrandTable.read(root)
             return served.engine.refreshed(table)
-        manifest = self.store.manifest(state.version)
-        dicts = self.dictionaries()
-        # The applier's analyzer, or the one a serving parent loaded before forking.
-        analyzer = analyzer_for(dicts, root, self.store.path(state.version))
-        engine = Engine.load(manifest, root, dicts, Depth.of(self.settings), analyzer)
+        engine = Engine.open(
+            self.store, state.version, self.dictionaries(), Depth.of(self.settings), copy=root
+        )
         log.info("serving index %s (changes to %d)", state.version, state.applied_seq)
         return engine
 
@@ -231,23 +227,3 @@ class EngineHolder:
                 f"catching up to {self.ready_seq}"
             )
         return served.engine
-
-
-class WorkerHeader:
-    """Adds ``x-mpsearch-worker: <pid>`` to every response (which worker answered)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.header = (b"x-mpsearch-worker", str(os.getpid()).encode())
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_worker(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), self.header]
-            await send(message)
-
-        await self.app(scope, receive, send_with_worker)

@@ -1,4 +1,5 @@
-"""The ``mpsearch`` command line: index build/publish/list, search, eval, serve, analytics."""
+"""The ``mpsearch`` commands: index build/publish/list/rollback/gc, search, eval, serve,
+analytics. Output for people is rendered by ``search.cli.render``."""
 
 from __future__ import annotations
 
@@ -21,17 +22,11 @@ from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings, get_settings
 from indexer.store import IndexStore
+from search.cli.render import render_diff, render_report, render_search
 from search.engine import Depth, Engine, SearchRequest
 from search.errors import SearchError
-from search.eval import (
-    check_thresholds,
-    compare_reports,
-    evaluate,
-    load_golden,
-    render_diff,
-    render_report,
-)
-from search.gate import VersionOpener, evaluate_version, gate
+from search.relevance.eval import check_thresholds, compare_reports, load_golden
+from search.relevance.gate import evaluate_engine, gate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mini-program search.")
 index_app = typer.Typer(no_args_is_help=True, help="Build, publish and list index versions.")
@@ -60,6 +55,11 @@ def _open_engine(version: str | None) -> Engine:
             "and `mpsearch index publish --latest`"
         )
     return Engine.open(store, name, dicts, Depth.of(settings))
+
+
+def _open_version(store: IndexStore, dicts: Dictionaries, version: str) -> Engine:
+    """A built version, verified: refuses a corrupt one or one another analyzer built."""
+    return Engine.open(store, version, dicts, Depth.of(get_settings()))
 
 
 @index_app.command("build")
@@ -160,10 +160,9 @@ def index_publish(
         if latest == (version is not None):
             raise _fail("give exactly one of VERSION or --latest")
         name = store.latest() if latest else str(version)
-        opener = VersionOpener(store, dicts)
-        opener.open(name)  # refuses an incompatible or corrupt version
+        candidate = _open_version(store, dicts, name)  # refuses an incompatible or corrupt one
         if golden is not None:
-            _gate(store, opener, name, golden, max_drop)
+            _gate(store, dicts, candidate, golden, max_drop)
         store.publish(name)
     except IndexerError as exc:
         raise _fail(str(exc)) from None
@@ -171,17 +170,18 @@ def index_publish(
 
 
 def _gate(
-    store: IndexStore, opener: VersionOpener, name: str, golden: Path, max_drop: float
+    store: IndexStore, dicts: Dictionaries, engine: Engine, golden: Path, max_drop: float
 ) -> None:
     """Evaluate candidate and current; print the per-query diff; exit 1 on a regression."""
+    name = engine.version
     try:
         queries = load_golden(golden)
-        candidate = evaluate_version(opener, name, queries)
+        candidate = evaluate_engine(engine, queries)
         current = store.current()
         baseline = None
         if current is not None and current != name:
             try:
-                baseline = evaluate_version(opener, current, queries)
+                baseline = evaluate_engine(_open_version(store, dicts, current), queries)
             except IndexerError as exc:  # e.g. built by an older analyzer
                 err.print(f"no baseline: {exc}", markup=False, soft_wrap=True)
     except (SearchError, ValueError) as exc:
@@ -274,45 +274,7 @@ def search(
         resp = engine.search(SearchRequest(q=query, host=host, limit=limit, debug=explain))
     except (IndexerError, SearchError) as exc:
         raise _fail(str(exc)) from None
-    cards = ([resp.brand_zone.card] if resp.brand_zone else []) + resp.results
-    # User and catalog text is shown as is (Text), never parsed as rich markup.
-    table = Table(
-        title=Text(
-            f"{query!r} on {host}: {resp.total} results, {resp.took_ms} ms, "
-            f"index {resp.index_version}"
-        )
-    )
-    # Appids are identifiers and names are what users look for: never cut them with "…".
-    table.add_column("#")
-    table.add_column("appid", overflow="fold")
-    table.add_column("name", overflow="fold")
-    for col in ("official", "category", "score"):
-        table.add_column(col)
-    for i, card in enumerate(cards, start=1):
-        mark = "zone" if resp.brand_zone and i == 1 else str(i)
-        table.add_row(
-            mark,
-            Text(card.appid),
-            Text(card.name),
-            "yes" if card.official else "",
-            Text("/".join(card.category)),
-            f"{card.score:.3f}",
-        )
-    out.print(table)
-    if explain:
-        for card in cards:
-            assert card.explain is not None
-            parts = " ".join(f"{k}={v:.3f}" for k, v in card.explain.parts.items() if v)
-            matches = "; ".join(
-                f"{m.unit}→{m.field}/{m.form}" if m.field else f"{m.unit}→-"
-                for m in card.explain.matches
-            )
-            out.print(
-                f"{card.appid} {card.name}: {matches} | {parts}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+    render_search(resp, query, host, explain, out)
 
 
 @app.command("eval")
@@ -338,8 +300,7 @@ def eval_cmd(
         return
     try:
         queries = load_golden(golden)
-        engine = _open_engine(index)
-        report = evaluate(queries, lambda g: engine.ranked_appids(g.query, g.host))
+        report = evaluate_engine(_open_engine(index), queries)
     except (IndexerError, SearchError, ValueError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -360,9 +321,8 @@ def _compare(golden: Path, a: str, b: str, as_json: bool) -> None:
     _, store, dicts = _context()
     try:
         queries = load_golden(golden)
-        opener = VersionOpener(store, dicts)
-        ra = evaluate_version(opener, a, queries)
-        rb = evaluate_version(opener, b, queries)
+        ra = evaluate_engine(_open_version(store, dicts, a), queries)
+        rb = evaluate_engine(_open_version(store, dicts, b), queries)
     except (IndexerError, SearchError, ValueError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -394,9 +354,9 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
 ) -> None:
     """Serve the HTTP API and the preview page."""
-    from search import multiproc
-    from search.jsonlog import uvicorn_log_config
-    from search.serve import run
+    from search.http.server import run
+    from search.ops import multiproc
+    from search.ops.jsonlog import uvicorn_log_config
 
     settings = get_settings()
     multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
@@ -406,7 +366,7 @@ def serve(
         workers or settings.workers,
         log_level=settings.log_level,
         log_config=uvicorn_log_config(settings.log_level),
-        access_log=False,  # one JSON line per request comes from search.ops instead
+        access_log=False,  # one JSON line per request comes from search.ops.wiring instead
     )
 
 
@@ -419,7 +379,7 @@ def analytics(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
     """Top queries, zero-result queries and slowest queries from the query log."""
-    from search.analytics import parse_since, report
+    from search.ops.analytics import parse_since, report
 
     settings = get_settings()
     try:
@@ -464,7 +424,3 @@ def analytics(
             f"{s.at:%Y-%m-%d %H:%M:%S}",
         )
     out.print(table)
-
-
-if __name__ == "__main__":
-    app()

@@ -1,4 +1,4 @@
-"""search.serving.EngineHolder in process: hot swap with draining, readiness.
+"""search.http.holder.EngineHolder in process: hot swap with draining, readiness.
 
 Properties checked:
 1. Before anything is published the holder is not ready (NotReady), and a lease fails.
@@ -26,13 +26,14 @@ from indexer.settings import Settings
 from indexer.store import IndexStore
 from search.engine import SearchRequest
 from search.errors import NotReady
-from search.serving import EngineHolder
+from search.http.holder import EngineHolder
 
 BAD = Path(__file__).parent / "data" / "bad"
 LISTINGS = BAD / "_base_listings.jsonl"
 BRANDS = BAD / "_base_brands.jsonl"
 
 
+@pytest.mark.slow  # requests held open across a swap, timed
 def test_swap_drains_in_flight_requests(
     tmp_path: Path, dicts: Dictionaries, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -112,7 +112,7 @@ def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "search.jsonlog.JSONFormatter"}},
+        "formatters": {"json": {"()": "search.ops.jsonlog.JSONFormatter"}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",

@@ -1,4 +1,4 @@
-"""search.serve: uvicorn with TCP_NODELAY on every accepted connection, also with workers.
+"""search.http.server: uvicorn with TCP_NODELAY on every accepted connection, also with workers.
 
 Properties checked:
 1. ``TcpConfig.bind_socket`` gives a bound, listening-ready, inheritable TCP socket whose
@@ -27,7 +27,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from search.serve import APP, TcpConfig
+from search.http.server import APP, TcpConfig
+
+pytestmark = pytest.mark.slow  # real `mpsearch serve` processes, killed and stopped
 
 MPSEARCH = Path(sys.executable).parent / "mpsearch"
 
@@ -113,7 +115,7 @@ def test_serve_with_two_workers(sample_home: Path, tmp_path: Path) -> None:
 
 def test_malloc_arenas_capped_for_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers inherit MALLOC_ARENA_MAX (2 unless the operator set another value)."""
-    from search.serve import limit_malloc_arenas
+    from search.http.server import limit_malloc_arenas
 
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     limit_malloc_arenas()

@@ -1,7 +1,7 @@
 """Prometheus metrics of the service (prometheus-client).
 
 With several uvicorn workers (``mpsearch serve`` sets ``PROMETHEUS_MULTIPROC_DIR``, see
-``search.multiproc``) every worker writes its values to files there and a scrape of any
+``search.ops.multiproc``) every worker writes its values to files there and a scrape of any
 worker aggregates them all; otherwise values live in this process.
 """
 
@@ -20,7 +20,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from search.multiproc import ENV
+from search.ops.multiproc import ENV
 
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,

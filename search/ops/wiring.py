@@ -1,49 +1,42 @@
-"""Operations side of the API: the preview page, ``/metrics``, ``/v1/analytics``, the query
-log and the request log, wired into the app by :func:`install_ops`.
+"""Operations state of one worker process: the query log, gauges, the request log, and the
+middleware through which every answer passes.
 
 Per request the cost is a middleware that times the call, two metric updates, one queued
 log record and, for searches and suggests, one deque append to the query log.
+
+Guarantees: every HTTP answer of the app, refusals of the request guard and the safety
+net's 500 included, is counted in ``mpsearch_http_requests_total`` by route and status
+and gets one access-log line; gauges are refreshed one at a time, so a scrape never shows
+a value older than its own refresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import os
 import threading
 import time
-from collections.abc import AsyncIterator
-from datetime import datetime
-from importlib import resources
-from typing import Annotated, Any, Protocol
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
 from urllib.parse import unquote
 
-import orjson
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from indexer.models import KNOWN_HOSTS
 from indexer.settings import Settings
-from search import metrics
-from search.analytics import AnalyticsReport, parse_since, report
 from search.engine import Engine
-from search.errors import BadRequest
-from search.jsonlog import AccessLog
-from search.models import ErrorBody, SearchResponse, SuggestResponse
-from search.querylog import QueryLog
+from search.models import SearchResponse, SuggestResponse
+from search.ops import metrics
+from search.ops.jsonlog import AccessLog
+from search.ops.querylog import QueryLog
 
 GAUGE_SECONDS = 1.0
-MAX_ANALYTICS_ROWS = 200
-STATIC_TYPES = {
-    "app.js": "text/javascript; charset=utf-8",
-    "style.css": "text/css; charset=utf-8",
-}
+UNMATCHED = "unmatched"
 
 
 class HolderLike(Protocol):
-    """What ops reads from ``search.serving.EngineHolder``."""
+    """What operations read from ``search.http.holder.EngineHolder``."""
 
     @property
     def engine(self) -> Engine | None: ...
@@ -138,10 +131,13 @@ class Ops:
 class OpsMiddleware:
     """Times every HTTP request: latency histogram, request counter, one JSON log line."""
 
-    def __init__(self, app: ASGIApp, access: AccessLog, log_queries: bool = False) -> None:
+    def __init__(self, app: ASGIApp, ops: Ops, routes: Sequence[BaseRoute] = ()) -> None:
+        """``routes``: the app's routes, to name the route of a request refused before
+        routing (by the request guard), so a 414 on ``/v1/search`` counts as ``/v1/search``."""
         self.app = app
-        self.access = access
-        self.log_queries = log_queries
+        self.access = ops.access
+        self.log_queries = ops.settings.log_queries
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -160,8 +156,7 @@ class OpsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            endpoint = getattr(route, "path", None) or "unmatched"
+            endpoint = _route_path(scope, self.routes)
             code = str(status)
             metrics.REQUESTS.labels(endpoint, code).inc()
             metrics.LATENCY.labels(endpoint, code).observe(elapsed)
@@ -178,105 +173,15 @@ class OpsMiddleware:
                 self.access.add(fields)
 
 
-def record_search(request: Request, resp: SearchResponse) -> None:
-    """Count and log one search (no-op in an app without ops)."""
-    ops: Ops | None = getattr(request.app.state, "ops", None)
-    if ops is not None:
-        ops.on_search(resp)
-
-
-def record_suggest(request: Request, resp: SuggestResponse, host: str, took_ms: float) -> None:
-    """Count and log one suggest call (no-op in an app without ops)."""
-    ops: Ops | None = getattr(request.app.state, "ops", None)
-    if ops is not None:
-        ops.on_suggest(resp, host, took_ms)
-
-
-def _asset(name: str) -> bytes:
-    return resources.files("search").joinpath("static", name).read_bytes()
-
-
-def _page() -> bytes:
-    hosts = orjson.dumps(list(KNOWN_HOSTS)).decode().replace('"', "&quot;")
-    return _asset("index.html").replace(b"__HOSTS__", hosts.encode())
-
-
-def make_router(ops: Ops) -> APIRouter:
-    """Routes of the operations side; the router's lifespan runs ops' background work."""
-    settings = ops.settings
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Any) -> AsyncIterator[None]:
-        async with ops.running():
-            yield
-
-    router = APIRouter(lifespan=lifespan)
-    page = _page()
-    assets = {name: _asset(name) for name in STATIC_TYPES}
-
-    def admin_only(authorization: Annotated[str | None, Header()] = None) -> None:
-        """With MPSEARCH_ADMIN_TOKEN set, analytics need `Authorization: Bearer <token>`."""
-        token = settings.admin_token
-        if not token:
-            return
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise HTTPException(
-                401,
-                "analytics need the admin token: Authorization: Bearer <token>",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    @router.get("/", include_in_schema=False)
-    def preview() -> Response:
-        """The preview page."""
-        return Response(page, media_type="text/html; charset=utf-8")
-
-    @router.get("/static/{name}", include_in_schema=False)
-    def static(name: str) -> Response:
-        """The page's script and style sheet (nothing else is served from here)."""
-        if name not in assets:
-            raise HTTPException(404, f"no static file {name!r}")
-        return Response(
-            assets[name], media_type=STATIC_TYPES[name], headers={"Cache-Control": "no-cache"}
-        )
-
-    @router.get("/metrics", include_in_schema=False)
-    def metrics_text() -> Response:
-        """Prometheus text exposition."""
-        body, content_type = ops.exposition()
-        return Response(body, media_type=content_type)
-
-    @router.get(
-        "/v1/analytics",
-        response_model=AnalyticsReport,
-        responses={401: {"model": ErrorBody}, 422: {"model": ErrorBody}},
-        dependencies=[Depends(admin_only)],
-    )
-    def analytics(
-        since: Annotated[
-            str | None, Query(max_length=40, description="30m, 24h, 7d or an ISO 8601 time")
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_ANALYTICS_ROWS)] = 20,
-    ) -> Response:
-        """Top, zero-result and slowest queries from the query log."""
-        start: datetime | None = None
-        if since:
-            try:
-                start = parse_since(since)
-            except ValueError as exc:
-                raise BadRequest("since", str(exc)) from None
-        ops.querylog.flush()  # this worker's latest queries; others flush every second
-        body = report(settings.querylog_dir, start, limit)
-        return Response(orjson.dumps(body.model_dump(mode="json")), media_type="application/json")
-
-    return router
-
-
-def install_ops(app: FastAPI, holder: HolderLike, settings: Settings) -> Ops:
-    """Add the operations middleware and routes to ``app``."""
-    ops = Ops(settings, holder)
-    app.state.ops = ops
-    app.add_middleware(OpsMiddleware, access=ops.access, log_queries=settings.log_queries)
-    app.include_router(make_router(ops))
-    return ops
+def _route_path(scope: Scope, routes: Sequence[BaseRoute]) -> str:
+    """The route template a request went to (``/v1/listings/{appid}``), by which metrics
+    count it; for a request that was answered before routing, the route it would have
+    gone to."""
+    path = getattr(scope.get("route"), "path", None)
+    if path:
+        return str(path)
+    for route in routes:
+        with contextlib.suppress(Exception):  # e.g. a path the guard found badly encoded
+            if route.matches(scope)[0] == Match.FULL:
+                return str(getattr(route, "path", UNMATCHED))
+    return UNMATCHED

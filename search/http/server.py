@@ -30,7 +30,7 @@ from typing import Any
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
-APP = "search.api:create_app"
+APP = "search.http.app:create_app"
 MALLOC_ARENAS = "2"
 _M_ARENA_MAX = -8  # glibc mallopt parameter
 RESTART_PAUSE = 1.0  # a worker that dies sooner than this after its start waits this long
@@ -71,7 +71,7 @@ class TcpConfig(uvicorn.Config):
 def run(
     host: str, port: int, workers: int, log_level: str = "info", app: str = APP, **options: Any
 ) -> None:
-    """Serve an app factory (the API, ``search.api:create_app``) until interrupted.
+    """Serve an app factory (the API, ``search.http.app:create_app``) until interrupted.
 
     ``options`` go to ``uvicorn.Config`` (log configuration, access log).
     """

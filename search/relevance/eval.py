@@ -3,7 +3,8 @@
 Independent of how search runs: :func:`evaluate` takes a ``run`` callable that
 returns the ranked appid list for one golden query (brand zone card first, then
 the results). All metric values come from ir-measures (trec_eval / MS MARCO
-implementations); this module only picks the measure per query and averages.
+implementations); this module only picks the measure per query and averages. Reports
+are rendered for people by the CLI (``search.cli.render``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from typing import Annotated, Any
 
 import ir_measures
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 __all__ = [
     "EvalReport",
@@ -33,8 +31,6 @@ __all__ = [
     "compare_reports",
     "evaluate",
     "load_golden",
-    "render_diff",
-    "render_report",
 ]
 
 CUTOFF = 10
@@ -312,61 +308,6 @@ def check_thresholds(
     return failures
 
 
-# --------------------------------------------------------------------------- rendering
-
-
-def _fmt(v: float | None) -> str:
-    return "-" if v is None else f"{v:.4f}"
-
-
-def _metrics_row(m: Metrics) -> list[str]:
-    return [_fmt(m.ndcg_10), _fmt(m.mrr_10), _fmt(m.p_1), _fmt(m.recall_10), str(m.queries)]
-
-
-_METRIC_HEADERS = ("nDCG@10", "MRR@10", "P@1", "recall@10", "queries")
-
-
-def render_report(report: EvalReport, console: Console) -> None:
-    """Human-readable report: overall, per tag, worst queries, must_not violations."""
-    overall = Table(title="Overall")
-    for h in _METRIC_HEADERS:
-        overall.add_column(h, justify="right")
-    overall.add_row(*_metrics_row(report.overall))
-    console.print(overall)
-
-    per_tag = Table(title="Per tag")
-    per_tag.add_column("tag")
-    for h in _METRIC_HEADERS:
-        per_tag.add_column(h, justify="right")
-    for tag, m in sorted(report.per_tag.items()):
-        per_tag.add_row(Text(tag), *_metrics_row(m))
-    console.print(per_tag)
-
-    worst = Table(title=f"Worst {len(report.worst)} queries by nDCG@10")
-    for h in ("id", "query", "host", "nDCG@10", "returned (appid grade)"):
-        worst.add_column(h)
-    for r in report.worst:
-        came_back = "\n".join(
-            f"{a} {'-' if g is None else g}{'  MUST_NOT' if a in r.violations else ''}"
-            for a, g in zip(r.returned, r.grades, strict=True)
-        )
-        worst.add_row(
-            Text(r.id), Text(r.query), Text(r.host), _fmt(r.ndcg_10), Text(came_back or "(none)")
-        )
-    console.print(worst)
-
-    if not report.must_not_violations:
-        console.print("must_not violations: 0")
-        return
-    viol = Table(title=f"must_not violations: {report.must_not_violations}")
-    for h in ("id", "query", "host", "appid"):
-        viol.add_column(h)
-    for r in report.queries:
-        for a in r.violations:
-            viol.add_row(Text(r.id), Text(r.query), Text(r.host), Text(a))
-    console.print(viol)
-
-
 # --------------------------------------------------------------------------- diffs
 
 
@@ -428,25 +369,3 @@ def compare_reports(a: EvalReport, b: EvalReport) -> ReportDiff:
         only_a=sorted(qa.keys() - qb.keys()),
         only_b=sorted(qb.keys() - qa.keys()),
     )
-
-
-def render_diff(diff: ReportDiff, console: Console) -> None:
-    """Overall deltas, then the queries that got worse and better."""
-    overall = Table(title="Overall change (b - a)")
-    for k in diff.overall:
-        overall.add_column(k, justify="right")
-    overall.add_row(*("-" if v is None else f"{v:+.4f}" for v in diff.overall.values()))
-    console.print(overall)
-    for title, rows in (("Worse", diff.worse), ("Better", diff.better)):
-        table = Table(title=f"{title}: {len(rows)} queries")
-        for h in ("id", "query", "nDCG@10 a", "nDCG@10 b", "delta"):
-            table.add_column(h)
-        for d in rows:
-            table.add_row(
-                Text(d.id), Text(d.query), _fmt(d.ndcg_a), _fmt(d.ndcg_b), f"{d.delta:+.4f}"
-            )
-        console.print(table)
-    console.print(f"unchanged: {len(diff.unchanged)}")
-    if diff.only_a or diff.only_b:
-        only_a, only_b = ", ".join(diff.only_a) or "-", ", ".join(diff.only_b) or "-"
-        console.print(Text(f"only in a: {only_a}; only in b: {only_b}"))

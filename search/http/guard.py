@@ -10,24 +10,20 @@ answers such requests itself with a JSON error naming the parameter:
 - 413 ``body_too_large``: a body over ``MAX_BODY_BYTES``, by ``Content-Length`` or as
   it streams in (chunked uploads).
 
-It also turns any exception a route did not expect into a JSON 500 body (logged with
-its traceback), so even a bug answers in the documented error shape.
+It runs inside the operations middleware (``search.http.app``), so every refusal is
+counted, logged and carries the worker header like any other answer.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 
-import orjson
-from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from search.limits import MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES
-from search.models import ErrorBody
+from search.http.limits import MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES
+from search.http.responses import error_response
 
-log = logging.getLogger("mpsearch.api")
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _PERCENT = re.compile(rb"%([0-9A-Fa-f]{2})")
 _SHOWN = 40
@@ -73,11 +69,6 @@ def check_query_string(query: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
-    body = ErrorBody(error=code, message=message, field=field).model_dump(exclude_none=True)
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
-
 class RequestGuard:
     """Pure ASGI middleware: encoding, query string length and body size checks."""
 
@@ -94,7 +85,7 @@ class RequestGuard:
             return
         body_receive = await self._bounded_body(scope, receive)
         if body_receive is None:
-            await _error(
+            await error_response(
                 413, "body_too_large", f"request body over {MAX_BODY_BYTES} bytes", "body"
             )(scope, receive, send)
             return
@@ -104,25 +95,27 @@ class RequestGuard:
     def _refusal(scope: Scope) -> Response | None:
         query: bytes = scope.get("query_string", b"")
         if len(query) > MAX_QUERY_STRING_BYTES:
-            return _error(
+            return error_response(
                 414,
                 "uri_too_long",
                 f"query string is {len(query)} bytes; at most {MAX_QUERY_STRING_BYTES} are allowed",
             )
         problem = check_query_string(query)
         if problem is not None:
-            return _error(400, "bad_encoding", problem[1], problem[0])
+            return error_response(400, "bad_encoding", problem[1], problem[0])
         raw_path: bytes | None = scope.get("raw_path")
         if raw_path is not None:
             path_problem = _encoding_problem(raw_path)
             if path_problem is not None:
-                return _error(400, "bad_encoding", f"path: {path_problem}", "path")
+                return error_response(400, "bad_encoding", f"path: {path_problem}", "path")
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 if not value.isdigit():
-                    return _error(400, "bad_request", "Content-Length is not a number", "body")
+                    return error_response(
+                        400, "bad_request", "Content-Length is not a number", "body"
+                    )
                 if int(value) > MAX_BODY_BYTES:
-                    return _error(
+                    return error_response(
                         413,
                         "body_too_large",
                         f"request body is {int(value)} bytes; at most {MAX_BODY_BYTES} are allowed",
@@ -157,13 +150,3 @@ class RequestGuard:
             return await receive()
 
         return replay
-
-
-def install(app: FastAPI) -> None:
-    """Add the guard middleware and the JSON 500 safety net to ``app``."""
-    app.add_middleware(RequestGuard)
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _error(500, "internal_error", "unexpected server error; it has been logged")

@@ -7,44 +7,18 @@ shows a ``must_not`` violation the current version does not have.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer.analysis import Analyzer
-from indexer.dictionaries import Dictionaries
-from indexer.store import WORDS_FILE, IndexStore
 from search.engine import Engine
-from search.eval import EvalReport, GoldenQuery, ReportDiff, compare_reports, evaluate
+from search.relevance.eval import EvalReport, GoldenQuery, ReportDiff, compare_reports, evaluate
 
 EPS = 1e-9
 
 
-def _runner(engine: Engine) -> Callable[[GoldenQuery], list[str]]:
-    return lambda g: engine.ranked_appids(g.query, g.host)
-
-
-class VersionOpener:
-    """Opens verified versions, sharing one analyzer between versions built from the same
-    words (building an analyzer takes about half a second)."""
-
-    def __init__(self, store: IndexStore, dicts: Dictionaries) -> None:
-        self.store = store
-        self.dicts = dicts
-        self._analyzers: dict[str, Analyzer] = {}
-
-    def open(self, version: str) -> Engine:
-        manifest = self.store.verify(version)
-        root = self.store.path(version)
-        words = hashlib.sha256((root / WORDS_FILE).read_bytes()).hexdigest()
-        engine = Engine.load(manifest, root, self.dicts, analyzer=self._analyzers.get(words))
-        self._analyzers[words] = engine.analyzer
-        return engine
-
-
-def evaluate_version(opener: VersionOpener, version: str, queries: list[GoldenQuery]) -> EvalReport:
-    """Evaluate one (verified) version on golden queries."""
-    return evaluate(queries, _runner(opener.open(version)))
+def evaluate_engine(engine: Engine, queries: list[GoldenQuery]) -> EvalReport:
+    """Evaluate an opened version on golden queries: the ranked list of a query is its brand
+    zone card followed by the results."""
+    return evaluate(queries, lambda g: engine.ranked_appids(g.query, g.host))
 
 
 def violation_pairs(report: EvalReport) -> set[tuple[str, str]]:

@@ -1,51 +1,39 @@
-"""Admin API: live upserts, takedowns and brand updates, index status, publish and rollback.
+"""Admin routes: live upserts, takedowns and brand updates, index status, publish and rollback.
 
 Every update is validated with the catalog models, appended to the change log
 (fsynced) and acknowledged with its sequence number; the applier makes it
 searchable on every worker. The routes exist only when ``MPSEARCH_ADMIN_TOKEN``
-is set and need ``Authorization: Bearer <token>`` (401 without, 403 wrong).
+is set, behind :func:`search.http.deps.require_admin`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import os
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from indexer.applier import read_state
-from indexer.catalog import _cross_check, rejects_from_error
+from indexer.catalog import cross_check, rejects_from_error
 from indexer.changelog import ChangeKind, ChangeLog, SqliteChangeLog
 from indexer.errors import IndexerError
 from indexer.models import Brand, Listing, Slug, platform_of_appid
 from indexer.settings import Settings
 from indexer.store import IndexStore
 from search.engine import Depth, Engine
-from search.errors import BadRequest, NotFound, SearchError
+from search.errors import BadRequest, NotFound
+from search.http.deps import AdminDep, HolderDep
+from search.http.limits import MAX_APPID_CHARS, MAX_BRAND_ID_CHARS
 from search.models import ErrorBody
-from search.serving import EngineHolder
 
-MAX_BODY_BYTES = 1_000_000
-_SLUG_MAX = 64
 _SLUG = TypeAdapter(Slug)
 M = TypeVar("M", bound=BaseModel)
-AppId = Annotated[str, Path(min_length=1, max_length=64)]
-BrandId = Annotated[str, Path(min_length=1, max_length=_SLUG_MAX)]
-
-
-class AdminAuthError(SearchError):
-    """A missing (401) or wrong (403) admin token."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
+AppId = Annotated[str, Path(min_length=1, max_length=MAX_APPID_CHARS)]
+BrandId = Annotated[str, Path(min_length=1, max_length=MAX_BRAND_ID_CHARS)]
 
 
 class Ack(BaseModel):
@@ -86,25 +74,10 @@ class PublishResult(BaseModel):
     previous: str | None
 
 
-def _auth(settings: Settings) -> Any:
-    expected = (settings.admin_token or "").encode()
-
-    def check(authorization: Annotated[str | None, Header()] = None) -> None:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AdminAuthError(401, "unauthorized", "send Authorization: Bearer <admin token>")
-        if not hmac.compare_digest(token.strip().encode(), expected):
-            raise AdminAuthError(403, "forbidden", "the admin token is not valid")
-
-    return check
-
-
 async def _json_object(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest("body", f"body is {len(body)} bytes; at most {MAX_BODY_BYTES}")
+    """The request body as a JSON object (its size is bounded by the request guard)."""
     try:
-        data = orjson.loads(body)
+        data = orjson.loads(await request.body())
     except orjson.JSONDecodeError as exc:
         raise BadRequest("body", f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -112,12 +85,20 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return data
 
 
-def _validated(model: type[M], data: dict[str, Any]) -> M:
+async def _record(request: Request, model: type[M], key_field: str, key: str) -> M:
+    """The body as a catalog record (validated like a catalog line) whose ``key_field`` is
+    the ``key`` in the path."""
+    data = await _json_object(request)
     try:
-        return model.model_validate(data)
+        record = model.model_validate(data)
     except ValidationError as exc:
         first = rejects_from_error("body", 0, exc)[0]
         raise BadRequest(first.field, f"{first.field}: {first.reason}") from None
+    if getattr(record, key_field) != key:
+        raise BadRequest(
+            key_field, f"body {key_field} {getattr(record, key_field)!r} differs from the path"
+        )
+    return record
 
 
 def _check_appid(appid: str) -> str:
@@ -139,10 +120,8 @@ def _check_brand_id(brand_id: str) -> str:
     return brand_id
 
 
-def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> None:
-    """Add the admin routes to ``app``, only when an admin token is configured."""
-    if not settings.admin_token:
-        return
+def make_router(settings: Settings) -> APIRouter:
+    """The admin routes over ``settings.home``'s versions and change log."""
     store = IndexStore(settings.home)
     logs: dict[int, ChangeLog] = {}
 
@@ -153,21 +132,11 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
             logs[pid] = SqliteChangeLog.in_home(settings.home)
         return logs[pid]
 
-    @app.exception_handler(AdminAuthError)
-    async def on_auth(_: Request, exc: AdminAuthError) -> Response:
-        body = ErrorBody(error=exc.code, message=str(exc)).model_dump(exclude_none=True)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return Response(orjson.dumps(body), exc.status, headers, "application/json")
-
     router = APIRouter(
         prefix="/v1/admin",
         tags=["admin"],
-        dependencies=[Depends(_auth(settings))],
-        responses={
-            401: {"model": ErrorBody},
-            403: {"model": ErrorBody},
-            422: {"model": ErrorBody},
-        },
+        dependencies=[AdminDep],
+        responses={status: {"model": ErrorBody} for status in (401, 403, 422)},
     )
 
     def append(kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Ack:
@@ -175,19 +144,16 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
         return Ack(seq=change.seq, kind=change.kind, key=change.key, at=change.at)
 
     @router.put("/listings/{appid}", response_model=Ack)
-    async def put_listing(appid: AppId, request: Request) -> Ack:
+    async def put_listing(appid: AppId, request: Request, holder: HolderDep) -> Ack:
         """Insert or replace a listing (validated like a catalog line)."""
-        _check_appid(appid)
-        listing = _validated(Listing, await _json_object(request))
-        if listing.appid != appid:
-            raise BadRequest("appid", f"body appid {listing.appid!r} differs from the path")
+        listing = await _record(request, Listing, "appid", _check_appid(appid))
         brands = dict(holder.get().table.brands)
         if listing.brand_id is not None and listing.brand_id not in brands:
             # A brand PUT a moment ago may not be applied yet: the log has it.
             pending = changelog().latest("brand_put", listing.brand_id)
             if pending is not None:
                 brands[listing.brand_id] = Brand.model_validate(pending.payload)
-        problem = _cross_check(listing, brands, {})
+        problem = cross_check(listing, brands, {})
         if problem is not None:
             raise BadRequest(problem[0], f"{problem[0]}: {problem[1]}")
         payload = listing.model_dump(mode="json")
@@ -200,18 +166,15 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
         return append("listing_delete", appid, None)
 
     @router.put("/brands/{brand_id}", response_model=Ack)
-    async def put_brand(brand_id: BrandId, request: Request) -> Ack:
+    async def put_brand(brand_id: BrandId, request: Request, holder: HolderDep) -> Ack:
         """Insert or replace a brand: names and aliases reach query resolution at once."""
-        _check_brand_id(brand_id)
-        brand = _validated(Brand, await _json_object(request))
-        if brand.brand_id != brand_id:
-            raise BadRequest("brand_id", f"body brand_id {brand.brand_id!r} differs from the path")
+        brand = await _record(request, Brand, "brand_id", _check_brand_id(brand_id))
         _check_officials(holder.get(), brand)
         payload = brand.model_dump(mode="json")
         return await asyncio.to_thread(append, "brand_put", brand_id, payload)
 
     @router.get("/index", response_model=IndexStatus)
-    def index_status() -> IndexStatus:
+    def index_status(holder: HolderDep) -> IndexStatus:
         """Current and previous version, the change log position, and the lag."""
         state = read_state(settings.home)
         last = changelog().last_seq()
@@ -243,7 +206,7 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
         )
 
     @router.post("/index/publish", response_model=PublishResult)
-    def publish(body: PublishRequest) -> PublishResult:
+    def publish(body: PublishRequest, holder: HolderDep) -> PublishResult:
         """Publish a built version (verified; use `mpsearch index publish --golden` to gate)."""
         try:
             store.check_name(body.version)
@@ -262,7 +225,7 @@ def include_admin(app: FastAPI, settings: Settings, holder: EngineHolder) -> Non
             raise NotFound(str(exc)) from None
         return PublishResult(current=target, previous=store.previous())
 
-    app.include_router(router)
+    return router
 
 
 def _check_officials(engine: Engine, brand: Brand) -> None:

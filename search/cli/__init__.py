@@ -1,0 +1,5 @@
+"""The ``mpsearch`` command line."""
+
+from search.cli.commands import app
+
+__all__ = ["app"]

@@ -1,0 +1,129 @@
+"""Rich rendering for the command line: evaluation reports and their diffs, search results."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from search.models import SearchResponse
+from search.relevance.eval import EvalReport, Metrics, ReportDiff
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.4f}"
+
+
+def _metrics_row(m: Metrics) -> list[str]:
+    return [_fmt(m.ndcg_10), _fmt(m.mrr_10), _fmt(m.p_1), _fmt(m.recall_10), str(m.queries)]
+
+
+_METRIC_HEADERS = ("nDCG@10", "MRR@10", "P@1", "recall@10", "queries")
+
+
+def render_report(report: EvalReport, console: Console) -> None:
+    """Human-readable report: overall, per tag, worst queries, must_not violations."""
+    overall = Table(title="Overall")
+    for h in _METRIC_HEADERS:
+        overall.add_column(h, justify="right")
+    overall.add_row(*_metrics_row(report.overall))
+    console.print(overall)
+
+    per_tag = Table(title="Per tag")
+    per_tag.add_column("tag")
+    for h in _METRIC_HEADERS:
+        per_tag.add_column(h, justify="right")
+    for tag, m in sorted(report.per_tag.items()):
+        per_tag.add_row(Text(tag), *_metrics_row(m))
+    console.print(per_tag)
+
+    worst = Table(title=f"Worst {len(report.worst)} queries by nDCG@10")
+    for h in ("id", "query", "host", "nDCG@10", "returned (appid grade)"):
+        worst.add_column(h)
+    for r in report.worst:
+        came_back = "\n".join(
+            f"{a} {'-' if g is None else g}{'  MUST_NOT' if a in r.violations else ''}"
+            for a, g in zip(r.returned, r.grades, strict=True)
+        )
+        worst.add_row(
+            Text(r.id), Text(r.query), Text(r.host), _fmt(r.ndcg_10), Text(came_back or "(none)")
+        )
+    console.print(worst)
+
+    if not report.must_not_violations:
+        console.print("must_not violations: 0")
+        return
+    viol = Table(title=f"must_not violations: {report.must_not_violations}")
+    for h in ("id", "query", "host", "appid"):
+        viol.add_column(h)
+    for r in report.queries:
+        for a in r.violations:
+            viol.add_row(Text(r.id), Text(r.query), Text(r.host), Text(a))
+    console.print(viol)
+
+
+def render_diff(diff: ReportDiff, console: Console) -> None:
+    """Overall deltas, then the queries that got worse and better."""
+    overall = Table(title="Overall change (b - a)")
+    for k in diff.overall:
+        overall.add_column(k, justify="right")
+    overall.add_row(*("-" if v is None else f"{v:+.4f}" for v in diff.overall.values()))
+    console.print(overall)
+    for title, rows in (("Worse", diff.worse), ("Better", diff.better)):
+        table = Table(title=f"{title}: {len(rows)} queries")
+        for h in ("id", "query", "nDCG@10 a", "nDCG@10 b", "delta"):
+            table.add_column(h)
+        for d in rows:
+            table.add_row(
+                Text(d.id), Text(d.query), _fmt(d.ndcg_a), _fmt(d.ndcg_b), f"{d.delta:+.4f}"
+            )
+        console.print(table)
+    console.print(f"unchanged: {len(diff.unchanged)}")
+    if diff.only_a or diff.only_b:
+        only_a, only_b = ", ".join(diff.only_a) or "-", ", ".join(diff.only_b) or "-"
+        console.print(Text(f"only in a: {only_a}; only in b: {only_b}"))
+
+
+def render_search(
+    resp: SearchResponse, query: str, host: str, explain: bool, console: Console
+) -> None:
+    """Entry cards as a table (the brand zone card first), and why each ranked with explain."""
+    cards = ([resp.brand_zone.card] if resp.brand_zone else []) + resp.results
+    # User and catalog text is shown as is (Text), never parsed as rich markup.
+    table = Table(
+        title=Text(
+            f"{query!r} on {host}: {resp.total} results, {resp.took_ms} ms, "
+            f"index {resp.index_version}"
+        )
+    )
+    # Appids are identifiers and names are what users look for: never cut them with "…".
+    table.add_column("#")
+    table.add_column("appid", overflow="fold")
+    table.add_column("name", overflow="fold")
+    for col in ("official", "category", "score"):
+        table.add_column(col)
+    for i, card in enumerate(cards, start=1):
+        mark = "zone" if resp.brand_zone and i == 1 else str(i)
+        table.add_row(
+            mark,
+            Text(card.appid),
+            Text(card.name),
+            "yes" if card.official else "",
+            Text("/".join(card.category)),
+            f"{card.score:.3f}",
+        )
+    console.print(table)
+    if explain:
+        for card in cards:
+            assert card.explain is not None
+            parts = " ".join(f"{k}={v:.3f}" for k, v in card.explain.parts.items() if v)
+            matches = "; ".join(
+                f"{m.unit}→{m.field}/{m.form}" if m.field else f"{m.unit}→-"
+                for m in card.explain.matches
+            )
+            console.print(
+                f"{card.appid} {card.name}: {matches} | {parts}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )

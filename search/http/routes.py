@@ -1,0 +1,180 @@
+"""The read routes: search, suggest, a listing by appid, health and readiness.
+
+Thin: each checks what the OpenAPI schema cannot say (``q`` trimmed, a known host,
+``recent`` as appids), asks the leased engine and renders its model with orjson.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from indexer.ids import is_valid
+from indexer.settings import KNOWN_HOSTS
+from search.engine import SearchRequest
+from search.errors import BadRequest
+from search.http.deps import EngineDep, HolderDep, OpsDep
+from search.http.limits import (
+    MAX_APPID_CHARS,
+    MAX_CATEGORY_CHARS,
+    MAX_HOST_CHARS,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_QUERY_CHARS,
+    MAX_RAW_QUERY_CHARS,
+    MAX_RECENT,
+    MAX_RECENT_CHARS,
+    MAX_SUGGEST,
+)
+from search.http.responses import JSONBody
+from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
+
+# What the OpenAPI document promises (the contract); the routes check it with their own
+# messages (q is trimmed first, an unknown host lists the allowed ones).
+Q_SCHEMA: dict[str, Any] = {"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"}
+HOST_SCHEMA: dict[str, Any] = {"enum": list(KNOWN_HOSTS)}
+APPID_SCHEMA: dict[str, Any] = {"pattern": f"^[a-z0-9]{{1,{MAX_APPID_CHARS}}}$"}
+RECENT_SCHEMA: dict[str, Any] = {
+    "pattern": f"^[a-z0-9]{{1,{MAX_APPID_CHARS}}}(,[a-z0-9]{{1,{MAX_APPID_CHARS}}})*$"
+}
+HostParam = Annotated[
+    str,
+    Query(
+        description=f"host app: {', '.join(KNOWN_HOSTS)}",
+        max_length=MAX_HOST_CHARS,
+        json_schema_extra=HOST_SCHEMA,
+    ),
+]
+SearchText = Annotated[
+    str,
+    Query(
+        description="what the user typed",
+        max_length=MAX_RAW_QUERY_CHARS,
+        json_schema_extra=Q_SCHEMA,
+    ),
+]
+PrefixText = Annotated[
+    str,
+    Query(
+        description="what the user has typed so far",
+        max_length=MAX_RAW_QUERY_CHARS,
+        json_schema_extra=Q_SCHEMA,
+    ),
+]
+RecentParam = Annotated[
+    str | None,
+    Query(
+        description="comma-separated appids",
+        max_length=MAX_RECENT_CHARS,
+        json_schema_extra=RECENT_SCHEMA,
+    ),
+]
+AppIdPath = Annotated[
+    str, Path(min_length=1, max_length=MAX_APPID_CHARS, json_schema_extra=APPID_SCHEMA)
+]
+NO_EXPLAIN: dict[str, Any] = {
+    "results": {"__all__": {"explain"}},
+    "brand_zone": {"card": {"explain"}},
+}
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 413, 414, 422, 503)
+}
+
+router = APIRouter(responses=REFUSALS)
+
+
+def checked_query(q: str, host: str) -> str:
+    """The trimmed query, or BadRequest naming q or host."""
+    text = q.strip()
+    if not text:
+        raise BadRequest("q", "q is empty after trimming spaces; send 1 to 64 characters")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadRequest(
+            "q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed"
+        )
+    if host not in KNOWN_HOSTS:
+        raise BadRequest("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+    return text
+
+
+def recent_appids(recent: str | None) -> frozenset[str]:
+    """The appids of ``recent``, or BadRequest naming it."""
+    appids = [r.strip() for r in (recent or "").split(",") if r.strip()]
+    if len(appids) > MAX_RECENT:
+        raise BadRequest(
+            "recent", f"recent holds {len(appids)} appids; at most {MAX_RECENT} are allowed"
+        )
+    for appid in appids:
+        if not is_valid("appid", appid):
+            raise BadRequest("recent", f"recent: {appid[:70]!r} is not an appid")
+    return frozenset(appids)
+
+
+@router.get("/v1/search", response_model=SearchResponse)
+async def search(
+    eng: EngineDep,
+    ops: OpsDep,
+    q: SearchText,
+    host: HostParam,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    category: Annotated[str | None, Query(max_length=MAX_CATEGORY_CHARS)] = None,
+    recent: RecentParam = None,
+    debug: bool = False,
+) -> JSONBody:
+    """Ranked entry cards for a query in one host, with a brand zone when it names a brand."""
+    req = SearchRequest(
+        q=checked_query(q, host),
+        host=host,
+        limit=limit,
+        offset=offset,
+        category=category or None,
+        recent=recent_appids(recent),
+        debug=debug,
+    )
+    resp = eng.search(req)
+    ops.on_search(resp)
+    # `explain` is only part of a card with debug=true (not even as null).
+    return JSONBody(resp.model_dump(mode="json", exclude=None if debug else NO_EXPLAIN))
+
+
+@router.get("/v1/suggest", response_model=SuggestResponse)
+async def suggest(
+    eng: EngineDep,
+    ops: OpsDep,
+    q: PrefixText,
+    host: HostParam,
+    limit: Annotated[int, Query(ge=1, le=MAX_SUGGEST)] = 8,
+) -> JSONBody:
+    """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""
+    text = checked_query(q, host)
+    started = time.perf_counter()
+    resp = eng.suggest(text, host, limit)
+    ops.on_suggest(resp, host, round((time.perf_counter() - started) * 1000, 3))
+    return JSONBody(resp.model_dump(mode="json"))
+
+
+@router.get(
+    "/v1/listings/{appid}", response_model=ListingResponse, responses={404: {"model": ErrorBody}}
+)
+async def listing(eng: EngineDep, appid: AppIdPath) -> JSONBody:
+    """The listing as indexed, whatever its status."""
+    if not is_valid("appid", appid):
+        raise BadRequest("appid", f"{appid!r} is not an appid (a-z and 0-9 only)")
+    body = ListingResponse(listing=eng.listing(appid), index_version=eng.version)
+    return JSONBody(body.model_dump(mode="json"))
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(holder: HolderDep) -> JSONBody:
+    """Ready once an index is open with every change acknowledged before this worker started."""
+    eng = holder.ready()
+    return JSONBody({"status": "ready", "index_version": eng.version, "docs": eng.num_docs})
