@@ -1,66 +1,31 @@
-"""Turns a validated listing into index fields and the stored blob the searcher re-ranks with."""
+"""A validated listing → index fields: the terms ranking looks at, filters, priors, the card."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, TypedDict
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, compact, normalize, spell_key
+from indexer.analysis import Analyzer, compact, has_cjk, normalize, spell_key
+from indexer.brands import MIN_INITIALS
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
+from indexer.priors import prior_value
 from indexer.settings import KNOWN_HOSTS
-
-# One letter per word field, for the stored token map (short, and a substring test).
-FIELD_CODES: dict[str, str] = {
-    f.NAME: "n",
-    f.BRAND: "b",
-    f.KEYWORDS: "k",
-    f.CATEGORY: "c",
-    f.SHOWCASE: "s",
-    f.DESCRIPTION: "d",
-}
-CODE_FIELDS: dict[str, str] = {code: field for field, code in FIELD_CODES.items()}
-# Between the values of one field in ``StoredDoc.norm`` (normalised text has no "|").
-NORM_SEP = " | "
-
-
-class StoredDoc(TypedDict):
-    """What the searcher reads back for every candidate: ranking facts and analysed forms.
-
-    The listing itself is stored apart (``schema.CARD``) and decoded only for the cards
-    of the page: most candidates are ranked and dropped.
-    """
-
-    appid: str
-    brand_id: str | None
-    official: bool
-    mau: int  # monthly active users
-    # Index token → codes (FIELD_CODES) of the word fields holding it, in field order:
-    # re-ranking looks query words up here instead of building sets per candidate.
-    where: dict[str, str]
-    # The tokens of ``where`` that begin with an ASCII character, in its order: the only
-    # ones a Latin prefix or typo can match, so re-ranking scans these, not every token.
-    roman: list[str]
-    # Word field → its values' normalised texts joined by NORM_SEP, for substring matches.
-    norm: dict[str, str]
-    py: list[str]  # full pinyin forms of name and brand
-    pi: list[str]  # initials of name and brand
-    exact: list[str]  # compact whole-name and whole-alias keys
-    spell: list[list[str]]  # [full pinyin, initials] of each exact key (spell_key)
-    main: bool  # the main official listing of its brand
 
 
 def field_texts(listing: Listing, brand: Brand | None) -> dict[str, list[str]]:
-    """The raw texts behind each word field."""
+    """The raw texts behind each word field. The listing's own category is its last (most
+    specific) one; the top-level category above it, when it has one, is apart."""
     return {
         f.NAME: [listing.name],
         f.BRAND: [brand.name, *brand.aliases] if brand else [],
         f.KEYWORDS: list(listing.keywords),
-        f.CATEGORY: list(listing.category),
+        f.CATEGORY: [listing.category[-1]],
+        f.CATEGORY_TOP: list(listing.category[:-1]),
         f.SHOWCASE: [item.title for item in listing.showcase],
         f.DESCRIPTION: [listing.description],
     }
@@ -115,7 +80,7 @@ class AnalysisMemo:
         return hit
 
 
-_GRAM_FIELDS = frozenset((f.NAME, f.BRAND, f.KEYWORDS, f.CATEGORY, f.SHOWCASE))
+_GRAM_FIELDS = frozenset(f.GRAM_FIELDS)
 LATIN_SOURCES = (f.NAME, f.BRAND, f.KEYWORDS)  # the fields fuzzy matching looks in
 
 
@@ -125,16 +90,16 @@ def latin_tokens(tok: dict[str, list[str]]) -> list[str]:
 
 
 # One index field value, as the worker processes of a build hand it back: a text, a
-# number (unsigned) or bytes. Plain values cross processes far cheaper than a pickled
+# number (int: unsigned, float) or bytes. Plain values cross processes far cheaper than a pickled
 # tantivy.Document (about 5 µs a listing instead of 150).
-IndexValue = str | int | bytes
+IndexValue = str | int | float | bytes
 IndexFields = list[tuple[str, IndexValue]]
 
 
 def analyse_listing(
     listing: Listing, brand: Brand | None, analyzer: Analyzer, memo: AnalysisMemo | None = None
 ) -> tantivy.Document:
-    """Index document (with its stored blob) for one listing.
+    """Index document (with its stored card) for one listing.
 
     Pass one ``memo`` for a whole build to analyse repeated values once.
     """
@@ -149,6 +114,8 @@ def to_document(fields: IndexFields) -> tantivy.Document:
             doc.add_text(name, value)
         elif isinstance(value, bytes):
             doc.add_bytes(name, value)
+        elif isinstance(value, float):
+            doc.add_float(name, value)
         else:
             doc.add_unsigned(name, value)
     return doc
@@ -161,19 +128,19 @@ def analyse_fields(
     memo = memo if memo is not None and memo.analyzer is analyzer else AnalysisMemo(analyzer)
     texts = field_texts(listing, brand)
     tok: dict[str, list[str]] = {}
-    norm: dict[str, str] = {}
     grams: list[str] = []
+    titles: list[str] = []
     for field, values in texts.items():
         tokens: list[str] = []
-        norms: list[str] = []
         with_grams = field in _GRAM_FIELDS
+        code = f.GRAM_CODES.get(field, "")
         for value in values:
             forms = memo.forms(value, with_grams)
             tokens.extend(forms.tokens)
-            norms.append(forms.norm)
-            grams.extend(forms.grams)
+            grams.extend(code + g for g in forms.grams)
+            if field == f.SHOWCASE:
+                titles.append(forms.norm)
         tok[field] = tokens
-        norm[field] = NORM_SEP.join(norms)
     py: list[str] = []
     pi: list[str] = []
     for value in texts[f.NAME] + texts[f.BRAND]:
@@ -186,38 +153,27 @@ def analyse_fields(
 
     out: IndexFields = [(field, " ".join(tokens)) for field, tokens in tok.items()]
     out += [
-        (f.PINYIN, " ".join(py)),
-        (f.INITIALS, " ".join(pi)),
-        (f.NGRAM, " ".join(grams)),
+        (f.PINYIN, " ".join(dict.fromkeys(py))),
+        (f.INITIALS, " ".join(dict.fromkeys(pi))),
+        (f.GRAMS, " ".join(dict.fromkeys(grams))),
         (f.LATIN, " ".join(latin_tokens(tok))),
         (f.APPID, listing.appid),
     ]
+    out += [(f.EXACT, key) for key in exact]
+    out += [(f.EXACT_SPELLED, spelled) for spelled in exact_spellings(exact)]
     if listing.brand_id:
         out.append((f.BRAND_ID, listing.brand_id))
+        out.append((f.BRAND_OFFICIAL if listing.official else f.BRAND_DEALER, listing.brand_id))
     out += [(f.CATEGORIES, category) for category in listing.category]
     for host in KNOWN_HOSTS:
         out.append((f.LIVE if listing.visible_in(host) else f.HIDDEN, host))
     out += [
         (f.OFFICIAL, int(listing.official)),
         (f.POPULARITY, listing.monthly_active_users),
+        (f.PRIOR, prior_value(listing.monthly_active_users)),
+        (f.CARD, orjson.dumps(listing.model_dump(mode="json"))),
+        (f.TITLES, "\n".join(titles).encode()),
     ]
-    where = token_map(tok)
-    stored = StoredDoc(
-        appid=listing.appid,
-        brand_id=listing.brand_id,
-        official=listing.official,
-        mau=listing.monthly_active_users,
-        where=where,
-        roman=[t for t in where if t[:1].isascii()],
-        norm=norm,
-        py=list(dict.fromkeys(py)),
-        pi=list(dict.fromkeys(pi)),
-        exact=exact,
-        spell=[list(spell_key(k)) for k in exact],
-        main=bool(brand and listing.official and brand.official_appids[0] == listing.appid),
-    )
-    out.append((f.DOC, orjson.dumps(stored)))
-    out.append((f.CARD, orjson.dumps(listing.model_dump(mode="json"))))
     tiers = tier_count(listing.monthly_active_users)
     out.append((f.COMPLETION_NAME, completion_text((listing.name,), tiers)))
     if brand is not None:
@@ -226,22 +182,39 @@ def analyse_fields(
     return out
 
 
-def token_map(tok: Mapping[str, Iterable[str]]) -> dict[str, str]:
-    """Word field → tokens, turned into token → field codes."""
-    where: dict[str, str] = {}
-    for field, tokens in tok.items():
-        code = FIELD_CODES[field]
-        for token in tokens:
-            codes = where.get(token, "")
-            if not codes.endswith(code):
-                where[token] = codes + code
-    return where
+def exact_spellings(keys: Iterable[str]) -> list[str]:
+    """How the Chinese whole names among ``keys`` are typed in Latin letters: full pinyin,
+    and initials from ``MIN_INITIALS`` letters on (two letters name too many things)."""
+    out: dict[str, None] = {}
+    for key in keys:
+        if key.isascii() or not has_cjk(key):
+            continue
+        full, initials = spell_key(key)
+        out[full] = None
+        if len(initials) >= MIN_INITIALS:
+            out[initials] = None
+    return list(out)
 
 
-def load_stored(blob: bytes) -> StoredDoc:
-    """Decode a stored ranking blob (``schema.DOC``)."""
-    data: StoredDoc = orjson.loads(blob)
-    return data
+def field_terms(fields: IndexFields) -> dict[str, frozenset[str]]:
+    """Each indexed field's terms, as tantivy holds them (text split on spaces, raw values
+    whole): what the Python reference of the ranking matches against."""
+    out: dict[str, set[str]] = {}
+    raw = set(f.RAW_FIELDS)
+    for name, value in fields:
+        if not isinstance(value, str):
+            continue
+        terms = out.setdefault(name, set())
+        if name in raw:
+            terms.add(value)
+        else:
+            terms.update(t for t in value.split(" ") if t)
+    return {name: frozenset(terms) for name, terms in out.items()}
+
+
+def field_numbers(fields: IndexFields) -> dict[str, int | float]:
+    """The numeric fields of a listing (official flag, users, prior)."""
+    return {name: value for name, value in fields if isinstance(value, int | float)}
 
 
 def load_listing(blob: bytes) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""The tantivy schema: one field per source and per analysed form, plus filters and the card blob.
+"""The tantivy schema: a field per source and per analysed form; filters, priors and the card.
 
 Text fields are analysed in Python (``indexer.analysis``) and handed to tantivy
 as space-joined tokens for its ``whitespace`` tokenizer, so the same analyzer
-decides tokens at index and query time.
+decides tokens at index and query time. Ranking runs inside tantivy
+(``search.rank``): every field a ranking clause looks at is here, and only
+presence counts (const-score clauses), so word fields keep no frequencies.
 """
 
 from __future__ import annotations
@@ -11,60 +13,95 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 7
+SCHEMA_VERSION: Final = 8
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
 BRAND: Final = "brand"  # brand name and aliases of the listing's brand
 KEYWORDS: Final = "keywords"
-CATEGORY: Final = "category"
+CATEGORY: Final = "category"  # the listing's own (most specific, last) category
+CATEGORY_TOP: Final = "category_top"  # the broad top-level category above it, if any
 SHOWCASE: Final = "showcase"  # showcase item titles
 DESCRIPTION: Final = "description"
-# Derived forms of name + brand.
-PINYIN: Final = "pinyin"  # full pinyin of runs and words: xingbake
+# Derived forms.
+PINYIN: Final = "pinyin"  # full pinyin of name and brand runs and words: xingbake
 INITIALS: Final = "initials"  # pinyin initials: xbk
-NGRAM: Final = "ngram"  # CJK unigrams and bigrams of name, brand, keywords, category, showcase
+# CJK unigrams and bigrams of name, brand, keywords, category and showcase, each prefixed
+# with its field's code (GRAM_CODES): a Chinese query word matches inside a field's words.
+GRAMS: Final = "grams"
 # Latin tokens of name, brand and keywords: where typo (fuzzy) matching looks. Kept apart
 # from the word fields because a distance-2 automaton walked over a dictionary of Chinese
 # words explores every one- and two-character prefix (tens of ms at 1M listings).
 LATIN: Final = "latin"
-# Filters and ids.
+EXACT: Final = "exact"  # compact whole name and whole brand names/aliases
+EXACT_SPELLED: Final = "exact_spelled"  # full pinyin and initials of the Chinese ones
+# Ids, filters and ranking terms (raw: one value, one term).
 APPID: Final = "appid"
 BRAND_ID: Final = "brand_id"
+BRAND_OFFICIAL: Final = "brand_official"  # brand_id of an official (brand-owned) listing
+BRAND_DEALER: Final = "brand_dealer"  # brand_id of a brand's other listings
 CATEGORIES: Final = "categories"  # category strings as published, for the category filter
 # Visibility filters. LIVE: the hosts an online listing can be found in (nothing for any
 # other status); HIDDEN: every other known host. One filter term instead of a status and a
-# host term, since each filter is walked for every listing the words match (a third of a
-# common word's first-stage time at 1M). Searches exclude HIDDEN or require LIVE, whichever
-# posting list is shorter: excluding is also cheaper per listing than intersecting.
+# host term, since each filter is walked for every listing the words match. Searches
+# exclude HIDDEN or require LIVE, whichever posting list is shorter.
 LIVE: Final = "live"
 HIDDEN: Final = "hidden"
-OFFICIAL: Final = "official"
-POPULARITY: Final = "popularity"  # monthly active users
-DOC: Final = "doc"  # stored: analysed forms and ranking facts (orjson), read per candidate
-CARD: Final = "card"  # stored: the listing as validated (orjson), read for the final page
+OFFICIAL: Final = "official"  # 1 for a brand-owned listing (indexed and fast)
+POPULARITY: Final = "popularity"  # monthly active users (fast: suggest orders by it)
+# The popularity prior as tantivy's ``weight_by_field`` reads it: a score is multiplied by
+# log2(2 + PRIOR), so PRIOR = 2^(1 + weight × popularity) − 2 (``search.rank.popularity``).
+PRIOR: Final = "prior"
+CARD: Final = "card"  # stored: the listing as validated (orjson), read for the page's cards
+TITLES: Final = "titles"  # stored: its showcase titles normalised, one a line (UTF-8)
 # Search-as-you-type (indexer.completion).
 COMPLETION_NAME: Final = "completion_name"  # edge prefixes of the listing name's spellings
 COMPLETION_BRAND: Final = "completion_brand"  # the same of its brand's name and aliases
 COMPLETION_DOC: Final = "completion_doc"  # stored: appid, name, brand id, name spellings
 
-WORD_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, SHOWCASE, DESCRIPTION)
-TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, NGRAM, LATIN)
-RAW_FIELDS: Final = (APPID, BRAND_ID, CATEGORIES, LIVE, HIDDEN)
+WORD_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, CATEGORY_TOP, SHOWCASE, DESCRIPTION)
+GRAM_FIELDS: Final = (NAME, BRAND, KEYWORDS, CATEGORY, CATEGORY_TOP, SHOWCASE)
+GRAM_CODES: Final[dict[str, str]] = {
+    NAME: "n",
+    BRAND: "b",
+    KEYWORDS: "k",
+    CATEGORY: "c",
+    CATEGORY_TOP: "t",
+    SHOWCASE: "s",
+}
+TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, GRAMS, LATIN)
+RAW_FIELDS: Final = (
+    EXACT,
+    EXACT_SPELLED,
+    APPID,
+    BRAND_ID,
+    BRAND_OFFICIAL,
+    BRAND_DEALER,
+    CATEGORIES,
+    LIVE,
+    HIDDEN,
+)
+COMPLETION_FIELDS: Final = (COMPLETION_NAME, COMPLETION_BRAND)
+
+
+def gram_term(field: str, gram: str) -> str:
+    """The GRAMS term of a character n-gram of ``field``."""
+    return f"{GRAM_CODES[field]}{gram}"
 
 
 def build_schema() -> tantivy.Schema:
     """The schema every index version is written with."""
     sb = tantivy.SchemaBuilder()
     for name in TEXT_FIELDS:
-        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="freq")
+        sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="basic")
     for name in RAW_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_unsigned_field(OFFICIAL, indexed=True, fast=True)
     sb.add_unsigned_field(POPULARITY, indexed=False, fast=True)
-    sb.add_bytes_field(DOC, stored=True, indexed=False)
+    sb.add_float_field(PRIOR, indexed=False, fast=True)
     sb.add_bytes_field(CARD, stored=True, indexed=False)
-    for name in (COMPLETION_NAME, COMPLETION_BRAND):
+    sb.add_bytes_field(TITLES, stored=True, indexed=False)
+    for name in COMPLETION_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="basic")
     sb.add_bytes_field(COMPLETION_DOC, stored=True, indexed=False)
     return sb.build()

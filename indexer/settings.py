@@ -17,9 +17,6 @@ Host = Literal["jd", "qqbrowser", "samsung"]
 KNOWN_HOSTS: Final[tuple[Host, ...]] = get_args(Host)
 """Known hosts in their canonical order (the order ``Listing.hosts`` must use)."""
 
-CANDIDATES = 60  # first-stage hits fetched and re-ranked per search
-POOL = 400  # first-stage hits of each search the candidates are chosen from
-
 
 class Settings(BaseSettings):
     """Service and CLI settings; ``MPSEARCH_HOME`` holds index versions and state."""
@@ -31,12 +28,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    candidates: int = Field(
-        default=CANDIDATES, ge=10, le=5000, description="first-stage hits re-ranked"
-    )
-    pool: int = Field(
-        default=POOL, ge=10, le=20000, description="first-stage hits the candidates come from"
-    )
     admin_token: str | None = Field(default=None, repr=False)  # never in logs or reprs
     # Operations: query log (querylog/ under home), request logs, metrics.
     querylog: Literal["on", "anonymized", "off"] = Field(

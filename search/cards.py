@@ -1,4 +1,8 @@
-"""Ranked candidates → entry cards: highlighted name, showcase items matching the query first."""
+"""Listings of a page → entry cards: highlighted name, showcase items matching the query first.
+
+Cards are built as JSON data, not models: a search page is serialised straight from them
+(``search.models.Card`` documents their shape; ``Engine.search`` validates them into it).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from indexer import schema as f
 from indexer.analysis import normalize
-from indexer.document import NORM_SEP
-from search.models import Card, Explain, MatchExplain, ShowcaseCard
 from search.query import ParsedQuery
-from search.rank import Ranked
-from search.rank.text import unit_matches
-from search.rank.weights import WEIGHTS
+from search.rank.reference import Scored
 
 
-def _query_words(query: ParsedQuery) -> list[str]:
+def query_words(query: ParsedQuery) -> list[str]:
+    """What is highlighted in names and marks showcase items: each query word, its
+    synonyms and its brand's other spellings (normalised)."""
     words: list[str] = []
     for unit in query.units:
         words.append(unit.text)
@@ -67,52 +68,61 @@ def highlight(name: str, words: Iterable[str]) -> str:
 
 def showcase(
     items: list[dict[str, Any]], words: list[str], titles: list[str]
-) -> list[ShowcaseCard]:
+) -> list[dict[str, Any]]:
     """Showcase items, those whose title (``titles``: normalised, one per item) contains a
-    query word first (stable otherwise)."""
-    cards = [
-        ShowcaseCard(**item, matched=any(w in title for w in words))
+    query word first (stable otherwise), each marked ``matched`` or not."""
+    marked = [
+        {**item, "matched": any(w in title for w in words)}
         for item, title in zip(items, titles, strict=True)
     ]
-    return sorted(cards, key=lambda c: not c.matched)
+    return sorted(marked, key=lambda c: not c["matched"])
 
 
-def render(query: ParsedQuery, ranked: Ranked, recent: frozenset[str], debug: bool = False) -> Card:
-    """One card for one ranked candidate."""
-    listing = ranked.candidate.listing
-    items = listing["showcase"]
-    # The stored document keeps the titles normalised (an empty field is no item, not one).
-    titles = ranked.candidate.doc["norm"][f.SHOWCASE].split(NORM_SEP) if items else []
-    words = _query_words(query)
-    explain = None
-    if debug:
-        matches = unit_matches(query, ranked.candidate, WEIGHTS)
-        explain = Explain(
-            matches=[
-                MatchExplain(
-                    unit=u.text,
-                    field=m.field if m else None,
-                    form=m.form if m else None,
-                    weight=round(m.weight, 4) if m else 0.0,
-                )
-                for u, m in zip(query.units, matches, strict=True)
-            ],
-            parts={k: round(v, 4) for k, v in ranked.parts.items()},
-            bm25=round(ranked.candidate.bm25, 4),
-        )
-    return Card(
-        appid=listing["appid"],
-        platform=listing["platform"],
-        name=listing["name"],
-        name_highlight=highlight(listing["name"], words),
-        icon_url=listing["icon_url"],
-        entry_path=listing["entry_path"],
-        official=listing["official"],
-        brand_id=listing["brand_id"],
-        category=listing["category"],
-        description=listing["description"],
-        showcase=showcase(items, words, titles),
-        recently_used=listing["appid"] in recent,
-        score=round(ranked.score, 4),
-        explain=explain,
-    )
+def explain(scored: Scored) -> dict[str, Any]:
+    """Why a card ranked where it did: each word's best field and form, and the parts
+    (``search.models.Explain``)."""
+    return {
+        "matches": [
+            {
+                "unit": u.text,
+                "field": u.best.field if u.best else None,
+                "form": u.best.form if u.best else None,
+                "weight": round(u.best_score, 4),
+            }
+            for u in scored.units
+        ],
+        "parts": {k: round(v, 4) for k, v in scored.parts.items()},
+    }
+
+
+def render(
+    words: list[str],
+    listing: dict[str, Any],
+    titles: list[str],
+    score: float,
+    recent: frozenset[str],
+    explained: Scored | None = None,
+) -> dict[str, Any]:
+    """One entry card (``search.models.Card``, as JSON data) for one listing of a page.
+
+    ``words``: the query's words (:func:`query_words`); ``titles``: the listing's showcase
+    titles, normalised (stored with it at build).
+    """
+    card = {
+        "appid": listing["appid"],
+        "platform": listing["platform"],
+        "name": listing["name"],
+        "name_highlight": highlight(listing["name"], words),
+        "icon_url": listing["icon_url"],
+        "entry_path": listing["entry_path"],
+        "official": listing["official"],
+        "brand_id": listing["brand_id"],
+        "category": listing["category"],
+        "description": listing["description"],
+        "showcase": showcase(listing["showcase"], words, titles),
+        "recently_used": listing["appid"] in recent,
+        "score": round(score, 4),
+    }
+    if explained is not None:
+        card["explain"] = explain(explained)
+    return card

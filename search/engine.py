@@ -1,4 +1,23 @@
-"""An opened index version and the search pipeline over it: parse → retrieve → rank → cards."""
+"""An opened index version and the search pipeline over it: parse → rank in tantivy → cards.
+
+The ranking runs inside tantivy (``search.rank``): a search is one query that scores
+every match with the ranking function and returns the requested page in final order,
+so deep pages are exact and only the page's stored cards are read. The engine decides
+which listings are results, in tiers, each asked only when the one before gives
+fewer than a page (``PAGE``):
+
+1. listings matching every query word in their names, brands, keywords, categories
+   or showcase titles;
+2. the same, descriptions included (a listing that matches only in its description is
+   a weaker answer);
+3. listings matching some of the words (not for a query naming a brand, where a
+   partial match is the other sense of the word or another brand's product);
+   lone Chinese characters are left out while other words remain, since one character
+   matches a large share of the catalog.
+
+A query that names a brand also gets every listing of that brand, and a brand zone:
+the brand's main official listing in the host, above (and not among) the results.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +25,9 @@ import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import orjson
 import tantivy
 
 from indexer import schema as f
@@ -15,40 +35,27 @@ from indexer.analysis import Analyzer, has_cjk
 from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
-from indexer.document import load_stored
+from indexer.document import analyse_fields, load_listing
 from indexer.errors import IncompatibleIndexError
-from indexer.settings import CANDIDATES, KNOWN_HOSTS, POOL, Settings
+from indexer.models import Listing
+from indexer.settings import KNOWN_HOSTS
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
-from search.cards import render
+from search.cards import query_words, render
 from search.errors import NotFound, UnknownHost
-from search.models import BrandZone, SearchResponse, SuggestResponse
-from search.query import ParsedQuery, QueryBuilder, Unit, parse
-from search.rank import Candidate, Ranked, rank
-from search.rank.prior import by_worth
+from search.models import SearchResponse, SuggestResponse
+from search.query import ParsedQuery, Unit, parse
+from search.rank import Ranking, ranking
+from search.rank.compile import Clauses, Compiled, Compiler, nothing
+from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
-BACKFILL_BELOW = 10  # fewer full-match hits than a page: add partial matches
-
-
-Hit = tuple[Any, tantivy.DocAddress]  # first-stage score and address
+PAGE = 10  # a tier with fewer matches than this gets the next tier's matches too
+Occur = tantivy.Occur
 
 
 def _weak(unit: Unit) -> bool:
     """A lone Chinese character that names no brand: weak evidence on its own."""
     return len(unit.text) == 1 and has_cjk(unit.text) and not unit.brand_ids
-
-
-@dataclass(frozen=True, slots=True)
-class Depth:
-    """How much of the first stage is read: the best ``pool`` hits of each search, of
-    which at most ``candidates`` in all are fetched and re-ranked (``rank.prior``)."""
-
-    candidates: int = CANDIDATES
-    pool: int = POOL
-
-    @classmethod
-    def of(cls, settings: Settings) -> Depth:
-        return cls(settings.candidates, settings.pool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,96 @@ class SearchRequest:
     category: str | None = None
     recent: frozenset[str] = frozenset()
     debug: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One tier of results: descriptions count or not; all words or some (``among``)."""
+
+    description: bool
+    among: tuple[int, ...] | None = None  # indices of the words of which one is enough
+    last_resort: bool = False  # only when nothing matched so far
+
+
+def tiers(query: ParsedQuery) -> list[Tier]:
+    """The tiers of a query, in order."""
+    n = len(query.units)
+    out = [Tier(False), Tier(True)]
+    if n > 1:
+        strong = tuple(i for i, u in enumerate(query.units) if not _weak(u))
+        if strong and len(strong) < n:
+            out += [Tier(True, strong), Tier(True, tuple(range(n)), last_resort=True)]
+        else:
+            out.append(Tier(True, tuple(range(n))))
+    return out
+
+
+def _backfilled(query: ParsedQuery) -> bool:
+    """Whether a query may be answered with listings matching only some of its words."""
+    return all(u.sense == "both" and not u.brand_ids for u in query.units)
+
+
+@dataclass(slots=True)
+class Page:
+    """The results of a search: the page's hits in final order, the number of matches,
+    and the tier that scored them."""
+
+    hits: list[tuple[float, tantivy.DocAddress]]
+    total: int
+    tier: Tier
+
+
+@dataclass(slots=True)
+class SearchResult:
+    """A search's answer as JSON data (``search.models.SearchResponse`` documents it): the
+    HTTP API serialises it at once; :meth:`response` validates it into the model."""
+
+    query: str
+    normalized: str
+    host: str
+    brand_zone: dict[str, Any] | None
+    results: list[dict[str, Any]]
+    total: int
+    total_relation: Literal["eq", "gte"]
+    took_ms: float
+    index_version: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "normalized": self.normalized,
+            "host": self.host,
+            "brand_zone": self.brand_zone,
+            "results": self.results,
+            "total": self.total,
+            "total_relation": self.total_relation,
+            "took_ms": self.took_ms,
+            "index_version": self.index_version,
+        }
+
+    def json(self) -> bytes:
+        return orjson.dumps(self.data())
+
+    def response(self) -> SearchResponse:
+        return SearchResponse.model_validate(self.data())
+
+    @property
+    def served(self) -> int:
+        """Cards on this page, the brand zone's included."""
+        return len(self.results) + (1 if self.brand_zone else 0)
+
+    @property
+    def found(self) -> int:
+        """Listings found: the matches and the brand zone's card."""
+        return self.total + (1 if self.brand_zone else 0)
+
+    @property
+    def top_appid(self) -> str | None:
+        """The first card: the brand zone's, else the first result's."""
+        if self.brand_zone is not None:
+            appid: str = self.brand_zone["card"]["appid"]
+            return appid
+        return str(self.results[0]["appid"]) if self.results else None
 
 
 def settle_heap() -> None:
@@ -87,21 +184,16 @@ class Engine:
     """Everything needed to answer queries from one index version."""
 
     def __init__(
-        self,
-        manifest: Manifest,
-        index: tantivy.Index,
-        analyzer: Analyzer,
-        table: BrandTable,
-        depth: Depth = Depth(),
+        self, manifest: Manifest, index: tantivy.Index, analyzer: Analyzer, table: BrandTable
     ) -> None:
         self.manifest = manifest
         self.version = manifest.version
         self.index = index
         self.analyzer = analyzer
         self.table = table
-        self.depth = depth
         self.searcher = index.searcher()
-        self.builder = QueryBuilder(index.schema, self._cheaper_to_exclude())
+        self.compiler = Compiler(self.searcher, index.schema)
+        self.exclude = self._cheaper_to_exclude()
 
     def _cheaper_to_exclude(self) -> frozenset[str]:
         """Hosts where fewer listings are hidden than live: their filter excludes the
@@ -115,7 +207,6 @@ class Engine:
         store: IndexStore,
         version: str,
         dicts: Dictionaries,
-        depth: Depth = Depth(),
         *,
         copy: Path | None = None,
     ) -> Engine:
@@ -134,7 +225,7 @@ class Engine:
         check_compatible(manifest, dicts)
         analyzer = analyzer_for(dicts, root, store.path(version))
         index = tantivy.Index.open(str(root / INDEX_DIR))
-        engine = cls(manifest, index, analyzer, BrandTable.read(root), depth)
+        engine = cls(manifest, index, analyzer, BrandTable.read(root))
         settle_heap()
         return engine
 
@@ -142,11 +233,13 @@ class Engine:
         """A new engine over the latest commit of the same index (and brands, if given);
         this one keeps its searcher, so requests running on it are not disturbed."""
         self.index.reload()
-        return Engine(self.manifest, self.index, self.analyzer, table or self.table, self.depth)
+        return Engine(self.manifest, self.index, self.analyzer, table or self.table)
 
     @property
     def num_docs(self) -> int:
         return self.searcher.num_docs
+
+    # --- understanding a query -------------------------------------------------------------
 
     def parse(self, q: str) -> ParsedQuery:
         """Parse, then read a common-word brand name (苹果 in 红富士苹果) literally
@@ -155,152 +248,178 @@ class Engine:
         units = parsed.units
         if len(units) > 1:
             for unit in units:
-                if unit.common and unit.brand_ids:
-                    others = [u for u in units if u is not unit]
-                    probe = self.builder.cooccurs(unit, others, parsed.latin_only)
-                    if not self.searcher.search(probe, limit=1).hits:
-                        unit.read_literally()
+                if unit.common and unit.brand_ids and not self._cooccurs(parsed, unit):
+                    unit.read_literally()
         return parsed
 
-    def _fetch(self, hits: list[Hit]) -> list[Candidate]:
-        out = []
-        for score, addr in hits:
-            doc = self.searcher.doc(addr)
-            blob, card = doc.get_first(f.DOC), doc.get_first(f.CARD)
-            if not isinstance(blob, bytes) or not isinstance(card, bytes):
-                raise IncompatibleIndexError(
-                    f"index {self.version}: document without {f.DOC} or {f.CARD}"
-                )
-            out.append(Candidate(load_stored(blob), float(score), card))
-        return out
+    def _cooccurs(self, parsed: ParsedQuery, unit: Unit) -> bool:
+        """Whether a listing of the unit's brands also matches another query word."""
+        words = ranking(parsed, self.table)
+        others = [
+            (Occur.Should, q)
+            for u, part in zip(parsed.units, words.units, strict=True)
+            if u is not unit and (q := self.compiler.unit(part, words.breadth, True)) is not None
+        ]
+        if not others:
+            return False
+        brands = self.compiler.any_of(f.BRAND_ID, unit.brand_ids)
+        probe = tantivy.Query.boolean_query(
+            [(Occur.Must, brands), (Occur.Must, tantivy.Query.boolean_query(others))]
+        )
+        return bool(self.searcher.search(probe, limit=1, count=False).hits)
 
-    def _by_worth(self, hits: list[Hit]) -> list[Hit]:
-        """Hits most worth re-ranking first, judged without their stored documents."""
-        addrs = [addr for _, addr in hits]
-        official = self.searcher.fast_field_values(f.OFFICIAL, addrs)
-        mau = self.searcher.fast_field_values(f.POPULARITY, addrs)
-        return [hits[i] for i in by_worth([float(s) for s, _ in hits], official, mau)]
+    def filters(self, host: str) -> Clauses:
+        """Only online listings live in the host. The filter adds nothing to the score."""
+        if host in self.exclude:
+            hidden = tantivy.Query.term_query(self.index.schema, f.HIDDEN, host)
+            return [(Occur.MustNot, hidden)]
+        live = tantivy.Query.term_query(self.index.schema, f.LIVE, host)
+        return [(Occur.Must, nothing(live))]
 
-    def retrieve(
-        self, parsed: ParsedQuery, req: SearchRequest
-    ) -> tuple[list[list[Candidate]], int]:
-        """Candidates matching as many query units as possible, backfilled with fewer,
-        in blocks re-ranked one after the other.
+    def _family(self, query: ParsedQuery) -> tantivy.Query | None:
+        """Every listing of the brands a word of a longer query names, or that names them
+        unambiguously: retrieved whatever else the query says (scored as any listing)."""
+        units = [u for u in query.units if u.anchors]
+        if len(query.units) < 2 or not units:
+            return None
+        c = self.compiler
+        routes = [c.any_of(f.BRAND_ID, tuple(b for u in units for b in u.anchors))]
+        officials = tuple(a for u in units for a in u.officials)
+        if officials:
+            routes.append(c.any_of(f.APPID, officials))
+        terms = tuple(dict.fromkeys(t for u in units for t in u.family_terms))
+        if terms:
+            routes += [c.any_of(fn, terms) for fn in f.WORD_FIELDS]
+        return tantivy.Query.boolean_query([(Occur.Should, r) for r in routes])
 
-        All units first; while that gives fewer than a page of hits, listings that
-        match any one unit are added after them (the re-ranker scores their lower
-        coverage); single Chinese characters are left out of that step while other
-        words remain, since one character matches a large share of the catalog. A
-        query that names a brand, or reads a brand word literally, is not backfilled:
-        a partial match there is the other sense of the word (Apple for 红富士苹果) or
-        another brand's product.
-
-        Each search reads its best ``depth.pool`` hits, and only the ones kept are
-        fetched: the first block holds the ``depth.candidates`` most worth re-ranking
-        (``rank.prior``). A page reaching beyond it (offset + limit, plus the brand zone
-        card) gets the next blocks of as many, in that order, then hits read past the
-        pool in first-stage order: every page up to MAX_OFFSET is served, and pages do
-        not depend on which one is asked for. ``total`` counts every match of the
-        widest search run.
-        """
-        size = self.depth.candidates
-        blocks = -(-(req.offset + req.limit + 1) // size)
-        keep = blocks * size
-        pool = max(self.depth.pool, keep)
-        n = len(parsed.units)
-        extra: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        if req.category:
-            q = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
-            extra.append((tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)))
-        kept: list[Hit] = []  # in block order
-        seen: dict[tuple[int, int], int] = {}  # hit → first-stage position, over all searches
-        total = 0
-        backfill = all(u.sense == "both" and not u.brand_ids for u in parsed.units)
-        strong = [u for u in parsed.units if not _weak(u)]
-        # (units needed, among which units, only when nothing matched yet)
-        plans: list[tuple[int, list[Unit] | None, bool]] = [(max(n, 1), None, False)]
-        if n > 1:
-            if strong and len(strong) < n:
-                plans.append((1, strong, False))
-                plans.append((1, None, True))
-            else:
-                plans.append((1, None, False))
-        for need, units, last_resort in plans:
-            if last_resort and kept:
-                break
-            query = self.builder.build(parsed, req.host, need, units)
-            if extra:
-                query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *extra])
-            result = self.searcher.search(query, limit=pool, count=True)
-            count: int | None = getattr(result, "count", None)  # missing from the stubs
-            total = max(total, count or len(result.hits))
-            fresh: list[Hit] = []
-            beyond: list[Hit] = []  # read past the pool for a deep page: first-stage order
-            for i, hit in enumerate(result.hits):
-                key = (hit[1].segment_ord, hit[1].doc)
-                if key not in seen:
-                    seen[key] = len(seen)
-                    (fresh if i < self.depth.pool else beyond).append(hit)
-            if len(kept) + len(fresh) > size:  # a block boundary falls among these hits
-                fresh = self._by_worth(fresh)
-            kept += (fresh + beyond)[: keep - len(kept)]
-            if kept and (not backfill or len(kept) >= min(BACKFILL_BELOW, size)):
-                break
-
-        def position(hit: Hit) -> int:
-            return seen[(hit[1].segment_ord, hit[1].doc)]
-
-        return [
-            self._fetch(sorted(kept[i : i + size], key=position)) for i in range(0, len(kept), size)
-        ], total
+    # --- retrieval and ranking ---------------------------------------------------------------
 
     def _zone(
-        self, parsed: ParsedQuery, ranked: list[Ranked], req: SearchRequest
-    ) -> tuple[BrandZone | None, list[Ranked]]:
-        brand_id = parsed.brand_zone_id
-        res = parsed.resolution
+        self, query: ParsedQuery, compiled: Compiled, req: SearchRequest, filters: Clauses
+    ) -> tuple[dict[str, Any] | None, Clauses]:
+        """The brand zone and the filters of the results (without the zone's listing)."""
+        brand_id = query.brand_zone_id
+        res = query.resolution
         if brand_id is None or res is None:
-            return None, ranked
+            return None, filters
         brand = self.table.brands[brand_id]
-        by_appid = {r.candidate.appid: r for r in ranked}
+        probe = compiled.scored_among(brand.official_appids, filters)
+        hits = self._search(probe, limit=len(brand.official_appids), count=False)[0]
+        found = {}
+        for s, addr in hits:
+            doc = self.searcher.doc(addr)
+            found[self._stored_listing(doc)["appid"]] = (s, doc)
         for appid in brand.official_appids:
-            hit = by_appid.get(appid)
-            if hit is None:
-                continue
-            card = render(parsed, hit, req.recent, req.debug)
-            rest = [r for r in ranked if r is not hit]
-            return BrandZone(
-                brand_id=brand_id, brand_name=brand.name, matched=res.matched, card=card
-            ), rest
-        return None, ranked
+            if appid in found:
+                s, doc = found[appid]
+                card = self._card(query_words(query), compiled.ranking, True, req, s, doc)
+                zone = {
+                    "brand_id": brand_id,
+                    "brand_name": brand.name,
+                    "matched": res.matched,
+                    "card": card,
+                }
+                other = tantivy.Query.term_query(self.index.schema, f.APPID, appid)
+                return zone, [*filters, (Occur.MustNot, other)]
+        return None, filters
 
-    def search(self, req: SearchRequest) -> SearchResponse:
+    def _search(
+        self, query: tantivy.Query, limit: int, offset: int = 0, count: bool = True
+    ) -> tuple[list[tuple[float, tantivy.DocAddress]], int]:
+        result = self.searcher.search(
+            query, limit=limit, count=count, offset=offset, weight_by_field=f.PRIOR
+        )
+        hits = [(float(s), addr) for s, addr in result.hits]
+        total: int | None = getattr(result, "count", None)  # missing from the stubs
+        return hits, total if total is not None else len(hits) + offset
+
+    def rank(
+        self, query: ParsedQuery, compiled: Compiled, req: SearchRequest, filters: Clauses
+    ) -> Page:
+        """The page of results in final order, tier by tier (see the module docstring)."""
+        if req.category:
+            category = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
+            filters = [*filters, (Occur.Must, nothing(category))]
+        family = self._family(query)
+        backfill = _backfilled(query)
+        page = Page([], 0, Tier(False))
+        for tier in tiers(query):
+            if tier.last_resort and page.total:
+                break
+            also = family if tier.among is None else None
+            q = compiled.query(filters, tier.description, among=tier.among, also=also)
+            hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
+            page = Page(hits, total, tier)
+            if total >= PAGE or (total and tier.description and not backfill):
+                break
+        return page
+
+    def run(self, req: SearchRequest) -> SearchResult:
         """Run one search end to end."""
         started = time.perf_counter()
         _check_host(req.host)
-        parsed = self.parse(req.q)
-        blocks, total = self.retrieve(parsed, req)
-        ranked = [r for block in blocks for r in rank(parsed, block, req.recent)]
-        zone, rest = self._zone(parsed, ranked, req)
-        page = rest[req.offset : req.offset + req.limit]
-        cards = [render(parsed, r, req.recent, req.debug) for r in page]
-        return SearchResponse(
+        query = self.parse(req.q)
+        compiled = Compiled(self.compiler, ranking(query, self.table, req.recent))
+        zone, filters = self._zone(query, compiled, req, self.filters(req.host))
+        page = self.rank(query, compiled, req, filters)
+        words = query_words(query)
+        second = page.tier.description
+        cards = [
+            self._card(words, compiled.ranking, second, req, s, self.searcher.doc(addr))
+            for s, addr in page.hits
+        ]
+        return SearchResult(
             query=req.q,
-            normalized=parsed.normalized,
+            normalized=query.normalized,
             host=req.host,
             brand_zone=zone,
             results=cards,
-            total=max(0, total - (1 if zone else 0)),
+            total=page.total,
+            total_relation="eq",
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             index_version=self.version,
         )
 
+    def search(self, req: SearchRequest) -> SearchResponse:
+        """Run one search; the answer as the response model."""
+        return self.run(req).response()
+
+    # --- cards ----------------------------------------------------------------------------
+
+    def _stored_listing(self, doc: tantivy.Document) -> dict[str, Any]:
+        blob = doc.get_first(f.CARD)
+        if not isinstance(blob, bytes):
+            raise IncompatibleIndexError(f"index {self.version}: a document without {f.CARD}")
+        return load_listing(blob)
+
+    def _card(
+        self,
+        words: list[str],
+        scoring: Ranking,
+        second_tier: bool,
+        req: SearchRequest,
+        score_: float,
+        doc: tantivy.Document,
+    ) -> dict[str, Any]:
+        listing = self._stored_listing(doc)
+        stored = doc.get_first(f.TITLES)
+        titles = stored.decode().split("\n") if isinstance(stored, bytes) and stored else []
+        explained = self.explain(scoring, listing, second_tier) if req.debug else None
+        return render(words, listing, titles, score_, req.recent, explained)
+
+    def explain(self, scoring: Ranking, listing: dict[str, Any], second_tier: bool) -> Scored:
+        """The Python reference of the ranking on one listing: its parts, word by word."""
+        validated = Listing.model_validate(listing)
+        brand = self.table.brands.get(validated.brand_id or "")
+        fields = analyse_fields(validated, brand, self.analyzer)
+        return score(scoring, ListingTerms.of(fields), second_tier)
+
+    # --- other questions ----------------------------------------------------------------------
+
     def suggest(self, q: str, host: str, limit: int = 8) -> SuggestResponse:
         """Search-as-you-type completions for one host."""
         _check_host(host)
-        items = suggest(
-            self.searcher, self.index.schema, self.table, self.builder.filters(host), q, limit
-        )
+        items = suggest(self.searcher, self.index.schema, self.table, self.filters(host), q, limit)
         return SuggestResponse(query=q, suggestions=items)
 
     def ranked_appids(self, q: str, host: str, limit: int = 10) -> list[str]:
@@ -315,4 +434,4 @@ class Engine:
         hits = self.searcher.search(query, limit=1).hits
         if not hits:
             raise NotFound(f"no listing with appid {appid!r} in index {self.version}")
-        return self._fetch(hits)[0].listing
+        return self._stored_listing(self.searcher.doc(hits[0][1]))

@@ -28,11 +28,10 @@ class MatchExplain(BaseModel):
 
 
 class Explain(BaseModel):
-    """Why a card ranked where it did (``debug=true``)."""
+    """Why a card ranked where it did (``debug=true``): the parts add up to its score."""
 
     matches: list[MatchExplain]
     parts: dict[str, float]
-    bm25: float
 
 
 class Card(BaseModel):
@@ -71,7 +70,10 @@ class SearchResponse(BaseModel):
     host: str
     brand_zone: BrandZone | None
     results: list[Card]
-    total: int
+    total: int = Field(description="listings matching the query (the brand zone's not counted)")
+    total_relation: Literal["eq", "gte"] = Field(
+        default="eq", description="eq: total is exact; gte: a lower bound (above 1,000)"
+    )
     took_ms: float
     index_version: str
 

@@ -195,15 +195,20 @@ def _prefix(key: str, table: BrandTable, latin: bool) -> Resolution | None:
     return _from_keys(hits, "prefix")
 
 
-def name_or_alias(text: str, table: BrandTable) -> Resolution | None:
-    """The brands ``text`` spells as a name or alias as written (no pinyin, prefix or typo)."""
-    hits = [e for e in table.keys.get(compact(text), []) if e.kind in ("name", "alias")]
+def name_or_alias(key: str, table: BrandTable) -> Resolution | None:
+    """The brands a compact ``key`` spells as a name or alias as written (no pinyin, prefix
+    or typo)."""
+    hits = [e for e in table.keys.get(key, []) if e.kind in ("name", "alias")]
     return _from_keys(hits) if hits else None
 
 
 def resolve(text: str, table: BrandTable) -> Resolution | None:
     """Resolve a whole text (a query, or a run of query words) to brands."""
-    key = compact(text)
+    return resolve_key(compact(text), table)
+
+
+def resolve_key(key: str, table: BrandTable) -> Resolution | None:
+    """:func:`resolve` for a text already in its compact form."""
     if not key:
         return None
     latin = not has_cjk(key)

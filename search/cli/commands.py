@@ -23,7 +23,7 @@ from indexer.errors import IndexerError
 from indexer.settings import Settings, get_settings
 from indexer.store import IndexStore
 from search.cli.render import render_diff, render_report, render_search
-from search.engine import Depth, Engine, SearchRequest
+from search.engine import Engine, SearchRequest
 from search.errors import SearchError
 from search.relevance.eval import check_thresholds, compare_reports, load_golden
 from search.relevance.gate import evaluate_engine, gate
@@ -54,12 +54,12 @@ def _open_engine(version: str | None) -> Engine:
             f"no index is published under {settings.home}; run `mpsearch index build` "
             "and `mpsearch index publish --latest`"
         )
-    return Engine.open(store, name, dicts, Depth.of(settings))
+    return Engine.open(store, name, dicts)
 
 
 def _open_version(store: IndexStore, dicts: Dictionaries, version: str) -> Engine:
     """A built version, verified: refuses a corrupt one or one another analyzer built."""
-    return Engine.open(store, version, dicts, Depth.of(get_settings()))
+    return Engine.open(store, version, dicts)
 
 
 @index_app.command("build")

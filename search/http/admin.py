@@ -24,7 +24,7 @@ from indexer.errors import IndexerError
 from indexer.models import Brand, Listing, Slug, platform_of_appid
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.engine import Depth, Engine
+from search.engine import Engine
 from search.errors import BadRequest, NotFound
 from search.http.deps import AdminDep, HolderDep
 from search.http.limits import MAX_APPID_CHARS, MAX_BRAND_ID_CHARS
@@ -210,7 +210,7 @@ def make_router(settings: Settings) -> APIRouter:
         """Publish a built version (verified; use `mpsearch index publish --golden` to gate)."""
         try:
             store.check_name(body.version)
-            Engine.open(store, body.version, holder.dictionaries(), Depth.of(settings))
+            Engine.open(store, body.version, holder.dictionaries())
             store.publish(body.version)
         except IndexerError as exc:
             raise BadRequest("version", str(exc)) from None

@@ -29,7 +29,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.engine import Depth, Engine
+from search.engine import Engine
 from search.errors import NotReady
 
 log = logging.getLogger("mpsearch.serving")
@@ -147,9 +147,7 @@ class EngineHolder:
             if served.state.brands_seq != state.brands_seq:
                 table = BrandTable.read(root)
             return served.engine.refreshed(table)
-        engine = Engine.open(
-            self.store, state.version, self.dictionaries(), Depth.of(self.settings), copy=root
-        )
+        engine = Engine.open(self.store, state.version, self.dictionaries(), copy=root)
         log.info("serving index %s (changes to %d)", state.version, state.applied_seq)
         return engine
 

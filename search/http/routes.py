@@ -10,6 +10,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from indexer.ids import is_valid
 from indexer.settings import KNOWN_HOSTS
@@ -74,10 +75,6 @@ RecentParam = Annotated[
 AppIdPath = Annotated[
     str, Path(min_length=1, max_length=MAX_APPID_CHARS, json_schema_extra=APPID_SCHEMA)
 ]
-NO_EXPLAIN: dict[str, Any] = {
-    "results": {"__all__": {"explain"}},
-    "brand_zone": {"card": {"explain"}},
-}
 REFUSALS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 413, 414, 422, 503)
 }
@@ -123,7 +120,7 @@ async def search(
     category: Annotated[str | None, Query(max_length=MAX_CATEGORY_CHARS)] = None,
     recent: RecentParam = None,
     debug: bool = False,
-) -> JSONBody:
+) -> Response:
     """Ranked entry cards for a query in one host, with a brand zone when it names a brand."""
     req = SearchRequest(
         q=checked_query(q, host),
@@ -134,10 +131,10 @@ async def search(
         recent=recent_appids(recent),
         debug=debug,
     )
-    resp = eng.search(req)
-    ops.on_search(resp)
-    # `explain` is only part of a card with debug=true (not even as null).
-    return JSONBody(resp.model_dump(mode="json", exclude=None if debug else NO_EXPLAIN))
+    result = eng.run(req)
+    ops.on_search(result)
+    # Cards carry `explain` only with debug=true (not even as null).
+    return Response(result.json(), media_type="application/json")
 
 
 @router.get("/v1/suggest", response_model=SuggestResponse)

@@ -26,7 +26,8 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from indexer.analysis import normalize
-from search.models import SearchResponse, SuggestResponse
+from search.engine import SearchResult
+from search.models import SuggestResponse
 
 log = logging.getLogger("mpsearch.querylog")
 Endpoint = Literal["search", "suggest"]
@@ -105,15 +106,21 @@ class QueryLog:
             return
         self._pending.append(item)
 
-    def record_search(self, resp: SearchResponse) -> None:
+    def record_search(self, res: SearchResult) -> None:
         """Remember one search; the brand zone card counts as a result and is the top one."""
         if self.mode == "off":
             return
-        zone = resp.brand_zone
-        top = zone.card.appid if zone else (resp.results[0].appid if resp.results else None)
-        n = resp.total + (1 if zone else 0)
         self._add(
-            ("search", time.time(), resp.query, resp.normalized, resp.host, n, top, resp.took_ms)
+            (
+                "search",
+                time.time(),
+                res.query,
+                res.normalized,
+                res.host,
+                res.found,
+                res.top_appid,
+                res.took_ms,
+            )
         )
 
     def record_suggest(self, resp: SuggestResponse, host: str, took_ms: float) -> None:

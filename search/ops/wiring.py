@@ -25,8 +25,8 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.settings import Settings
-from search.engine import Engine
-from search.models import SearchResponse, SuggestResponse
+from search.engine import Engine, SearchResult
+from search.models import SuggestResponse
 from search.ops import metrics
 from search.ops.jsonlog import AccessLog
 from search.ops.querylog import QueryLog
@@ -65,13 +65,12 @@ class Ops:
         # value read before its own refresh and written after it.
         self._gauges = threading.RLock()
 
-    def on_search(self, resp: SearchResponse) -> None:
-        served = resp.total + (1 if resp.brand_zone else 0)
-        metrics.QUERIES.labels("search", resp.host).inc()
-        metrics.RESULTS.inc(len(resp.results) + (1 if resp.brand_zone else 0))
-        if served == 0:
-            metrics.ZERO_RESULTS.labels("search", resp.host).inc()
-        self.querylog.record_search(resp)
+    def on_search(self, res: SearchResult) -> None:
+        metrics.QUERIES.labels("search", res.host).inc()
+        metrics.RESULTS.inc(res.served)
+        if res.found == 0:
+            metrics.ZERO_RESULTS.labels("search", res.host).inc()
+        self.querylog.record_search(res)
 
     def on_suggest(self, resp: SuggestResponse, host: str, took_ms: float) -> None:
         metrics.QUERIES.labels("suggest", host).inc()

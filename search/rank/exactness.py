@@ -1,27 +1,24 @@
-"""Exactness: the whole query is the listing's name or one of its brand's names and aliases."""
+"""Exactness: the whole query is the listing's name or one of its brand's names and aliases.
+
+Worth ``exact`` as written (case, width, spaces, punctuation and traditional characters
+folded away), and ``exact × exact_spelled`` when a Latin-only query is the full pinyin or
+the initials (three letters or more: two name too many things) of such a name.
+"""
 
 from __future__ import annotations
 
-from indexer.brands import MIN_INITIALS
+from indexer import schema as f
 from search.query import ParsedQuery
-from search.rank.candidate import Candidate
+from search.rank.clauses import Clause, Group, Match
+from search.rank.weights import Weights
 
 
-def exactness(query: ParsedQuery, cand: Candidate) -> float:
-    """1 for a whole-name/alias match as written, 0.7 through pinyin or initials, else 0.
-
-    Initials count from three letters, as in the brand table: two-letter initials
-    name too many things.
-    """
-    keys = cand.doc["exact"]
-    if query.compact in keys:
-        return 1.0
+def exact_group(query: ParsedQuery, w: Weights) -> Group | None:
+    """The exactness prior of a query, or None for an empty one."""
+    if not query.compact:
+        return None
+    clauses = [Clause(Match("term", f.EXACT, (query.compact,)), w.exact, f.EXACT, "original")]
     if query.latin_only:
-        for key, (full, initials) in zip(keys, cand.doc["spell"], strict=True):
-            if key.isascii():
-                continue
-            if query.compact == full:
-                return 0.7
-            if len(query.compact) >= MIN_INITIALS and query.compact == initials:
-                return 0.7
-    return 0.0
+        spelled = Match("term", f.EXACT_SPELLED, (query.compact,))
+        clauses.append(Clause(spelled, w.exact * w.exact_spelled, f.EXACT, "pinyin"))
+    return Group("exact", tuple(clauses))

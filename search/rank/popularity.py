@@ -1,19 +1,15 @@
-"""Popularity prior: log-scaled monthly active users, dampened to a tie-breaker."""
+"""Popularity: the score is multiplied by 1 + ``popularity`` × log-scaled monthly active users.
+
+The factor is fixed when a listing is indexed (``indexer.priors``) and applied by tantivy
+(``weight_by_field``), so it orders listings whose other parts are equal and never lifts a
+clearly weaker match: it adds at most ``popularity`` (20%) of the score.
+"""
 
 from __future__ import annotations
 
-import math
-
-from search.rank.candidate import Candidate
-
-MAX_LOG_MAU = 8.0  # 10^8 users maps to 1.0
+from indexer.priors import popularity_factor
 
 
-def mau_popularity(mau: int) -> float:
-    """log10(1 + MAU) / 8, clipped to [0, 1]."""
-    return min(1.0, math.log10(1 + max(0, mau)) / MAX_LOG_MAU)
-
-
-def popularity(cand: Candidate) -> float:
-    """The popularity of a candidate's listing."""
-    return mau_popularity(cand.monthly_active_users)
+def popularity_part(base: float, mau: int) -> float:
+    """What popularity adds to a score of ``base`` from the other parts."""
+    return base * (popularity_factor(mau) - 1.0)

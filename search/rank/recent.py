@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from search.rank.candidate import Candidate
+from indexer import schema as f
+from search.rank.clauses import Clause, Group, Match
+from search.rank.weights import Weights
 
 
-def recent_use(cand: Candidate, recent: frozenset[str]) -> float:
-    """1 when the candidate's appid is in ``recent``."""
-    return 1.0 if cand.appid in recent else 0.0
+def recent_group(recent: frozenset[str], w: Weights) -> Group | None:
+    """``recent`` for a listing whose appid the caller sent, or None without any."""
+    if not recent:
+        return None
+    match = Match("any", f.APPID, tuple(sorted(recent)))
+    return Group("recent", (Clause(match, w.recent, f.APPID, "recent"),))

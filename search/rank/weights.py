@@ -1,4 +1,5 @@
-"""Every ranking weight in one place, so that ``explain`` and tuning see the same numbers."""
+"""Every ranking weight in one place: the engine's queries (``search.rank.compile``) and the
+Python reference (``search.rank.reference``, which ``explain`` prints) read the same table."""
 
 from __future__ import annotations
 
@@ -6,20 +7,23 @@ import dataclasses
 from dataclasses import dataclass
 
 from indexer import schema as f
+from indexer.priors import POPULARITY_WEIGHT
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Weights of the re-ranking signals and of the field/form a query word matched in."""
+    """Weights of the ranking signals and of the field/form a query word matched in."""
 
     field: dict[str, float] = dataclasses.field(
         default_factory=lambda: {
             f.NAME: 1.0,
             f.BRAND: 0.95,
-            f.KEYWORDS: 0.9,
-            f.CATEGORY: 1.0,
+            f.KEYWORDS: 1.0,  # set by the developer to say what the service does
+            f.CATEGORY: 1.0,  # the listing's own (most specific) category
+            f.CATEGORY_TOP: 0.7,  # only the broad top-level category above it
             f.SHOWCASE: 0.7,
             f.DESCRIPTION: 0.4,
+            f.LATIN: 1.0,  # a typo of a Latin word of the name, brand or keywords
             f.PINYIN: 0.85,
             f.INITIALS: 0.85,
         }
@@ -35,20 +39,24 @@ class Weights:
             "prefix": 0.75,
             "fuzzy": 0.7,
             "ngram": 0.6,
+            # Inside a word of a category (茶 in 茶饮): categories are short labels chosen
+            # from a fixed list, so a query word inside one names that kind of service.
+            "inside": 1.0,
         }
     )
-    top_category: float = 0.7  # a match only in the broad top-level category
-    breadth: float = 1.0  # how fast matches in further fields close the gap to 1
-    text: float = 2.0  # coverage of the query by the candidate's fields
-    exact: float = 0.6  # the whole query is the candidate's name or one of its brand's names
+    breadth: float = 0.02  # share of further fields' matches added to a word's best match
+    text: float = 2.0  # coverage of the query by the listing's fields (split over its words)
+    exact: float = 0.6  # the whole query is the listing's name or one of its brand's names
+    exact_spelled: float = 0.7  # ... through full pinyin or initials (times ``exact``)
     official: float = 1.5  # official listing of the brand the whole query names
     main_official: float = 0.2  # ... and it is that brand's main listing
     brand_listing: float = 0.3  # non-official listing of that brand (authorised dealer)
     mentioned_official: float = 0.8  # official listing of a brand named by one query word
     first_party: float = 0.25  # any official (brand-owned) listing: a first-party provider
-    popularity: float = 0.3  # log-scaled monthly active users, a tie-breaker
     recent: float = 0.1  # the caller says the user recently used it
-    bm25: float = 0.05  # first-stage score, relative to the best candidate
+    # The score is multiplied by 1 + popularity × log-scaled monthly users. Fixed when a
+    # listing is indexed (``indexer.priors``): shown here, changed there.
+    popularity: float = POPULARITY_WEIGHT
 
 
 WEIGHTS = Weights()
