@@ -22,6 +22,7 @@ the brand's main official listing in the host, above (and not among) the results
 from __future__ import annotations
 
 import gc
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ from search.cards import query_words, render
 from search.errors import NotFound, UnknownHost
 from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
-from search.rank import Ranking, ranking
+from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
 from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
@@ -268,6 +269,22 @@ class Engine:
         )
         return bool(self.searcher.search(probe, limit=1, count=False).hits)
 
+    def informative(self, query: ParsedQuery) -> list[float] | None:
+        """How much each word of a longer query says: the inverse document frequency of the
+        word in the field holding it most, ln(1 + N / (1 + df)), to the power
+        ``WEIGHTS.rarity``. A rare word decides more of the text score than a common one
+        (咖啡 外卖: delivery matters more than coffee if fewer listings mention it). None
+        for a one-word query."""
+        if len(query.units) < 2:
+            return None
+        n = max(self.searcher.num_docs, 1)
+        df = self.compiler.df
+        return [
+            math.log1p(n / (1 + max(df(field, u.text) for field in f.WORD_FIELDS)))
+            ** WEIGHTS.rarity
+            for u in query.units
+        ]
+
     def filters(self, host: str) -> Clauses:
         """Only online listings live in the host. The filter adds nothing to the score."""
         if host in self.exclude:
@@ -359,7 +376,8 @@ class Engine:
         started = time.perf_counter()
         _check_host(req.host)
         query = self.parse(req.q)
-        compiled = Compiled(self.compiler, ranking(query, self.table, req.recent))
+        scoring = ranking(query, self.table, req.recent, informative=self.informative(query))
+        compiled = Compiled(self.compiler, scoring)
         zone, filters = self._zone(query, compiled, req, self.filters(req.host))
         page = self.rank(query, compiled, req, filters)
         words = query_words(query)

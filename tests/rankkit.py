@@ -1,8 +1,9 @@
 """Small hand-made catalogs for unit tests of the ranking rules (search/rank/, search/query.py).
 
 A handful of brands and listings, analysed by the real analyzer through the real
-document path (``indexer.document.analyse_listing``), so each test builds exactly
-the candidates it needs and re-ranks them without an index.
+document path (``indexer.document.analyse_fields``), so each test scores exactly the
+listings it needs with the Python reference of the ranking, or builds a real
+in-memory index of them for the engine.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from typing import Any
 
 import tantivy
 
-from indexer import schema as f
 from indexer.analysis import Analyzer, analyzer_fingerprint
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
-from indexer.document import StoredDoc, analyse_listing, load_stored
+from indexer.document import analyse_fields, analyse_listing
 from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.store import Manifest
 from search.engine import Engine
 from search.query import ParsedQuery, parse
-from search.rank.candidate import Candidate
+from search.rank import WEIGHTS, Weights, ranking
+from search.rank.reference import ListingTerms, Scored, score
 
 
 def appid(key: str) -> str:
@@ -135,18 +136,23 @@ def listing(
     return Listing.model_validate(data)
 
 
-def stored(kit: Kit, item: Listing) -> tuple[StoredDoc, bytes]:
-    """The stored blobs the searcher would read back for ``item``: ranking blob, card."""
+def terms(kit: Kit, item: Listing) -> ListingTerms:
+    """What an index holds for ``item``: its terms per field and its users."""
     brand_ = kit.table.brands.get(item.brand_id) if item.brand_id else None
-    doc = analyse_listing(item, brand_, kit.analyzer)
-    blob, card = doc.get_first(f.DOC), doc.get_first(f.CARD)
-    assert isinstance(blob, bytes) and isinstance(card, bytes)
-    return load_stored(blob), card
+    return ListingTerms.of(analyse_fields(item, brand_, kit.analyzer))
 
 
-def cand(kit: Kit, item: Listing, bm25: float = 1.0) -> Candidate:
-    doc, card = stored(kit, item)
-    return Candidate(doc, bm25, card)
+def scored(
+    kit: Kit,
+    q: str | ParsedQuery,
+    item: Listing,
+    recent: frozenset[str] = frozenset(),
+    second_tier: bool = True,
+    weights: Weights = WEIGHTS,
+) -> Scored:
+    """``item`` scored for ``q`` by the Python reference of the ranking."""
+    parsed = kit.parse(q) if isinstance(q, str) else q
+    return score(ranking(parsed, kit.table, recent, weights), terms(kit, item), second_tier)
 
 
 def memory_index(kit: Kit, items: Iterable[Listing]) -> tantivy.Index:

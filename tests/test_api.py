@@ -46,6 +46,7 @@ RESPONSE_KEYS = {
     "brand_zone",
     "results",
     "total",
+    "total_relation",
     "took_ms",
     "index_version",
 }

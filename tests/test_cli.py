@@ -170,7 +170,7 @@ def test_search_explain(runner: CliRunner, home_env: Path, monkeypatch: pytest.M
     first = lines[0]
     assert first.startswith("wx9426f5912f0aad45 星巴克: 星巴克→name/original | ")
     assert "text=" in first
-    assert "bm25=" in first
+    assert "popularity=" in first
     # one explanation line per card shown in the table
     table_rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert len(lines) == len(table_rows)

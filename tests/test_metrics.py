@@ -209,7 +209,7 @@ def test_refusals_take_the_operations_path(
             def broken(*_: object) -> None:
                 raise RuntimeError("a bug")
 
-            monkeypatch.setattr(holder.get(), "search", broken)
+            monkeypatch.setattr(holder.get(), "run", broken)
             with caplog.at_level(logging.ERROR, logger="mpsearch.api"):
                 refusals.append((client.get("/v1/search?q=LV&host=jd"), 500, "/v1/search"))
             assert "a bug" in caplog.text

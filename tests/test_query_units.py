@@ -10,7 +10,7 @@
    "brand" carrying the brand's other spellings; read_literally drops them.
 4. Synonyms come from dictionaries/synonyms.txt; common words are flagged.
 5. Fuzzy distance: Latin letters only, 0 below 4 letters, 1 up to 7, 2 from 8.
-6. QueryBuilder on a real in-memory index: min_units, filters (online, host; the
+6. Compiled queries on a real in-memory index: every word or any, filters (online, host; the
    same listings whether written as "live in" or "not hidden in" the host),
    pinyin only for Latin-only queries, prefix only for the last Latin unit of 3+
    letters, fuzzy for 4+ letters, and brand anchors that retrieve every listing
@@ -20,14 +20,14 @@
 from __future__ import annotations
 
 import pytest
-import tantivy
 
-from indexer import schema as f
 from indexer.dictionaries import Dictionaries
-from indexer.document import load_stored
 from indexer.models import Listing
-from search.query import MAX_UNITS, QueryBuilder, Unit
-from tests.rankkit import Kit, listing, make_kit, memory_index
+from search.engine import Engine
+from search.query import MAX_UNITS, ParsedQuery, Unit
+from search.rank import ranking
+from search.rank.compile import Compiled
+from tests.rankkit import Kit, listing, make_kit, memory_engine
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +200,7 @@ def test_fuzzy_distance(text: str, latin: bool, distance: int) -> None:
     assert Unit(text=text, latin=latin).fuzzy_distance == distance
 
 
-# ------------------------------------------------------------------ 6 QueryBuilder
+# ------------------------------------------------------------------ 6 compiled queries
 
 
 LISTINGS: dict[str, Listing] = {
@@ -218,86 +218,87 @@ BY_APPID = {item.appid: key for key, item in LISTINGS.items()}
 
 
 @pytest.fixture(scope="module")
-def index(kit: Kit) -> tantivy.Index:
+def eng(kit: Kit) -> Engine:
     assert len(BY_APPID) == len(LISTINGS)
-    return memory_index(kit, LISTINGS.values())
+    return memory_engine(kit, LISTINGS.values())
 
 
 def found(
-    kit: Kit,
-    index: tantivy.Index,
-    q: str,
-    min_units: int = 1,
+    eng: Engine,
+    q: str | ParsedQuery,
+    every: bool = True,
     host: str = "jd",
     exclude: frozenset[str] = frozenset(),
 ) -> set[str]:
-    """Keys of the listings the built query retrieves in ``host``."""
-    parsed = kit.parse(q)
-    query = QueryBuilder(index.schema, exclude).build(parsed, host, min_units)
-    searcher = index.searcher()
+    """Keys of the listings the compiled query retrieves in ``host``: those matching every
+    word (``every``) or any word, or a brand a word of a longer query names."""
+    parsed = eng.parse(q) if isinstance(q, str) else q
+    compiled = Compiled(eng.compiler, ranking(parsed, eng.table))
+    eng.exclude = exclude
+    family = eng._family(parsed)
+    among = None if every else tuple(range(len(parsed.units)))
+    query = compiled.query(eng.filters(host), True, among, family if every else None)
+    if query is None:
+        return set()
     out = set()
-    for _, addr in searcher.search(query, limit=50).hits:
-        blob = searcher.doc(addr).get_first(f.DOC)
-        assert isinstance(blob, bytes)
-        out.add(BY_APPID[load_stored(blob)["appid"]])
+    for _, addr in eng.searcher.search(query, limit=50).hits:
+        out.add(BY_APPID[eng._stored_listing(eng.searcher.doc(addr))["appid"]])
     return out
 
 
-def test_min_units(kit: Kit, index: tantivy.Index) -> None:
-    assert found(kit, index, "拿铁 外卖", 2) == {"latte"}
-    assert found(kit, index, "咖啡 外卖", 2) == set()
-    assert found(kit, index, "咖啡 外卖", 1) == {"latte", "classic", "lab"}
+def test_every_word_or_any(eng: Engine) -> None:
+    assert found(eng, "拿铁 外卖") == {"latte"}
+    assert found(eng, "咖啡 外卖") == set()
+    assert found(eng, "咖啡 外卖", every=False) == {"latte", "classic", "lab"}
 
 
-def test_filters_online_and_host(kit: Kit, index: tantivy.Index) -> None:
-    assert found(kit, index, "拿铁工坊") == {"latte"}
-    assert found(kit, index, "拿铁工坊", host="samsung") == {"samsung"}
-    assert found(kit, index, "拿铁工坊", host="qqbrowser") == set()
+def test_filters_online_and_host(eng: Engine) -> None:
+    assert found(eng, "拿铁工坊") == {"latte"}
+    assert found(eng, "拿铁工坊", host="samsung") == {"samsung"}
+    assert found(eng, "拿铁工坊", host="qqbrowser") == set()
 
 
 @pytest.mark.parametrize("host", ["jd", "qqbrowser", "samsung"])
 @pytest.mark.parametrize("q", ["拿铁工坊", "咖啡", "苹果", "拿铁"])
-def test_excluding_hidden_finds_what_requiring_live_finds(
-    kit: Kit, index: tantivy.Index, host: str, q: str
-) -> None:
+def test_excluding_hidden_finds_what_requiring_live_finds(eng: Engine, host: str, q: str) -> None:
     """The two ways of writing the host filter select the same listings."""
-    required = found(kit, index, q, host=host)
-    assert found(kit, index, q, host=host, exclude=frozenset([host])) == required
+    required = found(eng, q, host=host)
+    assert found(eng, q, host=host, exclude=frozenset([host])) == required
 
 
-def test_pinyin_only_for_latin_only_queries(kit: Kit, index: tantivy.Index) -> None:
-    assert found(kit, index, "jingdian") == {"classic"}
-    assert found(kit, index, "jdkf") == {"classic"}
+def test_pinyin_only_for_latin_only_queries(eng: Engine) -> None:
+    assert found(eng, "jingdian") == {"classic"}
+    assert found(eng, "jdkf") == {"classic"}
     # in a query with Chinese the same Latin word is not read as pinyin
-    assert found(kit, index, "jingdian 快递", 1) == {"express"}
+    assert found(eng, "jingdian 快递", every=False) == {"express"}
 
 
-def test_prefix_only_for_the_last_latin_unit(kit: Kit, index: tantivy.Index) -> None:
-    assert found(kit, index, "coff") == {"lab"}
-    assert found(kit, index, "快递 coff", 2) == set()
-    assert found(kit, index, "coff 快递", 1) == {"express"}
-    assert found(kit, index, "co") == set()
+def test_prefix_only_for_the_last_latin_unit(eng: Engine) -> None:
+    assert found(eng, "coff") == {"lab"}
+    assert found(eng, "快递 coff") == set()
+    assert found(eng, "coff 快递", every=False) == {"express"}
+    assert found(eng, "co") == set()
 
 
-def test_fuzzy_from_four_letters(kit: Kit, index: tantivy.Index) -> None:
-    assert found(kit, index, "cofee") == {"lab"}
-    assert found(kit, index, "lab") == {"lab"}
-    assert found(kit, index, "lub") == set()  # 3 letters: no fuzzy
+def test_fuzzy_from_four_letters(eng: Engine) -> None:
+    assert found(eng, "cofee") == {"lab"}
+    assert found(eng, "lab") == {"lab"}
+    assert found(eng, "lub") == set()  # 3 letters: no fuzzy
 
 
-def test_subword_retrieves_the_inner_word(kit: Kit, index: tantivy.Index) -> None:
-    assert found(kit, index, "查快递") == {"express"}
+def test_subword_retrieves_the_inner_word(eng: Engine) -> None:
+    assert found(eng, "查快递") == {"express"}
 
 
-def test_brand_anchor_retrieves_the_whole_family(kit: Kit, index: tantivy.Index) -> None:
+def test_brand_anchor_retrieves_the_whole_family(kit: Kit, eng: Engine) -> None:
     # the dealer never writes 苹果 or Apple: the brand id retrieves it
-    assert found(kit, index, "苹果") >= {"apple", "apple-dealer", "fruit"}
-    assert {"apple", "apple-dealer"} <= found(kit, index, "苹果 红富士", 2)
+    assert found(eng, "苹果") >= {"apple", "apple-dealer", "fruit"}
+    # read as the brand (parsed without the engine's context check), a longer query still
+    # retrieves every listing of the brand
+    assert {"apple", "apple-dealer"} <= found(eng, kit.parse("苹果 红富士"))
 
 
-def test_literal_unit_does_not_anchor(kit: Kit, index: tantivy.Index) -> None:
-    parsed = kit.parse("苹果 红富士")
+def test_literal_unit_does_not_anchor(eng: Engine) -> None:
+    parsed = eng.parse("苹果 红富士")
     parsed.units[0].read_literally()
-    searcher = index.searcher()
-    hits = searcher.search(QueryBuilder(index.schema).build(parsed, "jd", 2), limit=50).hits
-    assert len(hits) == 1  # only the fruit shop holds both words
+    assert found(eng, parsed) == {"fruit"}  # only the fruit shop holds both words

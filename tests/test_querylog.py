@@ -23,15 +23,15 @@ from pathlib import Path
 import orjson
 import pytest
 
-from search.engine import Engine, SearchRequest
-from search.models import SearchResponse, Suggestion, SuggestResponse
+from search.engine import Engine, SearchRequest, SearchResult
+from search.models import Suggestion, SuggestResponse
 from search.ops.querylog import QueryLog, anonymize, read_records
 
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 
 
-def lv(engine: Engine) -> SearchResponse:
-    return engine.search(SearchRequest(q="ＬＶ", host="jd"))
+def lv(engine: Engine) -> SearchResult:
+    return engine.run(SearchRequest(q="ＬＶ", host="jd"))
 
 
 def lines(directory: Path) -> list[dict[str, object]]:
@@ -46,7 +46,7 @@ def test_buffered_then_written(tmp_path: Path, engine: Engine) -> None:
     resp = lv(engine)
     before = time.time()
     qlog.record_search(resp)
-    none = engine.search(SearchRequest(q="龘龘 qzxjvw", host="samsung"))
+    none = engine.run(SearchRequest(q="龘龘 qzxjvw", host="samsung"))
     qlog.record_search(none)
     assert not (tmp_path / "ql").exists()  # nothing written on the request path
     assert qlog.flush() == 2
@@ -94,7 +94,7 @@ def test_off_records_nothing(tmp_path: Path, engine: Engine) -> None:
 
 def test_anonymized(tmp_path: Path, engine: Engine) -> None:
     qlog = QueryLog(tmp_path, mode="anonymized")
-    resp = engine.search(SearchRequest(q="星巴克 13812345678 a.b@example.com", host="jd"))
+    resp = engine.run(SearchRequest(q="星巴克 13812345678 a.b@example.com", host="jd"))
     qlog.record_search(resp)
     qlog.flush()
     (rec,) = read_records(tmp_path)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import pytest
 
+from indexer import schema as f
 from indexer.dictionaries import Dictionaries
-from search.rank.exactness import exactness
-from tests.rankkit import Kit, cand, listing, make_kit
+from search.query import ParsedQuery
+from search.rank.weights import WEIGHTS
+from tests.rankkit import Kit, listing, make_kit, scored, terms
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +26,10 @@ def kit(dicts: Dictionaries) -> Kit:
     return make_kit(dicts)
 
 
-def exact(kit: Kit, q: str, name: str, brand_id: str | None = None) -> float:
-    return exactness(kit.parse(q), cand(kit, listing(name, brand_id=brand_id)))
+def exact(kit: Kit, q: str | ParsedQuery, name: str, brand_id: str | None = None) -> float:
+    """The exactness part of the listing's score, as a share of ``WEIGHTS.exact``."""
+    part = scored(kit, q, listing(name, brand_id=brand_id)).parts.get("exact", 0.0)
+    return round(part / WEIGHTS.exact, 9)
 
 
 @pytest.mark.parametrize("q", ["拿铁工坊", " 拿铁 工坊 ", "拿铁工坊!", "拿鐵工坊"])
@@ -83,16 +87,15 @@ def test_not_exact(kit: Kit, q: str, name: str, brand_id: str | None) -> None:
 
 def test_pinyin_only_for_latin_queries(kit: Kit) -> None:
     """A query with Chinese characters is never compared through pinyin."""
-    c = cand(kit, listing("拿铁工坊"))
     parsed = kit.parse("natiegongfang")
-    assert parsed.latin_only and exactness(parsed, c) == 0.7
+    assert parsed.latin_only and exact(kit, parsed, "拿铁工坊") == 0.7
     # the same compact text flagged as a Chinese query does not match through pinyin
     parsed.latin_only = False
-    assert exactness(parsed, c) == 0.0
+    assert exact(kit, parsed, "拿铁工坊") == 0.0
 
 
 def test_pinyin_of_a_mixed_name_keeps_its_latin_letters(kit: Kit) -> None:
-    assert "quanminkge" in cand(kit, listing("全民K歌")).pinyin
+    assert "quanminkge" in terms(kit, listing("全民K歌")).terms[f.EXACT_SPELLED]
     assert exact(kit, "quanminkge", "全民K歌") == 0.7
 
 

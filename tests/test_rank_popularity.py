@@ -1,11 +1,13 @@
-"""Unit tests for search.rank.popularity: a log-scaled, dampened tie-breaker.
+"""Unit tests for search.rank.popularity (indexer.priors): a log-scaled, dampened factor.
 
 1. popularity = log10(1 + MAU) / 8, clipped to [0, 1]; a negative count is 0.
-2. Monotonic in MAU, and log-dampened: every tenfold more users adds the same
-   1/8, so 10^8 and 10^9 users score alike.
-3. In rank() its part is at most ``weights.popularity``; between equal text
-   matches it decides the order, but it never lifts a one-word match over a
-   full-coverage match in the name, brand, keyword or category fields, however
+2. Monotonic in MAU, and log-dampened: every tenfold more users adds the same 1/8, so
+   10^8 and 10^9 users score alike.
+3. The stored prior is what tantivy's ``weight_by_field`` turns into the factor:
+   log2(2 + prior) = 1 + weight × popularity.
+4. In the whole score it multiplies the other parts: it adds at most ``weight`` of them;
+   between equal matches it decides the order, but it never lifts a one-word match
+   over a full-coverage match in the name, brand, keyword or category fields, however
    many users the one-word match has.
 """
 
@@ -17,39 +19,22 @@ from typing import Any
 import pytest
 
 from indexer.dictionaries import Dictionaries
-from indexer.document import StoredDoc
-from search.rank import WEIGHTS, rank
-from search.rank.candidate import Candidate
-from search.rank.popularity import MAX_LOG_MAU, popularity
-from tests.rankkit import Kit, cand, listing, make_kit
+from indexer.priors import (
+    MAX_LOG_MAU,
+    POPULARITY_WEIGHT,
+    mau_popularity,
+    popularity_factor,
+    prior_value,
+)
+from search.rank import WEIGHTS
+from tests.rankkit import Kit, listing, make_kit, scored
+
+pop = mau_popularity
 
 
 @pytest.fixture(scope="module")
 def kit(dicts: Dictionaries) -> Kit:
     return make_kit(dicts)
-
-
-def bare(mau: int) -> Candidate:
-    """A candidate that carries only its user count (popularity reads nothing else)."""
-    doc = StoredDoc(
-        appid="wx0000000000000000",
-        brand_id=None,
-        official=False,
-        mau=mau,
-        where={},
-        roman=[],
-        norm={},
-        py=[],
-        pi=[],
-        exact=[],
-        spell=[],
-        main=False,
-    )
-    return Candidate(doc, 0.0, b"{}")
-
-
-def pop(mau: int) -> float:
-    return popularity(bare(mau))
 
 
 @pytest.mark.parametrize(
@@ -89,23 +74,31 @@ def test_log_dampened() -> None:
     assert pop(10**6 - 1) - pop(10**3 - 1) == pytest.approx(3 / 8)
 
 
-# ------------------------------------------------------------------ in rank()
+@pytest.mark.parametrize("mau", [0, 1, 9_999, 10**6, 10**9])
+def test_stored_prior_gives_the_factor(mau: int) -> None:
+    assert math.log2(2 + prior_value(mau)) == pytest.approx(popularity_factor(mau))
+    assert popularity_factor(mau) == pytest.approx(1 + POPULARITY_WEIGHT * pop(mau))
+    assert WEIGHTS.popularity == POPULARITY_WEIGHT
+
+
+# ------------------------------------------------------------------ in the whole score
 
 
 def test_part_is_bounded_by_the_weight(kit: Kit) -> None:
-    q = kit.parse("拿铁")
-    ranked = rank(
-        q, [cand(kit, listing("拿铁工坊", key=str(m), mau=m)) for m in (0, 9_999, 10**10)]
-    )
-    parts = sorted(r.parts["popularity"] for r in ranked)
-    assert parts == pytest.approx([0.0, WEIGHTS.popularity * 4 / 8, WEIGHTS.popularity])
+    for mau in (0, 9_999, 10**10):
+        s = scored(kit, "拿铁", listing("拿铁工坊", key=str(mau), mau=mau))
+        base = s.score - s.parts["popularity"]
+        assert s.parts["popularity"] == pytest.approx(base * WEIGHTS.popularity * pop(mau))
+        assert s.parts["popularity"] <= base * WEIGHTS.popularity + 1e-9
 
 
 def test_breaks_ties_between_equal_matches(kit: Kit) -> None:
-    q = kit.parse("拿铁")
-    few = cand(kit, listing("拿铁工坊", key="few", mau=10))
-    many = cand(kit, listing("拿铁工坊", key="many", mau=10**6))
-    assert [r.candidate for r in rank(q, [few, many])] == [many, few]
+    few = scored(kit, "拿铁", listing("拿铁工坊", key="few", mau=10))
+    many = scored(kit, "拿铁", listing("拿铁工坊", key="many", mau=10**6))
+    assert many.score > few.score
+    assert many.score - many.parts["popularity"] == pytest.approx(
+        few.score - few.parts["popularity"]
+    )
 
 
 FULL_COVERAGE: dict[str, dict[str, Any]] = {
@@ -118,20 +111,17 @@ FULL_COVERAGE: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("where", FULL_COVERAGE)
 def test_never_lifts_one_word_over_full_coverage(kit: Kit, where: str) -> None:
-    """A one-word whole-name match with 10^9 users and the top first-stage score stays
-    below a full-coverage match with no users at all."""
+    """A one-word whole-name match with 10^9 users stays below a full-coverage match with
+    no users at all."""
     fields = {"name": "某店", **FULL_COVERAGE[where]}
-    q = kit.parse("星巴克 咖啡" if where == "brand" else "拿铁 外卖")
-    full = cand(kit, listing(key="full", mau=0, **fields), bm25=0.0)
+    q = "星巴克 咖啡" if where == "brand" else "拿铁 外卖"
+    full = scored(kit, q, listing(key="full", mau=0, **fields))
     one_word = "星巴克门店" if where == "brand" else "拿铁工坊"
-    one = cand(kit, listing(one_word, key="one", mau=10**9), bm25=1.0)
-    ranked = rank(q, [one, full])
-    assert ranked[0].candidate is full, [(r.candidate.listing["name"], r.parts) for r in ranked]
-    assert ranked[1].parts["popularity"] == WEIGHTS.popularity
+    one = scored(kit, q, listing(one_word, key="one", mau=10**9))
+    assert full.score > one.score, (full.parts, one.parts)
 
 
 def test_never_lifts_one_word_over_full_coverage_in_showcase(kit: Kit) -> None:
-    q = kit.parse("拿铁 外卖")
-    full = cand(kit, listing("某店", key="full", showcase=["拿铁", "外卖"], mau=0), bm25=1.0)
-    one = cand(kit, listing("拿铁工坊", key="one", mau=10**9), bm25=1.0)
-    assert rank(q, [one, full])[0].candidate is full
+    full = scored(kit, "拿铁 外卖", listing("某店", key="full", showcase=["拿铁", "外卖"], mau=0))
+    one = scored(kit, "拿铁 外卖", listing("拿铁工坊", key="one", mau=10**9))
+    assert full.score > one.score

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.analysis import compact
 from indexer.brands import BrandTable
 from search.resolve import MAX_PREFIX_BRANDS, Resolution, name_or_alias, resolve
 from tests.rankkit import BRANDS, brand
@@ -56,7 +57,7 @@ def res(q: str) -> tuple[tuple[str, ...], str, str] | None:
 )
 def test_name_or_alias_as_written(q: str, expected: tuple[tuple[str, ...], str, str]) -> None:
     assert res(q) == expected
-    found = name_or_alias(q, TABLE)
+    found = name_or_alias(compact(q), TABLE)
     assert found is not None and (found.brand_ids, found.via, found.matched) == expected
 
 
@@ -72,7 +73,7 @@ def test_name_or_alias_as_written(q: str, expected: tuple[tuple[str, ...], str, 
 )
 def test_pinyin_and_initials(q: str, expected: tuple[tuple[str, ...], str, str]) -> None:
     assert res(q) == expected
-    assert name_or_alias(q, TABLE) is None
+    assert name_or_alias(compact(q), TABLE) is None
 
 
 def test_name_or_alias_tier_wins_over_pinyin() -> None:
@@ -193,4 +194,4 @@ def test_zone(via: str, ids: tuple[str, ...], zone: bool) -> None:
 def test_name_or_alias_is_the_first_tier_only() -> None:
     for q in ("xingbake", "xbk", "xingba", "stabucks", "星巴可", "星巴"):
         assert resolve(q, TABLE) is not None
-        assert name_or_alias(q, TABLE) is None
+        assert name_or_alias(compact(q), TABLE) is None

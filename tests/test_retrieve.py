@@ -3,7 +3,8 @@ in-memory indexes of hand-made listings.
 
 1. Backfill: a plain-word query with fewer than a page of listings matching every
    word also gets listings matching fewer words, ranked after the full matches;
-   with a page of full matches, no partial ones.
+   with a page of full matches, no partial ones. Descriptions are searched only when
+   the other fields give fewer than a page, and then rank below them.
 2. A query naming a brand is not backfilled (a partial match there is another
    brand's product); it is relaxed only when nothing matches all its units.
 3. A common-word brand name is read literally when no listing of the brand holds
@@ -23,7 +24,7 @@ import pytest
 
 from indexer.dictionaries import Dictionaries
 from indexer.models import Listing
-from search.engine import BACKFILL_BELOW, Engine, SearchRequest
+from search.engine import PAGE, Engine, SearchRequest
 from tests.rankkit import BY_ID, Kit, listing, make_kit, memory_engine
 
 STARBUCKS = BY_ID["starbucks"]
@@ -59,13 +60,29 @@ def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
 
 
 def test_no_backfill_with_a_page_of_full_matches(kit: Kit) -> None:
-    full = [listing("拿铁外卖", key=f"full{i}") for i in range(BACKFILL_BELOW)]
+    full = [listing("拿铁外卖", key=f"full{i}") for i in range(PAGE)]
     eng = memory_engine(kit, [*full, listing("拿铁工坊", mau=10**8)])
     got = names(eng, "拿铁 外卖")
-    assert got == ["拿铁外卖"] * BACKFILL_BELOW
+    assert got == ["拿铁外卖"] * PAGE
     # one full match fewer: the partial match comes back
     eng = memory_engine(kit, [*full[1:], listing("拿铁工坊", mau=10**8)])
     assert names(eng, "拿铁 外卖")[-1] == "拿铁工坊"
+
+
+# ------------------------------------------------------------------ 1b descriptions, a second tier
+
+
+def test_description_matches_only_below_a_page(kit: Kit) -> None:
+    described = listing("某店", key="desc", description="现磨拿铁外送", mau=10**8)
+    named = [listing("拿铁工坊", key=f"named{i}") for i in range(PAGE)]
+    eng = memory_engine(kit, [*named, described])
+    resp = eng.search(SearchRequest(q="拿铁", host="jd", limit=50))
+    assert resp.total == PAGE and "某店" not in [c.name for c in resp.results]
+    # one named listing fewer: descriptions count, and the described listing comes back
+    eng = memory_engine(kit, [*named[1:], described])
+    resp = eng.search(SearchRequest(q="拿铁", host="jd", limit=50))
+    assert resp.total == PAGE and "某店" in [c.name for c in resp.results]
+    assert resp.results[-1].name == "某店"  # a description match ranks below name matches
 
 
 # ------------------------------------------------------------------ 2 brand queries
@@ -180,8 +197,8 @@ def test_filter_excludes_hidden_where_fewer_are_hidden_than_live(kit: Kit) -> No
     items.append(listing("拿铁 三星", key="sam", hosts=["samsung"]))
     eng = memory_engine(kit, items)
     # jd: 3 live, 1 hidden; samsung: 1 live, 3 hidden; qqbrowser: none live, 4 hidden.
-    assert eng.builder.exclude == frozenset({"jd"})
+    assert eng.exclude == frozenset({"jd"})
     assert len(names(eng, "拿铁")) == 3
-    eng.builder.exclude = frozenset({"jd", "samsung", "qqbrowser"})
+    eng.exclude = frozenset({"jd", "samsung", "qqbrowser"})
     assert len(names(eng, "拿铁")) == 3
     assert names(eng, "拿铁", host="samsung") == ["拿铁 三星"]

@@ -9,6 +9,8 @@ runs; ``reference`` scores a listing with the same ranking in Python, for tests 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from indexer.brands import BrandTable
 from search.query import ParsedQuery
 from search.rank.clauses import Group, Ranking
@@ -26,8 +28,10 @@ def ranking(
     table: BrandTable,
     recent: frozenset[str] = frozenset(),
     weights: Weights = WEIGHTS,
+    informative: Sequence[float] | None = None,
 ) -> Ranking:
-    """How listings are scored for ``query``."""
+    """How listings are scored for ``query``; ``informative``: how much each query word
+    says (``search.rank.text``; default: every word alike)."""
     priors: list[Group | None] = [
         exact_group(query, weights),
         brand_group(query, table, weights),
@@ -35,7 +39,7 @@ def ranking(
         recent_group(recent, weights),
     ]
     return Ranking(
-        units=text_parts(query, weights),
+        units=text_parts(query, weights, informative),
         priors=tuple(g for g in priors if g is not None),
         breadth=weights.breadth,
     )

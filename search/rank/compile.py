@@ -35,7 +35,7 @@ def nothing(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
-MAX_KNOWN_TERMS = 100_000  # term existence answers kept per searcher
+MAX_KNOWN_TERMS = 100_000  # document frequencies kept per searcher
 
 
 class Compiler:
@@ -45,17 +45,21 @@ class Compiler:
     def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema) -> None:
         self.searcher = searcher
         self.schema = schema
-        self._held: dict[tuple[str, str | int], bool] = {}
+        self._df: dict[tuple[str, str | int], int] = {}
+
+    def df(self, field: str, value: str | int) -> int:
+        """How many listings hold the term (answers kept: the searcher never changes)."""
+        key = (field, value)
+        known = self._df.get(key)
+        if known is None:
+            if len(self._df) >= MAX_KNOWN_TERMS:
+                self._df.clear()
+            known = self._df[key] = self.searcher.doc_freq(field, value)
+        return known
 
     def held(self, field: str, value: str | int) -> bool:
-        """Whether any listing holds the term (answers kept: the searcher never changes)."""
-        key = (field, value)
-        known = self._held.get(key)
-        if known is None:
-            if len(self._held) >= MAX_KNOWN_TERMS:
-                self._held.clear()
-            known = self._held[key] = self.searcher.doc_freq(field, value) > 0
-        return known
+        """Whether any listing holds the term."""
+        return self.df(field, value) > 0
 
     def term(self, field: str, value: str | int) -> Query:
         return Query.term_query(self.schema, field, value)

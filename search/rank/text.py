@@ -15,6 +15,8 @@ than a page (the engine's tiers).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from indexer import schema as f
 from indexer.analysis import has_cjk
 from indexer.completion import lookup_key
@@ -79,9 +81,9 @@ def _spelled_group(unit: Unit, w: Weights) -> Group:
     return Group(f.PINYIN, tuple(clauses))
 
 
-def unit_part(unit: Unit, n_units: int, latin_only: bool, w: Weights) -> UnitPart:
+def unit_part(unit: Unit, share: float, latin_only: bool, w: Weights) -> UnitPart:
     """The groups of one query word, and its share of the text weight."""
-    return UnitPart(unit.text, w.text / max(n_units, 1), _unit_groups(unit, latin_only, w))
+    return UnitPart(unit.text, w.text * share, _unit_groups(unit, latin_only, w))
 
 
 def _unit_groups(unit: Unit, latin_only: bool, w: Weights) -> tuple[Group, ...]:
@@ -100,7 +102,15 @@ def _unit_groups(unit: Unit, latin_only: bool, w: Weights) -> tuple[Group, ...]:
     return tuple(groups)
 
 
-def text_parts(query: ParsedQuery, w: Weights) -> tuple[UnitPart, ...]:
-    """One part per query word."""
+def text_parts(
+    query: ParsedQuery, w: Weights, informative: Sequence[float] | None = None
+) -> tuple[UnitPart, ...]:
+    """One part per query word; each word's share of the text weight is its share of the
+    query's ``informative`` values (how rare each word is in the index), or an equal one."""
     n = len(query.units)
-    return tuple(unit_part(u, n, query.latin_only, w) for u in query.units)
+    values = list(informative) if informative is not None else [1.0] * n
+    total = sum(values) or 1.0
+    return tuple(
+        unit_part(u, v / total, query.latin_only, w)
+        for u, v in zip(query.units, values, strict=True)
+    )

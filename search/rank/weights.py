@@ -19,7 +19,7 @@ class Weights:
             f.NAME: 1.0,
             f.BRAND: 0.95,
             f.KEYWORDS: 1.0,  # set by the developer to say what the service does
-            f.CATEGORY: 1.0,  # the listing's own (most specific) category
+            f.CATEGORY: 1.1,  # the listing's own (most specific) category: names its service
             f.CATEGORY_TOP: 0.7,  # only the broad top-level category above it
             f.SHOWCASE: 0.7,
             f.DESCRIPTION: 0.4,
@@ -44,8 +44,11 @@ class Weights:
             "inside": 1.0,
         }
     )
-    breadth: float = 0.02  # share of further fields' matches added to a word's best match
+    breadth: float = 0.0  # share of further fields' matches added to a word's best match
     text: float = 2.0  # coverage of the query by the listing's fields (split over its words)
+    # How a longer query's text weight is split: each word by its inverse document
+    # frequency to this power (0: equally; rarer words say more of what is wanted).
+    rarity: float = 0.5
     exact: float = 0.6  # the whole query is the listing's name or one of its brand's names
     exact_spelled: float = 0.7  # ... through full pinyin or initials (times ``exact``)
     official: float = 1.5  # official listing of the brand the whole query names

@@ -81,10 +81,11 @@
           : `${m.unit} → no match`,
       }),
     );
+    const total = Object.values(ex.parts).reduce((a, b) => a + b, 0);
     return el(
       "div",
       { class: "explain" },
-      el("div", { text: `bm25 ${ex.bm25.toFixed(3)}` }),
+      el("div", { text: `score ${total.toFixed(3)} = parts` }),
       el("div", { class: "parts" }, ...parts),
       el("ul", {}, ...matches),
     );

@@ -1,0 +1,181 @@
+"""The engine against the Python reference of the ranking, on the sample index.
+
+For every dev golden query (and more spellings: pinyin, initials, prefixes, typos,
+recent appids), the engine's results are compared with the reference evaluated on every
+listing of the sample catalog:
+
+1. The same listings: the tier's matches (every word, or one of the tier's words; or a
+   named brand's listings), visible in the host, the brand zone's own listing left out;
+   ``total`` counts them exactly.
+2. The same scores (to float precision: tantivy adds in single precision) and the same
+   order, but between listings whose scores tie.
+3. Pages are slices of one order: page after page gives the first 50 results.
+4. Clauses on terms no listing holds are left out of the engine's query, and that changes
+   no score (the scores above are the reference's, which keeps every clause).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer import schema as f
+from indexer.document import analyse_fields
+from indexer.models import Listing
+from search.engine import Engine, Page, SearchRequest, Tier, _backfilled
+from search.query import ParsedQuery
+from search.rank import ranking
+from search.rank.compile import Compiled
+from search.rank.reference import ListingTerms, Scored, score
+from search.relevance.eval import load_golden
+from tests.conftest import GOLDEN, SAMPLE_LISTINGS
+
+EXTRA = [
+    ("xingbake", "jd"),
+    ("xbk", "qqbrowser"),
+    ("xingba", "jd"),
+    ("luyiweid", "jd"),
+    ("starbuks", "samsung"),
+    ("louis vuiton", "jd"),
+    ("coff", "jd"),
+    ("咖啡 外卖 便宜", "jd"),
+    ("查快递", "qqbrowser"),
+    ("红富士苹果", "jd"),
+    ("苹果手机", "jd"),
+    ("麦当劳 早餐", "samsung"),
+    ("小", "jd"),
+    ("龘龘 qzxjvw", "jd"),
+]
+REL = 1e-5
+
+
+def cases() -> list[tuple[str, str]]:
+    golden = [(g.query, g.host) for g in load_golden(GOLDEN)]
+    return list(dict.fromkeys(golden + EXTRA))
+
+
+@pytest.fixture(scope="module")
+def listings(engine: Engine) -> dict[str, tuple[Listing, ListingTerms]]:
+    out = {}
+    for line in SAMPLE_LISTINGS.read_bytes().splitlines():
+        item = Listing.model_validate_json(line)
+        brand = engine.table.brands.get(item.brand_id or "")
+        out[item.appid] = (item, ListingTerms.of(analyse_fields(item, brand, engine.analyzer)))
+    return out
+
+
+def family(query: ParsedQuery, terms: ListingTerms) -> bool:
+    """The engine's brand route for a longer query: a listing of a named brand, one of its
+    officials, or a listing naming it by a spelling that identifies it."""
+    units = [u for u in query.units if u.anchors]
+    if len(query.units) < 2 or not units:
+        return False
+    held = terms.terms
+    if held.get(f.BRAND_ID, frozenset()) & {b for u in units for b in u.anchors}:
+        return True
+    if held.get(f.APPID, frozenset()) & {a for u in units for a in u.officials}:
+        return True
+    spellings = {t for u in units for t in u.family_terms}
+    return any(held.get(fn, frozenset()) & spellings for fn in f.WORD_FIELDS)
+
+
+def matches(query: ParsedQuery, tier: Tier, s: Scored, terms: ListingTerms) -> bool:
+    """Whether the reference puts a listing among the tier's results."""
+    held = [u.best is not None for u in s.units]
+    if tier.among is not None:
+        return any(held[i] for i in tier.among)
+    return (bool(held) and all(held)) or family(query, terms)
+
+
+def engine_page(
+    engine: Engine, q: str, host: str, recent: frozenset[str], limit: int, offset: int = 0
+) -> tuple[list[tuple[str, float]], Page, str | None, ParsedQuery]:
+    req = SearchRequest(q=q, host=host, limit=limit, offset=offset, recent=recent)
+    parsed = engine.parse(q)
+    scoring = ranking(parsed, engine.table, recent, informative=engine.informative(parsed))
+    compiled = Compiled(engine.compiler, scoring)
+    zone, filters = engine._zone(parsed, compiled, req, engine.filters(host))
+    page = engine.rank(parsed, compiled, req, filters)
+    hits = [
+        (engine._stored_listing(engine.searcher.doc(addr))["appid"], s) for s, addr in page.hits
+    ]
+    return hits, page, zone["card"]["appid"] if zone else None, parsed
+
+
+def tie_groups(ranked: list[tuple[str, float]]) -> Iterator[set[str]]:
+    """Appids in order, grouped where neighbouring scores tie (to float precision)."""
+    group: set[str] = set()
+    last: float | None = None
+    for appid, s in ranked:
+        if last is not None and abs(s - last) > REL * max(1.0, abs(s)):
+            yield group
+            group = set()
+        group.add(appid)
+        last = s
+    if group:
+        yield group
+
+
+@pytest.mark.parametrize(("q", "host"), cases())
+def test_engine_equals_reference(
+    engine: Engine,
+    listings: dict[str, tuple[Listing, ListingTerms]],
+    q: str,
+    host: str,
+) -> None:
+    recent = frozenset(list(listings)[:3])
+    hits, page, zone, parsed = engine_page(engine, q, host, recent, limit=50)
+    scoring = ranking(parsed, engine.table, recent, informative=engine.informative(parsed))
+    expected: list[tuple[str, float]] = []
+    for appid, (item, terms) in listings.items():
+        if not item.visible_in(host) or appid == zone:
+            continue
+        s = score(scoring, terms, page.tier.description)
+        if matches(parsed, page.tier, s, terms):
+            expected.append((appid, s.score))
+    expected.sort(key=lambda a: -a[1])
+    assert page.total == len(expected), (q, page.tier)
+    assert len(hits) == min(50, len(expected))
+    want = dict(expected)
+    for appid, got in hits:
+        assert appid in want, (q, appid)
+        assert got == pytest.approx(want[appid], rel=REL, abs=REL), (q, appid)
+    # the same order but within ties (a tie at the page's end may hold others too)
+    shown = list(tie_groups(hits))
+    full = list(tie_groups(expected[: len(hits)]))
+    assert [len(g) for g in shown[:-1]] == [len(g) for g in full[:-1]], q
+    for a, b in zip(shown[:-1], full[:-1], strict=True):
+        assert a == b, q
+
+
+@pytest.mark.parametrize(("q", "host"), [("咖啡", "jd"), ("外卖", "jd"), ("优惠券", "qqbrowser")])
+def test_pages_are_slices_of_one_order(engine: Engine, q: str, host: str) -> None:
+    whole, page, _, _ = engine_page(engine, q, host, frozenset(), limit=50)
+    assert page.total > 10
+    pieces: list[tuple[str, float]] = []
+    for offset in range(0, 50, 10):
+        part, _, _, _ = engine_page(engine, q, host, frozenset(), limit=10, offset=offset)
+        pieces += part
+    assert [s for _, s in pieces] == pytest.approx([s for _, s in whole])
+    assert {a for a, _ in pieces} == {a for a, _ in whole}
+
+
+def test_clauses_on_absent_terms_are_left_out(engine: Engine) -> None:
+    parsed = engine.parse("龘 咖啡")
+    assert [u.text for u in parsed.units] == ["龘", "咖啡"]
+    compiled = Compiled(engine.compiler, ranking(parsed, engine.table))
+    assert compiled.unit(0, True) is None  # no listing holds 龘 in any form
+    assert compiled.unit(1, True) is not None
+    assert compiled.query(engine.filters("jd"), True) is None  # so nothing matches both
+    assert compiled.query(engine.filters("jd"), True, among=(0, 1)) is not None
+
+
+def test_backfill_rule(engine: Engine) -> None:
+    assert _backfilled(engine.parse("咖啡 外卖"))
+    assert not _backfilled(engine.parse("星巴克 拿铁"))
+
+
+def test_sample_index_is_the_conftest_one(sample_home: Path, engine: Engine) -> None:
+    assert engine.num_docs == len(SAMPLE_LISTINGS.read_bytes().splitlines())
