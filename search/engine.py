@@ -10,10 +10,11 @@ fewer than a page (``PAGE``):
    or showcase titles;
 2. the same, descriptions included (a listing that matches only in its description is
    a weaker answer);
-3. listings matching some of the words (not for a query naming a brand, where a
-   partial match is the other sense of the word or another brand's product);
-   lone Chinese characters are left out while other words remain, since one character
-   matches a large share of the catalog.
+3. the same, and listings matching some of the words (not for a query naming a brand,
+   where a partial match is the other sense of the word or another brand's product) in
+   the fields of tier 1; lone Chinese characters are left out of that step while other
+   words remain, since one character matches a large share of the catalog;
+4. the same, descriptions included.
 
 A query that names a brand also gets every listing of that brand, and a brand zone:
 the brand's main official listing in the host, above (and not among) the results.
@@ -51,6 +52,7 @@ from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
 PAGE = 10  # a tier with fewer matches than this gets the next tier's matches too
+COMMON_SHARE = 0.05  # an inner word held by more of the listings says little on its own
 Occur = tantivy.Occur
 
 
@@ -74,23 +76,26 @@ class SearchRequest:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """One tier of results: descriptions count or not; all words or some (``among``)."""
+    """One tier of results: listings matching every word, or (``among``) one of those
+    words; descriptions count or not, in the score and in matching every word
+    (``description``) and in matching one word (``among_description``)."""
 
     description: bool
     among: tuple[int, ...] | None = None  # indices of the words of which one is enough
+    among_description: bool = True
     last_resort: bool = False  # only when nothing matched so far
 
 
 def tiers(query: ParsedQuery) -> list[Tier]:
-    """The tiers of a query, in order."""
+    """The tiers of a query, in order: each holds the listings of the one before."""
     n = len(query.units)
     out = [Tier(False), Tier(True)]
     if n > 1:
         strong = tuple(i for i, u in enumerate(query.units) if not _weak(u))
-        if strong and len(strong) < n:
-            out += [Tier(True, strong), Tier(True, tuple(range(n)), last_resort=True)]
-        else:
-            out.append(Tier(True, tuple(range(n))))
+        some = strong if strong and len(strong) < n else tuple(range(n))
+        out += [Tier(True, some, among_description=False), Tier(True, some)]
+        if some != tuple(range(n)):
+            out.append(Tier(True, tuple(range(n)), last_resort=True))
     return out
 
 
@@ -244,9 +249,15 @@ class Engine:
 
     def parse(self, q: str) -> ParsedQuery:
         """Parse, then read a common-word brand name (苹果 in 红富士苹果) literally
-        unless another query word also occurs in that brand's listings."""
+        unless another query word also occurs in that brand's listings, and keep only the
+        inner words of a compound that say something (维修服务 → 维修: 服务 is in a large share
+        of the listings, ``COMMON_SHARE``)."""
         parsed = parse(q, self.analyzer, self.table)
         units = parsed.units
+        common = COMMON_SHARE * self.searcher.num_docs
+        for unit in units:
+            if unit.subwords:
+                unit.subwords = [w for w in unit.subwords if self._df(w) <= common]
         if len(units) > 1:
             for unit in units:
                 if unit.common and unit.brand_ids and not self._cooccurs(parsed, unit):
@@ -269,6 +280,10 @@ class Engine:
         )
         return bool(self.searcher.search(probe, limit=1, count=False).hits)
 
+    def _df(self, word: str) -> int:
+        """Listings holding ``word`` in the field that holds it most."""
+        return max(self.compiler.df(field, word) for field in f.WORD_FIELDS)
+
     def informative(self, query: ParsedQuery) -> list[float] | None:
         """How much each word of a longer query says: the inverse document frequency of the
         word in the field holding it most, ln(1 + N / (1 + df)), to the power
@@ -278,12 +293,7 @@ class Engine:
         if len(query.units) < 2:
             return None
         n = max(self.searcher.num_docs, 1)
-        df = self.compiler.df
-        return [
-            math.log1p(n / (1 + max(df(field, u.text) for field in f.WORD_FIELDS)))
-            ** WEIGHTS.rarity
-            for u in query.units
-        ]
+        return [math.log1p(n / (1 + self._df(u.text))) ** WEIGHTS.rarity for u in query.units]
 
     def filters(self, host: str) -> Clauses:
         """Only online listings live in the host. The filter adds nothing to the score."""
@@ -363,8 +373,9 @@ class Engine:
         for tier in tiers(query):
             if tier.last_resort and page.total:
                 break
-            also = family if tier.among is None else None
-            q = compiled.query(filters, tier.description, among=tier.among, also=also)
+            q = compiled.query(
+                filters, tier.description, tier.among, tier.among_description, also=family
+            )
             hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
             page = Page(hits, total, tier)
             if total >= PAGE or (total and tier.description and not backfill):

@@ -4,8 +4,8 @@ For every dev golden query (and more spellings: pinyin, initials, prefixes, typo
 recent appids), the engine's results are compared with the reference evaluated on every
 listing of the sample catalog:
 
-1. The same listings: the tier's matches (every word, or one of the tier's words; or a
-   named brand's listings), visible in the host, the brand zone's own listing left out;
+1. The same listings: the tier's matches (every word, or a named brand's listings, or one
+   of the tier's words), visible in the host, the brand zone's own listing left out;
    ``total`` counts them exactly.
 2. The same scores (to float precision: tantivy adds in single precision) and the same
    order, but between listings whose scores tie.
@@ -81,12 +81,19 @@ def family(query: ParsedQuery, terms: ListingTerms) -> bool:
     return any(held.get(fn, frozenset()) & spellings for fn in f.WORD_FIELDS)
 
 
-def matches(query: ParsedQuery, tier: Tier, s: Scored, terms: ListingTerms) -> bool:
-    """Whether the reference puts a listing among the tier's results."""
-    held = [u.best is not None for u in s.units]
-    if tier.among is not None:
-        return any(held[i] for i in tier.among)
-    return (bool(held) and all(held)) or family(query, terms)
+def matches(
+    query: ParsedQuery, tier: Tier, scored: Scored, first: Scored, terms: ListingTerms
+) -> bool:
+    """Whether the reference puts a listing among the tier's results: it holds every word
+    (as scored), or is of a named brand, or holds one of the tier's words (in the fields
+    of the first tier unless the tier counts descriptions there too); ``first`` is the
+    listing scored as in the first tier."""
+    held = [u.best is not None for u in scored.units]
+    every = bool(held) and all(held)
+    if tier.among is None:
+        return every or family(query, terms)
+    some = scored if tier.among_description else first
+    return every or family(query, terms) or any(some.units[i].best is not None for i in tier.among)
 
 
 def engine_page(
@@ -133,7 +140,7 @@ def test_engine_equals_reference(
         if not item.visible_in(host) or appid == zone:
             continue
         s = score(scoring, terms, page.tier.description)
-        if matches(parsed, page.tier, s, terms):
+        if matches(parsed, page.tier, s, score(scoring, terms, False), terms):
             expected.append((appid, s.score))
     expected.sort(key=lambda a: -a[1])
     assert page.total == len(expected), (q, page.tier)

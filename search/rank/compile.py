@@ -75,21 +75,20 @@ class Compiler:
             return self.term(field, values[0])
         return Query.boolean_query([(Occur.Should, self.term(field, v)) for v in values])
 
-    def clause(self, c: Clause) -> Query | None:
-        """The clause as a query, or None when it can match nothing."""
+    def clause(self, c: Clause) -> list[Query]:
+        """The clause as queries of which the best one counts: one, or one per value of an
+        ``any`` clause (a union inside a union costs more than one union of them all);
+        none when the clause can match nothing."""
         m = c.match
-        if m.kind == "term":
-            if not self.held(m.field, m.values[0]):
-                return None
-            q = self.term(m.field, m.values[0])
-        elif m.kind == "any":
-            values = [v for v in m.values if self.held(m.field, v)]
-            if not values:
-                return None
-            q = self.any_of(m.field, values)
-        elif m.kind == "all":
+        if m.kind in ("term", "any"):
+            return [
+                Query.const_score_query(self.term(m.field, v), c.weight)
+                for v in m.values
+                if self.held(m.field, v)
+            ]
+        if m.kind == "all":
             if not all(self.held(m.field, v) for v in m.values):
-                return None
+                return []
             terms = [(Occur.Must, self.term(m.field, v)) for v in m.values]
             q = terms[0][1] if len(terms) == 1 else Query.boolean_query(terms)
         elif m.kind == "share":
@@ -100,41 +99,49 @@ class Compiler:
                 if self.held(m.field, v)
             ]
             if not parts:
-                return None
-            return parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)
+                return []
+            return [parts[0][1] if len(parts) == 1 else Query.boolean_query(parts)]
         elif m.kind == "prefix":
             q = regex_query(self.schema, m.field, f"{m.values[0]}{LATIN_TAIL}+")
         else:  # fuzzy
             q = Query.fuzzy_term_query(self.schema, m.field, str(m.values[0]), m.distance, True)
-        return Query.const_score_query(q, c.weight)
+        return [Query.const_score_query(q, c.weight)]
+
+    def alternatives(self, g: Group) -> list[Query]:
+        """A group's clauses as queries of which the best one counts."""
+        return [q for c in g.clauses for q in self.clause(c)]
 
     def group(self, g: Group) -> Query | None:
-        """A group's query, or None when it can match nothing."""
-        qs = [q for q in (self.clause(c) for c in g.clauses) if q is not None]
-        if not qs:
-            return None
-        return qs[0] if len(qs) == 1 else Query.disjunction_max_query(qs, 0.0)
+        """A group's query (its best clause), or None when it can match nothing."""
+        return _best(self.alternatives(g), 0.0)
 
     def unit(self, u: UnitPart, breadth: float, second_tier: bool) -> Query | None:
         """A query word: matches when any of its groups does; scores as the ranking says.
         None when no listing can match it."""
-        groups = [self.group(g) for g in u.groups]
-        return self.combine(u, groups, breadth, second_tier)
+        return self.combine(u, [self.alternatives(g) for g in u.groups], breadth, second_tier)
 
     @staticmethod
     def combine(
-        u: UnitPart, groups: Sequence[Query | None], breadth: float, second_tier: bool
+        u: UnitPart, groups: Sequence[list[Query]], breadth: float, second_tier: bool
     ) -> Query | None:
-        """A word's query from its groups' (None: the group can match nothing)."""
-        qs = [
-            q
-            for g, q in zip(u.groups, groups, strict=True)
-            if q is not None and (second_tier or not g.second_tier)
+        """A word's query from its groups' alternatives. Without breadth the word's score is
+        its best clause over every group: one disjunction-max of them all, not one per
+        group (each costs tantivy a union's buffers)."""
+        kept = [
+            qs for g, qs in zip(u.groups, groups, strict=True) if second_tier or not g.second_tier
         ]
-        if not qs:
-            return None
-        q = qs[0] if len(qs) == 1 else Query.disjunction_max_query(qs, breadth)
-        return Query.boost_query(q, u.weight)
+        if breadth == 0.0:
+            q = _best([q for qs in kept for q in qs], 0.0)
+        else:
+            q = _best([g for g in (_best(qs, 0.0) for qs in kept) if g is not None], breadth)
+        return None if q is None else Query.boost_query(q, u.weight)
+
+
+def _best(qs: list[Query], tie_breaker: float) -> Query | None:
+    """The best of ``qs`` plus ``tie_breaker`` × the others; None for none."""
+    if not qs:
+        return None
+    return qs[0] if len(qs) == 1 else Query.disjunction_max_query(qs, tie_breaker)
 
 
 class Compiled:
@@ -144,7 +151,7 @@ class Compiled:
     def __init__(self, compiler: Compiler, ranking: Ranking) -> None:
         self.compiler = compiler
         self.ranking = ranking
-        self._groups: dict[int, list[Query | None]] = {}
+        self._groups: dict[int, list[list[Query]]] = {}
         self._units: dict[tuple[int, bool], Query | None] = {}
         self._priors: Clauses | None = None
 
@@ -155,7 +162,7 @@ class Compiled:
             u = self.ranking.units[i]
             groups = self._groups.get(i)
             if groups is None:
-                groups = self._groups[i] = [self.compiler.group(g) for g in u.groups]
+                groups = self._groups[i] = [self.compiler.alternatives(g) for g in u.groups]
             breadth = self.ranking.breadth
             self._units[key] = self.compiler.combine(u, groups, breadth, second_tier)
         return self._units[key]
@@ -171,36 +178,53 @@ class Compiled:
         filters: Clauses,
         second_tier: bool,
         among: Sequence[int] | None = None,
+        among_second_tier: bool = True,
         also: Query | None = None,
     ) -> Query | None:
-        """Listings that match every word (or, with ``among``, at least one of those words),
-        or ``also``, scored by the ranking; ``filters`` decide visibility. None when no
-        listing can match.
+        """Listings that match every word, or ``also``, or (with ``among``) at least one of
+        those words, scored by the ranking (``second_tier``: descriptions count, in the
+        score and in matching every word); ``filters`` decide visibility. Matching one of
+        the ``among`` words counts descriptions only with ``among_second_tier``. None when
+        no listing can match.
 
         Words that are not required still add to the score of the listings that hold them.
         """
         n = len(self.ranking.units)
+        if not n:
+            return None
         units = [self.unit(i, second_tier) for i in range(n)]
         held = [(i, q) for i, q in enumerate(units) if q is not None]
-        if also is None and among is None:
-            if not n or len(held) < n:  # a word no listing holds: nothing matches all
+        every = None
+        if len(held) == n:
+            every = (
+                held[0][1] if n == 1 else Query.boolean_query([(Occur.Must, q) for _, q in held])
+            )
+        if among is None and also is None:
+            if every is None:  # a word no listing holds: nothing matches all
                 return None
-            scoring: Clauses = [(Occur.Must, q) for _, q in held]
-        elif also is None:
-            assert among is not None
+            return Query.boolean_query([(Occur.Must, every), *self.priors(), *filters])
+        if among is not None and among_second_tier == second_tier:
+            # One of the words (as scored) is enough; that includes every word.
             chosen = set(among)
             coverage = [(Occur.Should, q) for i, q in held if i in chosen]
+            if also is not None:
+                coverage.append((Occur.Should, nothing(also)))
             if not coverage:
                 return None
-            scoring = [(Occur.Must, Query.boolean_query(coverage, 1))]
+            scoring: Clauses = [(Occur.Must, Query.boolean_query(coverage, 1))]
             scoring += [(Occur.Should, q) for i, q in held if i not in chosen]
-        else:
-            routes = [(Occur.Should, also)]
-            if held and len(held) == n:
-                every = Query.boolean_query([(Occur.Must, q) for _, q in held])
-                routes.append((Occur.Should, nothing(every)))
-            scoring = [(Occur.Must, nothing(Query.boolean_query(routes)))]
-            scoring += [(Occur.Should, q) for _, q in held]
+            return Query.boolean_query([*scoring, *self.priors(), *filters])
+        # What matches and how it scores differ: match with filters, score with the words.
+        routes: Clauses = [] if every is None else [(Occur.Should, nothing(every))]
+        if also is not None:
+            routes.append((Occur.Should, also))
+        if among is not None:
+            fewer = (self.unit(i, among_second_tier) for i in among)
+            routes += [(Occur.Should, nothing(q)) for q in fewer if q is not None]
+        if not routes:
+            return None
+        scoring = [(Occur.Must, nothing(Query.boolean_query(routes)))]
+        scoring += [(Occur.Should, q) for _, q in held]
         return Query.boolean_query([*scoring, *self.priors(), *filters])
 
     def scored_among(self, appids: Sequence[str], filters: Clauses) -> Query:

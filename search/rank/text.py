@@ -16,12 +16,13 @@ than a page (the engine's tiers).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from indexer import schema as f
-from indexer.analysis import has_cjk
+from indexer.analysis import is_cjk
 from indexer.completion import lookup_key
 from search.query import MIN_PREFIX_LEN, ParsedQuery, Unit
-from search.rank.clauses import Clause, Group, Match, UnitPart
+from search.rank.clauses import Clause, Group, Match, MatchKind, UnitPart
 from search.rank.weights import Weights
 
 PREFIX_FIELDS = (f.NAME, f.BRAND, f.KEYWORDS)
@@ -35,27 +36,40 @@ def _cjk_grams(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
 
 
-def _field_group(field: str, unit: Unit, w: Weights) -> Group:
+class _Word(NamedTuple):
+    """What every field group of one word looks for, derived once per word."""
+
+    original: tuple[str, ...]
+    alias: tuple[str, ...]
+    brand_ids: tuple[str, ...]
+    synonyms: tuple[str, ...]
+    subwords: tuple[str, ...]
+    grams: tuple[str, ...]  # its characters' n-grams, for a word all of Chinese characters
+    prefix: bool  # a half-typed Latin word
+
+
+def _field_group(field: str, word: _Word, w: Weights) -> Group:
     weight = w.field[field]
+    form = w.form
 
-    def clause(match: Match, form: str) -> Clause:
-        return Clause(match, weight * w.form[form], field, form)
+    def clause(kind: MatchKind, values: tuple[str, ...], name: str, on: str = field) -> Clause:
+        return Clause(Match(kind, on, values), weight * form[name], field, name)
 
-    clauses = [clause(Match("term", field, (unit.text,)), "original")]
-    if unit.alias_terms:
-        clauses.append(clause(Match("any", field, tuple(unit.alias_terms)), "alias"))
-    if field == f.BRAND and unit.brand_ids:
-        clauses.append(clause(Match("any", f.BRAND_ID, unit.brand_ids), "alias"))
-    if unit.synonyms:
-        clauses.append(clause(Match("any", field, tuple(unit.synonyms)), "synonym"))
-    if unit.subwords:
-        clauses.append(clause(Match("share", field, tuple(unit.subwords)), "subword"))
-    if field in f.GRAM_CODES and all(has_cjk(c) for c in unit.text):
-        grams = tuple(f.gram_term(field, g) for g in _cjk_grams(unit.text))
-        form = "inside" if field in (f.CATEGORY, f.CATEGORY_TOP) else "ngram"
-        clauses.append(clause(Match("all", f.GRAMS, grams), form))
-    if field in PREFIX_FIELDS and prefix_unit(unit):
-        clauses.append(clause(Match("prefix", field, (unit.text,)), "prefix"))
+    clauses = [clause("term", word.original, "original")]
+    if word.alias:
+        clauses.append(clause("any", word.alias, "alias"))
+    if field == f.BRAND and word.brand_ids:
+        clauses.append(clause("any", word.brand_ids, "alias", f.BRAND_ID))
+    if word.synonyms:
+        clauses.append(clause("any", word.synonyms, "synonym"))
+    if word.subwords:
+        clauses.append(clause("share", word.subwords, "subword"))
+    code = f.GRAM_CODES.get(field)
+    if code is not None and word.grams:
+        name = "inside" if field in (f.CATEGORY, f.CATEGORY_TOP) else "ngram"
+        clauses.append(clause("all", tuple(code + g for g in word.grams), name, f.GRAMS))
+    if word.prefix and field in PREFIX_FIELDS:
+        clauses.append(clause("prefix", word.original, "prefix"))
     return Group(field, tuple(clauses), second_tier=field == f.DESCRIPTION)
 
 
@@ -87,8 +101,18 @@ def unit_part(unit: Unit, share: float, latin_only: bool, w: Weights) -> UnitPar
 
 
 def _unit_groups(unit: Unit, latin_only: bool, w: Weights) -> tuple[Group, ...]:
+    text = unit.text
+    word = _Word(
+        original=(text,),
+        alias=tuple(unit.alias_terms),
+        brand_ids=unit.brand_ids,
+        synonyms=tuple(unit.synonyms),
+        subwords=tuple(unit.subwords),
+        grams=_cjk_grams(text) if text and all(is_cjk(c) for c in text) else (),
+        prefix=prefix_unit(unit),
+    )
     groups = [
-        _field_group(field, unit, w)
+        _field_group(field, word, w)
         for field in f.WORD_FIELDS
         if field != f.BRAND or unit.sense != "literal"
     ]
