@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import gc
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +35,7 @@ import orjson
 import tantivy
 
 from indexer import schema as f
-from indexer.analysis import Analyzer, has_cjk
+from indexer.analysis import Analyzer, has_cjk, normalize
 from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
@@ -52,7 +54,9 @@ from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
 PAGE = 10  # a tier with fewer matches than this gets the next tier's matches too
+UNDERSTOOD = 512  # queries kept understood per engine (an engine lives until the next commit)
 COMMON_SHARE = 0.05  # an inner word held by more of the listings says little on its own
+COMMON_MIN = 1000  # ... and by more listings than this (in a small catalog no word is common)
 Occur = tantivy.Occur
 
 
@@ -102,6 +106,17 @@ def tiers(query: ParsedQuery) -> list[Tier]:
 def _backfilled(query: ParsedQuery) -> bool:
     """Whether a query may be answered with listings matching only some of its words."""
     return all(u.sense == "both" and not u.brand_ids for u in query.units)
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """A query as the engine reads it: parsed, its ranking compiled (each word's queries
+    built once), the brand route of a longer query, the words cards highlight."""
+
+    query: ParsedQuery
+    compiled: Compiled
+    family: tantivy.Query | None
+    words: list[str]
 
 
 @dataclass(slots=True)
@@ -200,6 +215,8 @@ class Engine:
         self.searcher = index.searcher()
         self.compiler = Compiler(self.searcher, index.schema)
         self.exclude = self._cheaper_to_exclude()
+        self._understood: OrderedDict[tuple[str, frozenset[str]], Understood] = OrderedDict()
+        self._understood_lock = threading.Lock()
 
     def _cheaper_to_exclude(self) -> frozenset[str]:
         """Hosts where fewer listings are hidden than live: their filter excludes the
@@ -254,7 +271,7 @@ class Engine:
         of the listings, ``COMMON_SHARE``)."""
         parsed = parse(q, self.analyzer, self.table)
         units = parsed.units
-        common = COMMON_SHARE * self.searcher.num_docs
+        common = max(COMMON_MIN, COMMON_SHARE * self.searcher.num_docs)
         for unit in units:
             if unit.subwords:
                 unit.subwords = [w for w in unit.subwords if self._df(w) <= common]
@@ -322,9 +339,10 @@ class Engine:
     # --- retrieval and ranking ---------------------------------------------------------------
 
     def _zone(
-        self, query: ParsedQuery, compiled: Compiled, req: SearchRequest, filters: Clauses
+        self, understood: Understood, req: SearchRequest, filters: Clauses
     ) -> tuple[dict[str, Any] | None, Clauses]:
         """The brand zone and the filters of the results (without the zone's listing)."""
+        query, compiled = understood.query, understood.compiled
         brand_id = query.brand_zone_id
         res = query.resolution
         if brand_id is None or res is None:
@@ -339,7 +357,7 @@ class Engine:
         for appid in brand.official_appids:
             if appid in found:
                 s, doc = found[appid]
-                card = self._card(query_words(query), compiled.ranking, True, req, s, doc)
+                card = self._card(understood.words, compiled.ranking, True, req, s, doc)
                 zone = {
                     "brand_id": brand_id,
                     "brand_name": brand.name,
@@ -360,14 +378,32 @@ class Engine:
         total: int | None = getattr(result, "count", None)  # missing from the stubs
         return hits, total if total is not None else len(hits) + offset
 
-    def rank(
-        self, query: ParsedQuery, compiled: Compiled, req: SearchRequest, filters: Clauses
-    ) -> Page:
+    def understand(self, q: str, recent: frozenset[str] = frozenset()) -> Understood:
+        """The query read once: kept for the next time the same text comes (the cache goes
+        with this engine, so with the brand table and the index it was made for)."""
+        key = (normalize(q), recent)
+        with self._understood_lock:
+            hit = self._understood.get(key)
+            if hit is not None:
+                self._understood.move_to_end(key)
+                return hit
+        query = self.parse(q)
+        scoring = ranking(query, self.table, recent, informative=self.informative(query))
+        understood = Understood(
+            query, Compiled(self.compiler, scoring), self._family(query), query_words(query)
+        )
+        with self._understood_lock:
+            self._understood[key] = understood
+            while len(self._understood) > UNDERSTOOD:
+                self._understood.popitem(last=False)
+        return understood
+
+    def rank(self, understood: Understood, req: SearchRequest, filters: Clauses) -> Page:
         """The page of results in final order, tier by tier (see the module docstring)."""
         if req.category:
             category = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
             filters = [*filters, (Occur.Must, nothing(category))]
-        family = self._family(query)
+        query, compiled, family = understood.query, understood.compiled, understood.family
         backfill = _backfilled(query)
         page = Page([], 0, Tier(False))
         for tier in tiers(query):
@@ -386,15 +422,13 @@ class Engine:
         """Run one search end to end."""
         started = time.perf_counter()
         _check_host(req.host)
-        query = self.parse(req.q)
-        scoring = ranking(query, self.table, req.recent, informative=self.informative(query))
-        compiled = Compiled(self.compiler, scoring)
-        zone, filters = self._zone(query, compiled, req, self.filters(req.host))
-        page = self.rank(query, compiled, req, filters)
-        words = query_words(query)
+        understood = self.understand(req.q, req.recent)
+        query, scoring = understood.query, understood.compiled.ranking
+        zone, filters = self._zone(understood, req, self.filters(req.host))
+        page = self.rank(understood, req, filters)
         second = page.tier.description
         cards = [
-            self._card(words, compiled.ranking, second, req, s, self.searcher.doc(addr))
+            self._card(understood.words, scoring, second, req, s, self.searcher.doc(addr))
             for s, addr in page.hits
         ]
         return SearchResult(

@@ -101,19 +101,20 @@ def _merge_brand_runs(tokens: list[str], table: BrandTable) -> list[tuple[str, R
 
 
 def _merge_lone_characters(
-    pieces: list[tuple[str, Resolution | None]], normalized: str
+    pieces: list[tuple[str, Resolution | None]], normalized: str, stopwords: frozenset[str]
 ) -> list[tuple[str, Resolution | None]]:
     """Join runs of single Chinese characters that stand side by side in the query into one
     word: what the segmenter could not place (养颜茶美白 → 养/颜/茶/美/白) is a word it does
     not know, and is looked for as one (by the dictionary words and n-grams inside it), not
-    as five characters each found in thousands of listings."""
+    as five characters each found in thousands of listings. Stop words stay apart (a query
+    of nothing else keeps them)."""
     out: list[tuple[str, Resolution | None]] = []
     cursor = 0
     last_end = -1
     for text, res in pieces:
         at = normalized.find(text, cursor)
         end = at + len(text) if at >= 0 else -1
-        lone = res is None and len(text) == 1 and has_cjk(text)
+        lone = res is None and len(text) == 1 and has_cjk(text) and text not in stopwords
         if lone and at == last_end and out and out[-1][1] is None and _lone_run(out[-1][0]):
             out[-1] = (out[-1][0] + text, None)
         else:
@@ -142,7 +143,8 @@ def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
         pieces: list[tuple[str, Resolution | None]] = [(key, resolution)]
     else:
         tokens = analyzer.tokens(normalized, "query", normalized=True)
-        pieces = _merge_lone_characters(_merge_brand_runs(tokens, table), normalized)[:MAX_UNITS]
+        merged = _merge_brand_runs(tokens, table)
+        pieces = _merge_lone_characters(merged, normalized, analyzer.dicts.stopwords)[:MAX_UNITS]
     units: list[Unit] = []
     for text, res in pieces:
         unit = Unit(text=text, latin=text.isascii(), common=analyzer.is_common_word(text))

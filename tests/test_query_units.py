@@ -237,7 +237,7 @@ def found(
     eng.exclude = exclude
     family = eng._family(parsed)
     among = None if every else tuple(range(len(parsed.units)))
-    query = compiled.query(eng.filters(host), True, among, family if every else None)
+    query = compiled.query(eng.filters(host), True, among, also=family if every else None)
     if query is None:
         return set()
     out = set()

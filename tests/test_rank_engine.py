@@ -12,6 +12,7 @@ listing of the sample catalog:
 3. Pages are slices of one order: page after page gives the first 50 results.
 4. Clauses on terms no listing holds are left out of the engine's query, and that changes
    no score (the scores above are the reference's, which keeps every clause).
+5. A query is understood once per engine: the same text reuses its compiled ranking.
 """
 
 from __future__ import annotations
@@ -100,11 +101,10 @@ def engine_page(
     engine: Engine, q: str, host: str, recent: frozenset[str], limit: int, offset: int = 0
 ) -> tuple[list[tuple[str, float]], Page, str | None, ParsedQuery]:
     req = SearchRequest(q=q, host=host, limit=limit, offset=offset, recent=recent)
-    parsed = engine.parse(q)
-    scoring = ranking(parsed, engine.table, recent, informative=engine.informative(parsed))
-    compiled = Compiled(engine.compiler, scoring)
-    zone, filters = engine._zone(parsed, compiled, req, engine.filters(host))
-    page = engine.rank(parsed, compiled, req, filters)
+    understood = engine.understand(q, recent)
+    parsed = understood.query
+    zone, filters = engine._zone(understood, req, engine.filters(host))
+    page = engine.rank(understood, req, filters)
     hits = [
         (engine._stored_listing(engine.searcher.doc(addr))["appid"], s) for s, addr in page.hits
     ]
@@ -186,3 +186,15 @@ def test_backfill_rule(engine: Engine) -> None:
 
 def test_sample_index_is_the_conftest_one(sample_home: Path, engine: Engine) -> None:
     assert engine.num_docs == len(SAMPLE_LISTINGS.read_bytes().splitlines())
+
+
+def test_a_query_is_understood_once(engine: Engine) -> None:
+    """The same text (as normalised) reuses the parsed query and its compiled ranking;
+    other recent appids, or another engine, do not."""
+    first = engine.understand("星巴克 拿铁")
+    assert engine.understand(" 星巴克   拿铁!") is first
+    assert engine.understand("星巴克 拿铁", frozenset({"wx0000000000000000"})) is not first
+    a = engine.run(SearchRequest(q="星巴克 拿铁", host="jd")).data()
+    b = engine.run(SearchRequest(q="星巴克 拿铁", host="jd")).data()
+    assert {**a, "took_ms": 0} == {**b, "took_ms": 0}
+    assert engine.refreshed().understand("星巴克 拿铁") is not first

@@ -118,22 +118,18 @@ class Compiler:
     def unit(self, u: UnitPart, breadth: float, second_tier: bool) -> Query | None:
         """A query word: matches when any of its groups does; scores as the ranking says.
         None when no listing can match it."""
-        return self.combine(u, [self.alternatives(g) for g in u.groups], breadth, second_tier)
+        groups = [self.alternatives(g) for g in u.groups if second_tier or not g.second_tier]
+        return self.combine(u, groups, breadth)
 
     @staticmethod
-    def combine(
-        u: UnitPart, groups: Sequence[list[Query]], breadth: float, second_tier: bool
-    ) -> Query | None:
-        """A word's query from its groups' alternatives. Without breadth the word's score is
-        its best clause over every group: one disjunction-max of them all, not one per
-        group (each costs tantivy a union's buffers)."""
-        kept = [
-            qs for g, qs in zip(u.groups, groups, strict=True) if second_tier or not g.second_tier
-        ]
+    def combine(u: UnitPart, groups: Sequence[list[Query]], breadth: float) -> Query | None:
+        """A word's query from the alternatives of the groups that count. Without breadth
+        the word's score is its best clause over every group: one disjunction-max of them
+        all, not one per group (each costs tantivy a union's buffers)."""
         if breadth == 0.0:
-            q = _best([q for qs in kept for q in qs], 0.0)
+            q = _best([q for qs in groups for q in qs], 0.0)
         else:
-            q = _best([g for g in (_best(qs, 0.0) for qs in kept) if g is not None], breadth)
+            q = _best([g for g in (_best(qs, 0.0) for qs in groups) if g is not None], breadth)
         return None if q is None else Query.boost_query(q, u.weight)
 
 
@@ -151,7 +147,7 @@ class Compiled:
     def __init__(self, compiler: Compiler, ranking: Ranking) -> None:
         self.compiler = compiler
         self.ranking = ranking
-        self._groups: dict[int, list[list[Query]]] = {}
+        self._groups: dict[tuple[int, int], list[Query]] = {}
         self._units: dict[tuple[int, bool], Query | None] = {}
         self._priors: Clauses | None = None
 
@@ -160,12 +156,20 @@ class Compiled:
         key = (i, second_tier)
         if key not in self._units:
             u = self.ranking.units[i]
-            groups = self._groups.get(i)
-            if groups is None:
-                groups = self._groups[i] = [self.compiler.alternatives(g) for g in u.groups]
-            breadth = self.ranking.breadth
-            self._units[key] = self.compiler.combine(u, groups, breadth, second_tier)
+            groups = [
+                self._alternatives(i, j, g)
+                for j, g in enumerate(u.groups)
+                if second_tier or not g.second_tier
+            ]
+            self._units[key] = self.compiler.combine(u, groups, self.ranking.breadth)
         return self._units[key]
+
+    def _alternatives(self, i: int, j: int, g: Group) -> list[Query]:
+        """Group ``j`` of word ``i``, compiled once (the second tier reuses the first's)."""
+        alts = self._groups.get((i, j))
+        if alts is None:
+            alts = self._groups[(i, j)] = self.compiler.alternatives(g)
+        return alts
 
     def priors(self) -> Clauses:
         if self._priors is None:
