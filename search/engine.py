@@ -466,7 +466,10 @@ class Engine:
     ) -> dict[str, Any]:
         listing = self._stored_listing(doc)
         stored = doc.get_first(f.TITLES)
-        titles = stored.decode().split("\n") if isinstance(stored, bytes) and stored else []
+        # One title a line, one line per item (an item's title may normalise to nothing).
+        titles = (
+            stored.decode().split("\n") if isinstance(stored, bytes) and listing["showcase"] else []
+        )
         explained = self.explain(scoring, listing, second_tier) if req.debug else None
         return render(words, listing, titles, score_, req.recent, explained)
 

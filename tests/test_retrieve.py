@@ -202,3 +202,9 @@ def test_filter_excludes_hidden_where_fewer_are_hidden_than_live(kit: Kit) -> No
     eng.exclude = frozenset({"jd", "samsung", "qqbrowser"})
     assert len(names(eng, "拿铁")) == 3
     assert names(eng, "拿铁", host="samsung") == ["拿铁 三星"]
+
+
+def test_card_of_a_showcase_title_that_normalises_to_nothing(kit: Kit) -> None:
+    eng = memory_engine(kit, [listing("拿铁工坊", showcase=["!!!", "冰拿铁"])])
+    card = eng.search(SearchRequest(q="拿铁", host="jd")).results[0]
+    assert [(s.title, s.matched) for s in card.showcase] == [("冰拿铁", True), ("!!!", False)]
