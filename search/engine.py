@@ -12,8 +12,10 @@ fewer than a page (``PAGE``):
    a weaker answer);
 3. the same, and listings matching some of the words (not for a query naming a brand,
    where a partial match is the other sense of the word or another brand's product) in
-   the fields of tier 1; lone Chinese characters are left out of that step while other
-   words remain, since one character matches a large share of the catalog;
+   the fields of tier 1; lone Chinese characters and words held by more than
+   ``ALONE_MAX`` listings do not retrieve on their own there (the rarest word does when
+   no other can): one character or a common word matches a large share of the catalog,
+   says little alone, and scoring all it matches is most of what a search could cost;
 4. the same, descriptions included.
 
 A query that names a brand also gets every listing of that brand, and a brand zone:
@@ -27,6 +29,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -54,9 +57,10 @@ from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
 PAGE = 10  # a tier with fewer matches than this gets the next tier's matches too
-UNDERSTOOD = 512  # queries kept understood per engine (an engine lives until the next commit)
+UNDERSTOOD = 64  # queries kept understood per engine (an engine lives until the next commit)
 COMMON_SHARE = 0.05  # an inner word held by more of the listings says little on its own
 COMMON_MIN = 1000  # ... and by more listings than this (in a small catalog no word is common)
+ALONE_MAX = 10_000  # a word held by more listings does not retrieve on its own (tiers 3, 4)
 Occur = tantivy.Occur
 
 
@@ -87,19 +91,24 @@ class Tier:
     description: bool
     among: tuple[int, ...] | None = None  # indices of the words of which one is enough
     among_description: bool = True
-    last_resort: bool = False  # only when nothing matched so far
 
 
-def tiers(query: ParsedQuery) -> list[Tier]:
-    """The tiers of a query, in order: each holds the listings of the one before."""
+def tiers(query: ParsedQuery, held: Sequence[int]) -> list[Tier]:
+    """The tiers of a query, in order: each holds the listings of the one before.
+
+    ``held``: how many listings hold each word. The words that retrieve on their own in
+    the later tiers are those neither a lone character nor held by more than
+    ``ALONE_MAX`` listings (a word that common says little by itself, and scoring every
+    listing that holds it is most of what a search could cost); when no word is such, the
+    rarest one.
+    """
     n = len(query.units)
     out = [Tier(False), Tier(True)]
     if n > 1:
-        strong = tuple(i for i, u in enumerate(query.units) if not _weak(u))
-        some = strong if strong and len(strong) < n else tuple(range(n))
+        some = tuple(
+            i for i, u in enumerate(query.units) if not _weak(u) and held[i] <= ALONE_MAX
+        ) or (min(range(n), key=held.__getitem__),)
         out += [Tier(True, some, among_description=False), Tier(True, some)]
-        if some != tuple(range(n)):
-            out.append(Tier(True, tuple(range(n)), last_resort=True))
     return out
 
 
@@ -117,6 +126,7 @@ class Understood:
     compiled: Compiled
     family: tantivy.Query | None
     words: list[str]
+    held: list[int]  # listings holding each word
 
 
 @dataclass(slots=True)
@@ -265,52 +275,69 @@ class Engine:
     # --- understanding a query -------------------------------------------------------------
 
     def parse(self, q: str) -> ParsedQuery:
-        """Parse, then read a common-word brand name (苹果 in 红富士苹果) literally
-        unless another query word also occurs in that brand's listings, and keep only the
-        inner words of a compound that say something (维修服务 → 维修: 服务 is in a large share
-        of the listings, ``COMMON_SHARE``)."""
-        parsed = parse(q, self.analyzer, self.table)
-        units = parsed.units
+        """Parse as the engine reads a query: only the inner words of a compound that say
+        something (维修服务 → 维修: 服务 is in a large share of the listings,
+        ``COMMON_SHARE``), and a common-word brand name (苹果 in 红富士苹果) read literally
+        unless another query word also occurs in that brand's listings."""
+        query = self._parse(q)
+        self._read_by_context(query, Compiled(self.compiler, ranking(query, self.table)))
+        return query
+
+    def _parse(self, q: str) -> ParsedQuery:
+        query = parse(q, self.analyzer, self.table)
         common = max(COMMON_MIN, COMMON_SHARE * self.searcher.num_docs)
-        for unit in units:
+        for unit in query.units:
             if unit.subwords:
                 unit.subwords = [w for w in unit.subwords if self._df(w) <= common]
-        if len(units) > 1:
-            for unit in units:
-                if unit.common and unit.brand_ids and not self._cooccurs(parsed, unit):
-                    unit.read_literally()
-        return parsed
+        return query
 
-    def _cooccurs(self, parsed: ParsedQuery, unit: Unit) -> bool:
-        """Whether a listing of the unit's brands also matches another query word."""
-        words = ranking(parsed, self.table)
+    def _read_by_context(self, query: ParsedQuery, compiled: Compiled) -> bool:
+        """Read literally each common-word brand name no listing of its brands holds another
+        query word beside (``compiled``: the query's words as compiled); True if any was."""
+        units = query.units
+        changed = False
+        if len(units) > 1:
+            for i, unit in enumerate(units):
+                if unit.common and unit.brand_ids and not self._cooccurs(query, compiled, i):
+                    unit.read_literally()
+                    changed = True
+        return changed
+
+    def _cooccurs(self, query: ParsedQuery, compiled: Compiled, i: int) -> bool:
+        """Whether a listing of word ``i``'s brands also matches another query word."""
+        n = len(compiled.ranking.units)
         others = [
             (Occur.Should, q)
-            for u, part in zip(parsed.units, words.units, strict=True)
-            if u is not unit and (q := self.compiler.unit(part, words.breadth, True)) is not None
+            for j in range(n)
+            if j != i and (q := compiled.unit(j, True)) is not None
         ]
         if not others:
             return False
-        brands = self.compiler.any_of(f.BRAND_ID, unit.brand_ids)
+        brands = self.compiler.any_of(f.BRAND_ID, query.units[i].brand_ids)
         probe = tantivy.Query.boolean_query(
             [(Occur.Must, brands), (Occur.Must, tantivy.Query.boolean_query(others))]
         )
         return bool(self.searcher.search(probe, limit=1, count=False).hits)
 
+    def _held(self, unit: Unit) -> int:
+        """About how many listings a word matches: the most of those holding it, a synonym
+        or an inner word (in the field holding it most)."""
+        return max(self._df(w) for w in (unit.text, *unit.synonyms, *unit.subwords))
+
     def _df(self, word: str) -> int:
         """Listings holding ``word`` in the field that holds it most."""
         return max(self.compiler.df(field, word) for field in f.WORD_FIELDS)
 
-    def informative(self, query: ParsedQuery) -> list[float] | None:
+    def informative(self, held: Sequence[int]) -> list[float] | None:
         """How much each word of a longer query says: the inverse document frequency of the
         word in the field holding it most, ln(1 + N / (1 + df)), to the power
         ``WEIGHTS.rarity``. A rare word decides more of the text score than a common one
-        (咖啡 外卖: delivery matters more than coffee if fewer listings mention it). None
-        for a one-word query."""
-        if len(query.units) < 2:
+        (咖啡 外卖: delivery matters more than coffee if fewer listings mention it);
+        ``held``: how many listings hold each word. None for a one-word query."""
+        if len(held) < 2:
             return None
         n = max(self.searcher.num_docs, 1)
-        return [math.log1p(n / (1 + self._df(u.text))) ** WEIGHTS.rarity for u in query.units]
+        return [math.log1p(n / (1 + df)) ** WEIGHTS.rarity for df in held]
 
     def filters(self, host: str) -> Clauses:
         """Only online listings live in the host. The filter adds nothing to the score."""
@@ -387,11 +414,16 @@ class Engine:
             if hit is not None:
                 self._understood.move_to_end(key)
                 return hit
-        query = self.parse(q)
-        scoring = ranking(query, self.table, recent, informative=self.informative(query))
-        understood = Understood(
-            query, Compiled(self.compiler, scoring), self._family(query), query_words(query)
+        query = self._parse(q)
+        held = [self._held(u) for u in query.units]
+        informative = self.informative(held)
+        compiled = Compiled(
+            self.compiler, ranking(query, self.table, recent, informative=informative)
         )
+        if self._read_by_context(query, compiled):  # a brand word is read as a word: again
+            scoring = ranking(query, self.table, recent, informative=informative)
+            compiled = Compiled(self.compiler, scoring)
+        understood = Understood(query, compiled, self._family(query), query_words(query), held)
         with self._understood_lock:
             self._understood[key] = understood
             while len(self._understood) > UNDERSTOOD:
@@ -406,9 +438,7 @@ class Engine:
         query, compiled, family = understood.query, understood.compiled, understood.family
         backfill = _backfilled(query)
         page = Page([], 0, Tier(False))
-        for tier in tiers(query):
-            if tier.last_resort and page.total:
-                break
+        for tier in tiers(query, understood.held):
             q = compiled.query(
                 filters, tier.description, tier.among, tier.among_description, also=family
             )

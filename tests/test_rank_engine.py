@@ -134,7 +134,7 @@ def test_engine_equals_reference(
 ) -> None:
     recent = frozenset(list(listings)[:3])
     hits, page, zone, parsed = engine_page(engine, q, host, recent, limit=50)
-    scoring = ranking(parsed, engine.table, recent, informative=engine.informative(parsed))
+    scoring = engine.understand(q, recent).compiled.ranking
     expected: list[tuple[str, float]] = []
     for appid, (item, terms) in listings.items():
         if not item.visible_in(host) or appid == zone:
