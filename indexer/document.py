@@ -81,6 +81,7 @@ class AnalysisMemo:
 
 
 _GRAM_FIELDS = frozenset(f.GRAM_FIELDS)
+_COVERED = frozenset(f.COVERED_FIELDS)
 LATIN_SOURCES = (f.NAME, f.BRAND, f.KEYWORDS)  # the fields fuzzy matching looks in
 
 
@@ -129,15 +130,19 @@ def analyse_fields(
     texts = field_texts(listing, brand)
     tok: dict[str, list[str]] = {}
     grams: list[str] = []
+    cover_grams: list[str] = []
     titles: list[str] = []
     for field, values in texts.items():
         tokens: list[str] = []
         with_grams = field in _GRAM_FIELDS
         code = f.GRAM_CODES.get(field, "")
+        covered = field in _COVERED
         for value in values:
             forms = memo.forms(value, with_grams)
             tokens.extend(forms.tokens)
             grams.extend(code + g for g in forms.grams)
+            if covered:
+                cover_grams.extend(forms.grams)
             if field == f.SHOWCASE:
                 titles.append(forms.norm)
         tok[field] = tokens
@@ -156,6 +161,8 @@ def analyse_fields(
         (f.PINYIN, " ".join(dict.fromkeys(py))),
         (f.INITIALS, " ".join(dict.fromkeys(pi))),
         (f.GRAMS, " ".join(dict.fromkeys(grams))),
+        (f.COVER_WORDS, " ".join(dict.fromkeys(t for fn in f.COVERED_FIELDS for t in tok[fn]))),
+        (f.COVER_GRAMS, " ".join(dict.fromkeys(cover_grams))),
         (f.LATIN, " ".join(latin_tokens(tok))),
         (f.APPID, listing.appid),
     ]

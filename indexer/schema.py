@@ -13,7 +13,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 8
+SCHEMA_VERSION: Final = 9
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -29,6 +29,13 @@ INITIALS: Final = "initials"  # pinyin initials: xbk
 # CJK unigrams and bigrams of name, brand, keywords, category and showcase, each prefixed
 # with its field's code (GRAM_CODES): a Chinese query word matches inside a field's words.
 GRAMS: Final = "grams"
+# What a query word is looked up by to decide which listings match (their scores come from
+# the fields above): every word of the first-tier fields but the brand's (COVER_WORDS) and
+# their characters' n-grams (COVER_GRAMS), unprefixed. One posting list where the fields
+# hold five: intersecting the words of a longer query walks far fewer lists.
+COVER_WORDS: Final = "cover_words"
+COVER_GRAMS: Final = "cover_grams"
+COVERED_FIELDS: Final = (NAME, KEYWORDS, CATEGORY, CATEGORY_TOP, SHOWCASE)
 # Latin tokens of name, brand and keywords: where typo (fuzzy) matching looks. Kept apart
 # from the word fields because a distance-2 automaton walked over a dictionary of Chinese
 # words explores every one- and two-character prefix (tens of ms at 1M listings).
@@ -69,7 +76,7 @@ GRAM_CODES: Final[dict[str, str]] = {
     CATEGORY_TOP: "t",
     SHOWCASE: "s",
 }
-TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, GRAMS, LATIN)
+TEXT_FIELDS: Final = (*WORD_FIELDS, PINYIN, INITIALS, GRAMS, COVER_WORDS, COVER_GRAMS, LATIN)
 RAW_FIELDS: Final = (
     EXACT,
     EXACT_SPELLED,

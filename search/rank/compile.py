@@ -14,13 +14,15 @@ gets cheaper to build and to run).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import tantivy
 
 from indexer import schema as f
 from search.prefix import regex_query
 from search.rank.clauses import Clause, Group, Ranking, UnitPart
+
+COVERED = frozenset(f.COVERED_FIELDS)
 
 Occur = tantivy.Occur
 Query = tantivy.Query
@@ -121,6 +123,38 @@ class Compiler:
         groups = [self.alternatives(g) for g in u.groups if second_tier or not g.second_tier]
         return self.combine(u, groups, breadth)
 
+    def cover(
+        self,
+        u: UnitPart,
+        second_tier: bool,
+        compiled: Callable[[int, int, Clause], list[Query]] | None = None,
+    ) -> Query | None:
+        """The listings word ``u`` matches (no score: they are scored by its clauses), looked
+        up where fewest posting lists hold them: a word, alias, synonym or inner word of the
+        first-tier fields but the brand's in ``COVER_WORDS``, a word's one n-gram in
+        ``COVER_GRAMS``, every other clause as itself (``compiled``: the clause ``k`` of
+        group ``j`` as already compiled). None when no listing matches."""
+        terms: dict[tuple[str, str | int], None] = {}
+        others: list[Query] = []
+        for j, g in enumerate(u.groups):
+            if g.second_tier and not second_tier:
+                continue
+            covered = g.name in COVERED
+            for k, c in enumerate(g.clauses):
+                m = c.match
+                if covered and m.kind in ("term", "any", "share") and m.field == g.name:
+                    terms.update(((f.COVER_WORDS, v), None) for v in m.values)
+                elif covered and m.kind == "all" and m.field == f.GRAMS and len(m.values) == 1:
+                    terms[(f.COVER_GRAMS, str(m.values[0])[1:])] = None  # the field's code off
+                else:
+                    others += compiled(j, k, c) if compiled is not None else self.clause(c)
+        alternatives = [self.term(fn, v) for fn, v in terms if self.held(fn, v)] + others
+        if not alternatives:
+            return None
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return Query.boolean_query([(Occur.Should, q) for q in alternatives])
+
     @staticmethod
     def combine(u: UnitPart, groups: Sequence[list[Query]], breadth: float) -> Query | None:
         """A word's query from the alternatives of the groups that count. Without breadth
@@ -148,7 +182,9 @@ class Compiled:
         self.compiler = compiler
         self.ranking = ranking
         self._groups: dict[tuple[int, int], list[Query]] = {}
+        self._clauses: dict[tuple[int, int, int], list[Query]] = {}
         self._units: dict[tuple[int, bool], Query | None] = {}
+        self._covers: dict[tuple[int, bool], Query | None] = {}
         self._priors: Clauses | None = None
 
     def unit(self, i: int, second_tier: bool) -> Query | None:
@@ -164,11 +200,30 @@ class Compiled:
             self._units[key] = self.compiler.combine(u, groups, self.ranking.breadth)
         return self._units[key]
 
+    def cover(self, i: int, second_tier: bool) -> Query | None:
+        """The listings word ``i`` matches, unscored; None when none does."""
+        key = (i, second_tier)
+        if key not in self._covers:
+            u = self.ranking.units[i]
+            self._covers[key] = self.compiler.cover(
+                u, second_tier, lambda j, k, c: self._clause(i, j, k, c)
+            )
+        return self._covers[key]
+
+    def _clause(self, i: int, j: int, k: int, c: Clause) -> list[Query]:
+        """Clause ``k`` of group ``j`` of word ``i``, compiled once (scores and covers share
+        it)."""
+        qs = self._clauses.get((i, j, k))
+        if qs is None:
+            qs = self._clauses[(i, j, k)] = self.compiler.clause(c)
+        return qs
+
     def _alternatives(self, i: int, j: int, g: Group) -> list[Query]:
         """Group ``j`` of word ``i``, compiled once (the second tier reuses the first's)."""
         alts = self._groups.get((i, j))
         if alts is None:
-            alts = self._groups[(i, j)] = self.compiler.alternatives(g)
+            alts = [q for k, c in enumerate(g.clauses) for q in self._clause(i, j, k, c)]
+            self._groups[(i, j)] = alts
         return alts
 
     def priors(self) -> Clauses:
@@ -196,40 +251,32 @@ class Compiled:
         n = len(self.ranking.units)
         if not n:
             return None
-        units = [self.unit(i, second_tier) for i in range(n)]
-        held = [(i, q) for i, q in enumerate(units) if q is not None]
-        every = None
-        if len(held) == n:
-            every = (
-                held[0][1] if n == 1 else Query.boolean_query([(Occur.Must, q) for _, q in held])
-            )
-        if among is None and also is None:
-            if every is None:  # a word no listing holds: nothing matches all
+        held = [q for q in (self.unit(i, second_tier) for i in range(n)) if q is not None]
+        scoring = [(Occur.Should, q) for q in held]
+        if n == 1 and among is None and also is None:  # the word alone: match and score
+            if not held:
                 return None
-            return Query.boolean_query([(Occur.Must, every), *self.priors(), *filters])
-        if among is not None and among_second_tier == second_tier:
-            # One of the words (as scored) is enough; that includes every word.
-            chosen = set(among)
-            coverage = [(Occur.Should, q) for i, q in held if i in chosen]
-            if also is not None:
-                coverage.append((Occur.Should, nothing(also)))
-            if not coverage:
-                return None
-            scoring: Clauses = [(Occur.Must, Query.boolean_query(coverage, 1))]
-            scoring += [(Occur.Should, q) for i, q in held if i not in chosen]
-            return Query.boolean_query([*scoring, *self.priors(), *filters])
-        # What matches and how it scores differ: match with filters, score with the words.
-        routes: Clauses = [] if every is None else [(Occur.Should, nothing(every))]
+            return Query.boolean_query([(Occur.Must, held[0]), *self.priors(), *filters])
+        # What matches is decided on the words' covers; scores come from their clauses.
+        routes: list[Query] = []
+        covers = [self.cover(i, second_tier) for i in range(n)]
+        if all(c is not None for c in covers):
+            every = [(Occur.Must, c) for c in covers if c is not None]
+            routes.append(every[0][1] if n == 1 else Query.boolean_query(every))
         if also is not None:
-            routes.append((Occur.Should, also))
+            routes.append(also)
         if among is not None:
-            fewer = (self.unit(i, among_second_tier) for i in among)
-            routes += [(Occur.Should, nothing(q)) for q in fewer if q is not None]
+            routes += [c for i in among if (c := self.cover(i, among_second_tier)) is not None]
         if not routes:
             return None
-        scoring = [(Occur.Must, nothing(Query.boolean_query(routes)))]
-        scoring += [(Occur.Should, q) for _, q in held]
-        return Query.boolean_query([*scoring, *self.priors(), *filters])
+        match = (
+            routes[0]
+            if len(routes) == 1
+            else Query.boolean_query([(Occur.Should, r) for r in routes])
+        )
+        return Query.boolean_query(
+            [(Occur.Must, nothing(match)), *scoring, *self.priors(), *filters]
+        )
 
     def scored_among(self, appids: Sequence[str], filters: Clauses) -> Query:
         """The listings ``appids`` (if visible), each with its full score whatever it
