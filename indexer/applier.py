@@ -6,9 +6,11 @@ version's files (segment files hard-linked, the rest copied) with every change
 of the log after the version's ``change_seq`` applied and committed. The
 applier
 
-1. notices a new ``current`` and prepares a fresh serving copy of it, replaying
-   the change log onto it *before* announcing it, so a rebuild never serves
-   without the updates acknowledged after its build started;
+1. notices a new ``current`` and prepares a fresh serving copy of it: applies every
+   decision standing in the log (``indexer.decisions``: a takedown holds whatever
+   export the version was built from), then replays the change log after the
+   version's ``change_seq``, all *before* announcing it, so no version ever serves a
+   taken-down listing or without the updates acknowledged after its build started;
 2. applies new changes to the serving copy in log order and commits;
 3. announces each commit by atomically rewriting ``live/state.json``
    (:class:`ServingState`), which the API workers poll.
@@ -40,6 +42,7 @@ from indexer.analysis import Analyzer
 from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.changelog import Change, ChangeLog
+from indexer.decisions import StandingDecisions
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_listing
 from indexer.errors import IndexerError
@@ -240,7 +243,8 @@ class Applier:
     # --- preparing a version -------------------------------------------------------------
 
     def prepare(self, version: str) -> ServingState:
-        """Make a serving copy of ``version``, replay the log after its build, announce it."""
+        """Make a serving copy of ``version``, apply the standing decisions, replay the log
+        after its build, announce it."""
         # `publish` verified the checksum; re-hashing a large index here would delay
         # the swap by seconds. A missing or incomplete version still raises.
         manifest = self.store.manifest(version)
@@ -259,6 +263,8 @@ class Applier:
             applied_seq=manifest.change_seq,
             brands_seq=manifest.change_seq,
         )
+        for decision in StandingDecisions.read(self.log).changes:
+            self._apply(new, decision)  # idempotent: replayed again if after change_seq
         while self._apply_batch(new):
             pass
         self._commit(new)

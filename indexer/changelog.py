@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -53,6 +54,11 @@ class ChangeLog(Protocol):
 
     def latest(self, kind: ChangeKind, key: str) -> Change | None:
         """The newest change of this kind for this key, if any."""
+        ...
+
+    def standing(self, kinds: Sequence[ChangeKind]) -> list[Change]:
+        """Per key, the newest change among ``kinds`` (the decision that stands), in log
+        order; whatever sequence an export reflects (``indexer.decisions``)."""
         ...
 
     def close(self) -> None: ...
@@ -160,6 +166,17 @@ class SqliteChangeLog:
                 (kind, key),
             ).fetchone()
         return None if row is None else _change(row)
+
+    def standing(self, kinds: Sequence[ChangeKind]) -> list[Change]:
+        marks = ", ".join("?" * len(kinds))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, kind, key, payload, at FROM changes WHERE seq IN "
+                f"(SELECT MAX(seq) FROM changes WHERE kind IN ({marks}) GROUP BY key) "
+                "ORDER BY seq",
+                tuple(kinds),
+            ).fetchall()
+        return [_change(row) for row in rows]
 
     def close(self) -> None:
         with self._lock:

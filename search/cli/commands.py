@@ -18,6 +18,7 @@ from rich.text import Text
 from indexer.applier import read_state, served_versions
 from indexer.build import build_index
 from indexer.changelog import SqliteChangeLog
+from indexer.decisions import StandingDecisions
 from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings, get_settings
@@ -81,8 +82,14 @@ def index_build(
 ) -> None:
     """Validate the catalog and build a new immutable index version."""
     settings, store, dicts = _context()
+    last_seq, decisions = _log_position(settings)
     if change_seq is None:
-        change_seq = _last_change_seq(settings)
+        change_seq = last_seq
+    elif change_seq > last_seq:
+        raise _fail(
+            f"--change-seq {change_seq} is past the change log's last sequence {last_seq}: "
+            "changes appended up to it would never be replayed onto this version"
+        )
     if rejects is not None:
         try:  # fail before building, not after, when the report cannot be written
             with rejects.open("ab"):
@@ -108,6 +115,7 @@ def index_build(
                 strict=strict,
                 progress=lambda n: bar.update(task, completed=n),
                 change_seq=change_seq,
+                decisions=decisions,
             )
         except IndexerError as exc:
             raise _fail(str(exc)) from None
@@ -133,6 +141,9 @@ def index_build(
     out.print(
         "by platform: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_platform.items()))
     )
+    if result.manifest is not None:
+        held = result.manifest.counts.get("listings_held_back", 0)
+        out.print(f"held back by takedowns made through the API: {held}")
     if result.version is None:
         raise _fail(
             f"{report.rejected} rejected record(s) and --strict is set: no version built", 1
@@ -339,10 +350,11 @@ def _compare(golden: Path, a: str, b: str, as_json: bool) -> None:
     render_diff(diff, out)
 
 
-def _last_change_seq(settings: Settings) -> int:
+def _log_position(settings: Settings) -> tuple[int, StandingDecisions]:
+    """The change log's last sequence and the decisions standing in it, read together."""
     log = SqliteChangeLog.in_home(settings.home)
     try:
-        return log.last_seq()
+        return log.last_seq(), StandingDecisions.read(log)
     finally:
         log.close()
 
