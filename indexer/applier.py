@@ -18,7 +18,10 @@ applier
 Only the holder of ``live/applier.lock`` (an ``flock``) applies; every API worker
 tries to take it, so exactly one applies, and another takes over when it dies.
 Applying a change twice gives the same index (delete by appid, then add), so a
-crash between a tantivy commit and the state file costs nothing but a replay.
+crash between a tantivy commit and the state file costs nothing but a replay. While
+the change log cannot be reached (a shared log's server down), the copy keeps what it
+has applied and the applier reads on from there once the log answers, without a
+restart or a fresh copy.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from indexer.changelog import Change, ChangeLog
 from indexer.decisions import StandingDecisions
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_listing
-from indexer.errors import IndexerError
+from indexer.errors import ChangeLogUnavailable, IndexerError
 from indexer.ids import is_valid
 from indexer.models import Brand, Listing
 from indexer.store import (
@@ -70,6 +73,7 @@ LOCK_FILE = "applier.lock"
 BATCH = 500
 WRITER_HEAP = 50_000_000
 POLL_SECONDS = 0.05
+LOG_RETRY_SECONDS = 0.5  # while the change log is unreachable
 KEEP_COPIES = 3  # serving copies kept: the new one and the ones workers may still read
 
 
@@ -167,6 +171,7 @@ class Applier:
         self.on_commit = on_commit
         self.copy: _Copy | None = None
         self.failed: str | None = None  # a version that could not be prepared
+        self.log_error: str | None = None  # the change log's last failure, until it answers
         self._lock_fh: IO[bytes] | None = None
 
     # --- the lock -----------------------------------------------------------------
@@ -213,6 +218,8 @@ class Applier:
         if current is not None and current != self.failed and stale:
             try:
                 self.prepare(current)
+            except ChangeLogUnavailable:
+                raise  # not the version's fault: prepared again once the log is back
             except (IndexerError, OSError, ValueError) as exc:
                 self.failed = current  # keep serving (and updating) the copy we have
                 log.error("cannot serve version %s: %s", current, exc)
@@ -229,6 +236,14 @@ class Applier:
                 continue
             try:
                 busy = self.step()
+            except ChangeLogUnavailable as exc:
+                # What is applied stays (committed or pending in the writer); the next
+                # step reads on from the applied sequence once the log answers again.
+                if str(exc) != self.log_error:
+                    log.warning("%s; serving what is applied, retrying", exc)
+                self.log_error = str(exc)
+                stop.wait(LOG_RETRY_SECONDS)
+                continue
             except Exception:
                 # The copy may hold changes counted as applied but not committed:
                 # drop it, so the next step prepares a fresh copy and replays the log.
@@ -236,6 +251,7 @@ class Applier:
                 self.reset()
                 busy = False
                 stop.wait(1.0)
+            self.log_error = None
             if not busy:
                 stop.wait(POLL_SECONDS)
         self.close()
@@ -249,6 +265,7 @@ class Applier:
         # the swap by seconds. A missing or incomplete version still raises.
         manifest = self.store.manifest(version)
         check_compatible(manifest, self.dicts)
+        decisions = StandingDecisions.read(self.log)
         path = make_copy(self.store, version, self.home)
         analyzer = analyzer_for(self.dicts, path)
         index = tantivy.Index.open(str(path / INDEX_DIR))
@@ -263,11 +280,16 @@ class Applier:
             applied_seq=manifest.change_seq,
             brands_seq=manifest.change_seq,
         )
-        for decision in StandingDecisions.read(self.log).changes:
-            self._apply(new, decision)  # idempotent: replayed again if after change_seq
-        while self._apply_batch(new):
-            pass
-        self._commit(new)
+        try:
+            for decision in decisions.changes:
+                self._apply(new, decision)  # idempotent: replayed again if after change_seq
+            while self._apply_batch(new):
+                pass
+            self._commit(new)
+        except BaseException:  # e.g. the log went away mid-replay: never announced
+            self._retire(new)
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         old, self.copy = self.copy, new
         if old is not None:
             self._retire(old)

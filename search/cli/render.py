@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from search.models import SearchResponse
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
+
+
+class ReplicaRow(Protocol):
+    """A replica as ``GET /v1/admin/index`` lists it (``search.http.admin.ReplicaInfo``)."""
+
+    name: str
+    version: str | None
+    applied_seq: int
+    lag: int
+    heartbeat_age: float
+    stale: bool
+    error: str | None
 
 
 def _fmt(v: float | None) -> str:
@@ -127,3 +142,21 @@ def render_search(
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def render_replicas(replicas: Sequence[ReplicaRow], current: str | None, console: Console) -> None:
+    """One row per replica: what it serves, how far behind it is, when it was last heard."""
+    table = Table(title=f"{len(replicas)} replica(s)")
+    for col in ("replica", "version", "applied seq", "lag", "last heartbeat", "state"):
+        table.add_column(col, overflow="fold")
+    for r in replicas:
+        state = "stale" if r.stale else ("ok" if r.version == current and not r.error else "-")
+        table.add_row(
+            Text(r.name),
+            Text(r.version or "-"),
+            str(r.applied_seq),
+            str(r.lag),
+            f"{r.heartbeat_age:.1f} s ago",
+            Text(r.error or state),
+        )
+    console.print(table)
