@@ -147,7 +147,9 @@ def render_search(
 def render_replicas(replicas: Sequence[ReplicaRow], current: str | None, console: Console) -> None:
     """One row per replica: what it serves, how far behind it is, when it was last heard."""
     table = Table(title=f"{len(replicas)} replica(s)")
-    for col in ("replica", "version", "applied seq", "lag", "last heartbeat", "state"):
+    table.add_column("replica", overflow="fold")
+    table.add_column("version", no_wrap=True)  # copied into commands: never cut
+    for col in ("applied seq", "lag", "last heartbeat", "state"):
         table.add_column(col, overflow="fold")
     for r in replicas:
         state = "stale" if r.stale else ("ok" if r.version == current and not r.error else "-")
