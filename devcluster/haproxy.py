@@ -2,8 +2,10 @@
 
 The same configuration as README's "Several machines" shows for real machines: a
 replica enters the rotation once ``/readyz`` answers 200 and leaves it after two failed
-checks; a search whose connection fails or gets no answer (a replica killed mid-request)
-is sent again to another replica (other methods are not retried by haproxy).
+checks (a check waits up to 5 s for its answer: under full load a replica's answers
+queue, and a tighter limit would take busy replicas out of the rotation); a search
+whose connection fails or gets no answer (a replica killed mid-request) is sent again
+to another replica (other methods are not retried by haproxy).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ defaults
     timeout connect 1s
     timeout client 30s
     timeout server 30s
+    timeout check 5s
     retries 3
     option redispatch 1
     retry-on all-retryable-errors
@@ -40,7 +43,7 @@ backend replicas
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 200ms fall 2 rise 1
+    default-server inter 500ms fall 2 rise 1
 {servers}
 """
 

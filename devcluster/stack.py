@@ -47,14 +47,21 @@ def wait_until(what: str, check: Callable[[], bool], timeout: float) -> float:
 class Replica:
     """``mpsearch serve`` with its own home, in its own process group (SIGKILL takes all)."""
 
-    def __init__(self, name: str, home: Path, env: dict[str, str], workers: int = 1) -> None:
+    def __init__(
+        self,
+        name: str,
+        home: Path,
+        env: dict[str, str],
+        workers: int = 1,
+        log_path: Path | None = None,
+    ) -> None:
         self.name = name
         self.home = home
         self.workers = workers
         self.port = free_port()
         self.env = {**env, "MPSEARCH_HOME": str(home), "MPSEARCH_REPLICA_NAME": name}
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = home.parent / f"{name}.log"
+        self.log_path = log_path or home.parent / f"{name}.log"
 
     @property
     def url(self) -> str:

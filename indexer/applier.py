@@ -26,7 +26,6 @@ restart or a fresh copy.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
@@ -35,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import tantivy
 from pydantic import BaseModel, ValidationError
@@ -50,6 +48,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_listing
 from indexer.errors import ChangeLogUnavailable, IndexerError
 from indexer.ids import is_valid
+from indexer.locks import FileLock
 from indexer.models import Brand, Listing
 from indexer.store import (
     ANALYZER_STATE_FILE,
@@ -172,23 +171,13 @@ class Applier:
         self.copy: _Copy | None = None
         self.failed: str | None = None  # a version that could not be prepared
         self.log_error: str | None = None  # the change log's last failure, until it answers
-        self._lock_fh: IO[bytes] | None = None
+        self._lock = FileLock(live_root(home) / LOCK_FILE)
 
     # --- the lock -----------------------------------------------------------------
 
     def try_lock(self) -> bool:
         """Become the applier of this home if nobody else is (non-blocking)."""
-        if self._lock_fh is not None:
-            return True
-        live_root(self.home).mkdir(parents=True, exist_ok=True)
-        fh = (live_root(self.home) / LOCK_FILE).open("ab")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            return False
-        self._lock_fh = fh
-        return True
+        return self._lock.try_acquire()
 
     def reset(self) -> None:
         """Forget the serving copy (after a failure): the next step prepares a fresh one."""
@@ -198,16 +187,14 @@ class Applier:
 
     @property
     def holds_lock(self) -> bool:
-        return self._lock_fh is not None
+        return self._lock.held
 
     def close(self) -> None:
         """Stop writing and release the lock."""
         if self.copy is not None:
             self._retire(self.copy)
             self.copy = None
-        if self._lock_fh is not None:
-            self._lock_fh.close()  # releases the flock
-            self._lock_fh = None
+        self._lock.release()
 
     # --- one step -------------------------------------------------------------------
 

@@ -151,6 +151,21 @@ def rollback_target(latest: Publication | None, where: str) -> str:
     return latest.previous
 
 
+def publishing(version: str) -> PublicationDecision:
+    """The decision of a publish of ``version``."""
+    return lambda latest: (version, next_publication(latest, version), "publish")
+
+
+def rolling_back(where: str) -> PublicationDecision:
+    """The decision of a rollback (VersionError when there is nothing to go back to)."""
+
+    def decide(latest: Publication | None) -> tuple[str, str | None, PublicationAction]:
+        target = rollback_target(latest, where)
+        return target, next_publication(latest, target), "rollback"
+
+    return decide
+
+
 def open_changelog(settings: Settings) -> ChangeLog:
     """The change log ``MPSEARCH_CHANGELOG_URL`` names (unset: SQLite in ``MPSEARCH_HOME``)."""
     url = settings.changelog_url
@@ -370,14 +385,10 @@ class SqliteChangeLog:
         )
 
     def publish(self, version: str) -> Publication:
-        return self._record(lambda latest: (version, next_publication(latest, version), "publish"))
+        return self._record(publishing(version))
 
     def rollback(self) -> Publication:
-        def decide(latest: Publication | None) -> tuple[str, str | None, PublicationAction]:
-            target = rollback_target(latest, self.name)
-            return target, next_publication(latest, target), "rollback"
-
-        return self._record(decide)
+        return self._record(rolling_back(self.name))
 
     def publications(self, limit: int = 20) -> list[Publication]:
         with self._lock:

@@ -16,7 +16,8 @@ or previous version, nor one a replica reported serving within ``REPLICA_PIN_SEC
 from __future__ import annotations
 
 from collections.abc import Collection
-from pathlib import Path
+
+from pydantic import BaseModel
 
 from indexer.changelog import ChangeLog, open_changelog
 from indexer.errors import VersionError
@@ -26,6 +27,18 @@ from indexer.versionstore import HomeVersions, VersionStore, fetch_version, open
 
 REPLICA_PIN_SECONDS = 600.0  # gc keeps what a replica heard from this recently serves
 STALE_SECONDS = 10.0  # a replica silent for longer is shown as stale
+
+
+class ReplicaInfo(BaseModel):
+    """A replica as its last heartbeat told the shared log."""
+
+    name: str
+    version: str | None
+    applied_seq: int
+    lag: int  # changes in the log it did not serve at its last heartbeat
+    heartbeat_age: float  # seconds since its last heartbeat
+    stale: bool  # silent for longer than STALE_SECONDS
+    error: str | None
 
 
 class Deployment:
@@ -128,5 +141,17 @@ class Deployment:
         self.cache.gc(keep, protect=pinned)
         return removed
 
-    def cache_path(self, version: str) -> Path:
-        return self.cache.path(version)
+    def replicas(self, last_seq: int) -> list[ReplicaInfo]:
+        """Every replica the shared log heard of, with its lag behind ``last_seq``."""
+        return [
+            ReplicaInfo(
+                name=r.name,
+                version=r.version,
+                applied_seq=r.applied_seq,
+                lag=max(0, last_seq - r.applied_seq),
+                heartbeat_age=round(r.heartbeat_age, 3),
+                stale=r.heartbeat_age > STALE_SECONDS,
+                error=r.error,
+            )
+            for r in self.log.replicas()
+        ]

@@ -43,15 +43,14 @@ from indexer.changelog import (
     Change,
     ChangeKind,
     Publication,
-    PublicationAction,
     PublicationDecision,
     ReplicaReport,
     ReplicaStatus,
     change_row,
-    next_publication,
     publication_row,
+    publishing,
     replica_status,
-    rollback_target,
+    rolling_back,
 )
 from indexer.errors import ChangeLogUnavailable
 
@@ -252,14 +251,10 @@ class PostgresChangeLog:
         return self._in_transaction(write)
 
     def publish(self, version: str) -> Publication:
-        return self._record(lambda latest: (version, next_publication(latest, version), "publish"))
+        return self._record(publishing(version))
 
     def rollback(self) -> Publication:
-        def decide(latest: Publication | None) -> tuple[str, str | None, PublicationAction]:
-            target = rollback_target(latest, self.name)
-            return target, next_publication(latest, target), "rollback"
-
-        return self._record(decide)
+        return self._record(rolling_back(self.name))
 
     def publications(self, limit: int = 20) -> list[Publication]:
         rows = self._query(

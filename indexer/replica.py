@@ -25,13 +25,11 @@ Guarantees:
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from pydantic import BaseModel
 
@@ -41,6 +39,7 @@ from indexer.changelog import ReplicaReport
 from indexer.deployment import Deployment
 from indexer.dictionaries import Dictionaries
 from indexer.errors import ChangeLogUnavailable, IndexerError, StoreUnavailable
+from indexer.locks import FileLock
 from indexer.store import write_atomic
 
 log = logging.getLogger("mpsearch.replica")
@@ -81,26 +80,14 @@ class Follower:
             target=None, refused=None, error=None, updated_at=self.started_at
         )
         self._refused_at = 0.0
-        self._lock_fh: IO[bytes] | None = None
+        self._lock = FileLock(live_root(self.home) / LOCK_FILE)
         self._beat_at = 0.0
 
     def try_lock(self) -> bool:
-        if self._lock_fh is not None:
-            return True
-        live_root(self.home).mkdir(parents=True, exist_ok=True)
-        fh = (live_root(self.home) / LOCK_FILE).open("ab")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            return False
-        self._lock_fh = fh
-        return True
+        return self._lock.try_acquire()
 
     def close(self) -> None:
-        if self._lock_fh is not None:
-            self._lock_fh.close()
-            self._lock_fh = None
+        self._lock.release()
 
     def _note(self, target: str | None, refused: str | None, error: str | None) -> None:
         new = FollowerState(

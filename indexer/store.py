@@ -106,6 +106,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def complete_versions(root: Path) -> list[str]:
+    """The versions in folder ``root`` that have their manifest, oldest first."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
+    )
+
+
 class IndexStore:
     """The versions folder of one ``MPSEARCH_HOME``."""
 
@@ -140,13 +151,7 @@ class IndexStore:
 
     def versions(self) -> list[str]:
         """Complete versions, oldest first."""
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.root.iterdir()
-            if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
-        )
+        return complete_versions(self.root)
 
     def manifest(self, version: str) -> Manifest:
         folder = self.path(version)

@@ -27,9 +27,17 @@ from pathlib import Path
 from typing import Protocol
 
 from indexer.errors import VersionError
-from indexer.ids import VERSION_RE, check_version, child_path
+from indexer.ids import check_version, child_path
 from indexer.settings import Settings
-from indexer.store import MANIFEST, TMP_PREFIX, IndexStore, Manifest, read_manifest, tree_sha256
+from indexer.store import (
+    MANIFEST,
+    TMP_PREFIX,
+    IndexStore,
+    Manifest,
+    complete_versions,
+    read_manifest,
+    tree_sha256,
+)
 
 
 class VersionStore(Protocol):
@@ -102,13 +110,7 @@ class FolderVersions:
         self.name = f"file://{root}"
 
     def versions(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.root.iterdir()
-            if VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
-        )
+        return complete_versions(self.root)
 
     def manifest(self, version: str) -> Manifest:
         folder = child_path(self.root, "version", version)

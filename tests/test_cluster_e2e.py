@@ -26,66 +26,26 @@ Properties checked, in order, on one cluster:
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from lifecycle_support import SEARCH_QUERIES, Load
 
 from devcluster.stack import ADMIN_TOKEN, Cluster, Replica, built_version, wait_until
 
 pytestmark = pytest.mark.slow  # a whole cluster: PostgreSQL, S3, 3 replicas, haproxy
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-QUERIES = ["LV", "星巴克", "xbk", "麦当劳", "咖啡", "luyiweideng", "苹果", "打车"]
 LV_OFFICIAL = "wxc2c943090d2ec70a"  # found by "LV"
 LV_SECOND = "wxb6979e465ca80716"  # found by "LV"
 STARBUCKS = "wx9426f5912f0aad45"  # found by "星巴克"
 WAIT = 10.0
 KILL_2 = "SIGKILL replica 2"
 KILL_3 = "publish with replica 3 SIGKILLed"
-
-
-class Load:
-    """Client threads searching through haproxy until stopped, counting every outcome."""
-
-    def __init__(self, base: str, threads: int = 3) -> None:
-        self.base = base
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.statuses: Counter[int] = Counter()
-        self.errors: list[tuple[str, str]] = []  # (phase, error)
-        self.phase = "start"
-        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(threads)]
-
-    def run(self, i: int) -> None:
-        rng = random.Random(i)
-        with httpx.Client(base_url=self.base, timeout=10.0) as client:
-            while not self.stop.is_set():
-                params = {"q": rng.choice(QUERIES), "host": "jd"}
-                try:
-                    status = client.get("/v1/search", params=params).status_code
-                except httpx.HTTPError as exc:
-                    with self.lock:
-                        self.errors.append((self.phase, repr(exc)))
-                    continue
-                with self.lock:
-                    self.statuses[status] += 1
-                self.stop.wait(0.01)
-
-    def __enter__(self) -> Load:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join()
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +120,7 @@ def test_cluster(cluster: Cluster) -> None:
     wait_until("three replicas in cluster status", listed, WAIT)
     assert status(cluster)["store"].startswith("s3://")
 
-    with Load(base) as load:
+    with Load(base, threads=3, fresh_connections=False, pause=0.01) as load:
         # 2. a takedown through replica 1 reaches every replica
         load.phase = "takedown"
         ack = take_down(r1.url, LV_OFFICIAL)
@@ -199,7 +159,7 @@ def test_cluster(cluster: Cluster) -> None:
         r3.start()
         r3.wait_ready()
         serving_everywhere(cluster, new)
-        for q in QUERIES:  # the restarted replica converges to the same results
+        for q in SEARCH_QUERIES:  # the restarted replica converges to the same results
             assert len({tuple(sorted(appids(search(r, q)))) for r in cluster.replicas}) == 1
         assert_taken_down(cluster)
 

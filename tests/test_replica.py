@@ -12,14 +12,21 @@ Properties checked:
    the served version, `live/follower.json` and the heartbeat say why; a rollback in the
    history is followed again.
 4. One follower per home: a second one cannot take the lock while the first holds it.
+5. `gc` on the shared store keeps the current and previous versions of the history and
+   the version a replica reported serving, and removes the rest from the store and the
+   operator's cache.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from indexer.applier import Applier, copy_path, read_state
 from indexer.build import build_index
+from indexer.changelog import ReplicaReport
 from indexer.decisions import StandingDecisions
 from indexer.deployment import Deployment
 from indexer.dictionaries import Dictionaries
@@ -109,3 +116,16 @@ def test_follow_publications(tmp_path: Path, dicts: Dictionaries) -> None:
     applier.close()
     for d in (builder, replica, second.deployment):
         d.close()
+
+
+@pytest.mark.slow  # four builds
+def test_gc_keeps_what_is_published_or_served(tmp_path: Path, dicts: Dictionaries) -> None:
+    builder = Deployment(settings(tmp_path, "builder"))
+    served, old, previous, current = (build_and_publish(builder, dicts) for _ in range(4))
+    builder.log.heartbeat(
+        ReplicaReport(name="r", version=served, applied_seq=0, started_at=datetime.now(UTC))
+    )
+    assert builder.gc(keep=0) == [old]
+    assert builder.versions() == [served, previous, current]
+    assert old not in builder.cache.versions()
+    builder.close()

@@ -466,15 +466,13 @@ def cluster_status(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
     """The replicas sharing this change log: version, applied sequence, lag, last heartbeat."""
-    from search.http.admin import replica_infos
-
     _, deployment, _ = _context()
     if not deployment.shared:
         raise _fail("MPSEARCH_CHANGELOG_URL is not set: this home is one machine, not a cluster")
     try:
         last_seq = deployment.log.last_seq()
         current = deployment.current()
-        replicas = replica_infos(deployment.log, last_seq)
+        replicas = deployment.replicas(last_seq)
     except IndexerError as exc:
         raise _fail(str(exc)) from None
     if as_json:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from indexer.deployment import ReplicaInfo
 from search.models import SearchResponse
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
-
-
-class ReplicaRow(Protocol):
-    """A replica as ``GET /v1/admin/index`` lists it (``search.http.admin.ReplicaInfo``)."""
-
-    name: str
-    version: str | None
-    applied_seq: int
-    lag: int
-    heartbeat_age: float
-    stale: bool
-    error: str | None
 
 
 def _fmt(v: float | None) -> str:
@@ -144,7 +132,7 @@ def render_search(
             )
 
 
-def render_replicas(replicas: Sequence[ReplicaRow], current: str | None, console: Console) -> None:
+def render_replicas(replicas: Sequence[ReplicaInfo], current: str | None, console: Console) -> None:
     """One row per replica: what it serves, how far behind it is, when it was last heard."""
     table = Table(title=f"{len(replicas)} replica(s)")
     table.add_column("replica", overflow="fold")

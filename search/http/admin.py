@@ -22,7 +22,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from indexer.applier import read_state
 from indexer.catalog import cross_check, rejects_from_error
 from indexer.changelog import ChangeKind, ChangeLog
-from indexer.deployment import STALE_SECONDS
+from indexer.deployment import ReplicaInfo
 from indexer.errors import ChangeLogUnavailable, IndexerError, StoreUnavailable
 from indexer.models import Brand, Listing, Slug, platform_of_appid
 from indexer.settings import Settings
@@ -51,18 +51,6 @@ class ServingInfo(BaseModel):
     version: str
     build_seq: int
     applied_seq: int
-
-
-class ReplicaInfo(BaseModel):
-    """A replica as its last heartbeat told the shared log."""
-
-    name: str
-    version: str | None
-    applied_seq: int
-    lag: int  # changes in the log it did not serve at its last heartbeat
-    heartbeat_age: float  # seconds since its last heartbeat
-    stale: bool  # silent for longer than STALE_SECONDS
-    error: str | None
 
 
 class IndexStatus(BaseModel):
@@ -136,22 +124,6 @@ def _check_brand_id(brand_id: str) -> str:
             "brand_id", f"{brand_id!r} is not a brand id (a lowercase slug like 'louis-vuitton')"
         ) from None
     return brand_id
-
-
-def replica_infos(log: ChangeLog, last_seq: int) -> list[ReplicaInfo]:
-    """Every replica the log heard of, with its lag behind ``last_seq``."""
-    return [
-        ReplicaInfo(
-            name=r.name,
-            version=r.version,
-            applied_seq=r.applied_seq,
-            lag=max(0, last_seq - r.applied_seq),
-            heartbeat_age=round(r.heartbeat_age, 3),
-            stale=r.heartbeat_age > STALE_SECONDS,
-            error=r.error,
-        )
-        for r in log.replicas()
-    ]
 
 
 def make_router(settings: Settings) -> APIRouter:
@@ -237,7 +209,7 @@ def make_router(settings: Settings) -> APIRouter:
             applier=holder.is_applier,
             changelog=deployment.log.name,
             store=deployment.store.name,
-            replicas=replica_infos(deployment.log, last) if deployment.shared else [],
+            replicas=deployment.replicas(last) if deployment.shared else [],
         )
 
     @router.post("/index/publish", response_model=PublishResult)

@@ -152,7 +152,11 @@ class EngineHolder:
             if state is None:
                 current = self.store.current()
                 if current is None:
-                    self.last_error = "no index is published yet"
+                    follower = read_follower(self.home) if self.settings.shared else None
+                    why = follower.error if follower is not None else None
+                    self.last_error = (
+                        f"no index served yet: {why}" if why else ("no index is published yet")
+                    )
                     return
                 try:
                     self.store.path(current)  # a damaged `current` pointer says so
@@ -248,15 +252,15 @@ class EngineHolder:
 
     def ready(self) -> Engine:
         """The engine, once it has every change acknowledged before this worker started."""
-        served = self._served
-        if served is None:
-            raise NotReady(self.last_error or "no index is published yet")
         if self.ready_seq is None:
             self.ready_seq = self._last_seq()
             if self.ready_seq is None:
                 raise NotReady(
                     f"cannot tell what to catch up to: {self.deployment.log.name} is unavailable"
                 )
+        served = self._served
+        if served is None:
+            raise NotReady(self.last_error or "no index is published yet")
         if served.state.applied_seq < self.ready_seq:
             raise NotReady(
                 f"index {served.state.version} has changes to {served.state.applied_seq}, "
