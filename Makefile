@@ -71,7 +71,7 @@ test: lint typecheck browser cluster-deps
 
 # The edit-test loop: everything but the tests marked slow (crash trials, browser, real
 # servers under load, fuzzing, benchmark smoke), in well under a minute.
-test-fast: lint typecheck cluster-deps
+test-fast: lint typecheck
 	$(BIN)/pytest -q -m "not slow"
 
 # PostgreSQL, moto's S3 server, three replicas of the sample catalog and haproxy in front,
