@@ -7,7 +7,8 @@ export MPSEARCH_HOME ?= $(CURDIR)/var
 SAMPLE_LISTINGS := tests/data/catalog/listings.jsonl
 SAMPLE_BRANDS := tests/data/catalog/brands.jsonl
 
-.PHONY: install serve index test test-fast lint typecheck format clean browser bench wrk
+.PHONY: install serve index test test-fast lint typecheck format clean browser bench wrk \
+	cluster-deps cluster
 
 install: $(STAMP)
 
@@ -28,9 +29,11 @@ index: $(STAMP)
 serve: index
 	$(BIN)/mpsearch serve --host 127.0.0.1 --port 8000
 
+CODE := indexer search devcluster tests benchmarks
+
 lint: $(STAMP)
-	$(BIN)/ruff check indexer search tests benchmarks
-	$(BIN)/ruff format --check indexer search tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -51,7 +54,19 @@ browser:
 		$(APT_INSTALL) $$missing >/dev/null; \
 	fi
 
-test: lint typecheck browser
+# Several machines on one: the tests start their own PostgreSQL (initdb as the postgres
+# user when run as root) and haproxy from Debian's packages; apt-get them if missing.
+CLUSTER_PKGS := postgresql haproxy
+cluster-deps:
+	@missing=""; for p in $(CLUSTER_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing with apt-get"; \
+		$(APT_INSTALL) $$missing >/dev/null; \
+	fi
+
+test: lint typecheck browser cluster-deps
 	$(BIN)/pytest -q
 
 # The edit-test loop: everything but the tests marked slow (crash trials, browser, real
@@ -59,9 +74,14 @@ test: lint typecheck browser
 test-fast: lint typecheck
 	$(BIN)/pytest -q -m "not slow"
 
+# PostgreSQL, moto's S3 server, three replicas of the sample catalog and haproxy in front,
+# on this machine (Ctrl-C stops them all): see README, "Several machines".
+cluster: $(STAMP) cluster-deps
+	$(BIN)/python -m devcluster
+
 format: $(STAMP)
-	$(BIN)/ruff format indexer search tests benchmarks
-	$(BIN)/ruff check --fix indexer search tests benchmarks
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 # Performance benchmarks (not part of `make test`): see BENCHMARKS.md. Heavy: run alone.
 # bench_http.py drives the load with Debian's wrk (its asyncio fallback client is itself

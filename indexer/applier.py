@@ -6,9 +6,11 @@ version's files (segment files hard-linked, the rest copied) with every change
 of the log after the version's ``change_seq`` applied and committed. The
 applier
 
-1. notices a new ``current`` and prepares a fresh serving copy of it, replaying
-   the change log onto it *before* announcing it, so a rebuild never serves
-   without the updates acknowledged after its build started;
+1. notices a new ``current`` and prepares a fresh serving copy of it: applies every
+   decision standing in the log (``indexer.decisions``: a takedown holds whatever
+   export the version was built from), then replays the change log after the
+   version's ``change_seq``, all *before* announcing it, so no version ever serves a
+   taken-down listing or without the updates acknowledged after its build started;
 2. applies new changes to the serving copy in log order and commits;
 3. announces each commit by atomically rewriting ``live/state.json``
    (:class:`ServingState`), which the API workers poll.
@@ -16,12 +18,14 @@ applier
 Only the holder of ``live/applier.lock`` (an ``flock``) applies; every API worker
 tries to take it, so exactly one applies, and another takes over when it dies.
 Applying a change twice gives the same index (delete by appid, then add), so a
-crash between a tantivy commit and the state file costs nothing but a replay.
+crash between a tantivy commit and the state file costs nothing but a replay. While
+the change log cannot be reached (a shared log's server down), the copy keeps what it
+has applied and the applier reads on from there once the log answers, without a
+restart or a fresh copy.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import shutil
@@ -30,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 import tantivy
 from pydantic import BaseModel, ValidationError
@@ -40,10 +43,12 @@ from indexer.analysis import Analyzer
 from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.changelog import Change, ChangeLog
+from indexer.decisions import StandingDecisions
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_listing
-from indexer.errors import IndexerError
+from indexer.errors import ChangeLogUnavailable, IndexerError
 from indexer.ids import is_valid
+from indexer.locks import FileLock
 from indexer.models import Brand, Listing
 from indexer.store import (
     ANALYZER_STATE_FILE,
@@ -67,6 +72,7 @@ LOCK_FILE = "applier.lock"
 BATCH = 500
 WRITER_HEAP = 50_000_000
 POLL_SECONDS = 0.05
+LOG_RETRY_SECONDS = 0.5  # while the change log is unreachable
 KEEP_COPIES = 3  # serving copies kept: the new one and the ones workers may still read
 
 
@@ -164,23 +170,14 @@ class Applier:
         self.on_commit = on_commit
         self.copy: _Copy | None = None
         self.failed: str | None = None  # a version that could not be prepared
-        self._lock_fh: IO[bytes] | None = None
+        self.log_error: str | None = None  # the change log's last failure, until it answers
+        self._lock = FileLock(live_root(home) / LOCK_FILE)
 
     # --- the lock -----------------------------------------------------------------
 
     def try_lock(self) -> bool:
         """Become the applier of this home if nobody else is (non-blocking)."""
-        if self._lock_fh is not None:
-            return True
-        live_root(self.home).mkdir(parents=True, exist_ok=True)
-        fh = (live_root(self.home) / LOCK_FILE).open("ab")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
-            return False
-        self._lock_fh = fh
-        return True
+        return self._lock.try_acquire()
 
     def reset(self) -> None:
         """Forget the serving copy (after a failure): the next step prepares a fresh one."""
@@ -190,16 +187,14 @@ class Applier:
 
     @property
     def holds_lock(self) -> bool:
-        return self._lock_fh is not None
+        return self._lock.held
 
     def close(self) -> None:
         """Stop writing and release the lock."""
         if self.copy is not None:
             self._retire(self.copy)
             self.copy = None
-        if self._lock_fh is not None:
-            self._lock_fh.close()  # releases the flock
-            self._lock_fh = None
+        self._lock.release()
 
     # --- one step -------------------------------------------------------------------
 
@@ -210,6 +205,8 @@ class Applier:
         if current is not None and current != self.failed and stale:
             try:
                 self.prepare(current)
+            except ChangeLogUnavailable:
+                raise  # not the version's fault: prepared again once the log is back
             except (IndexerError, OSError, ValueError) as exc:
                 self.failed = current  # keep serving (and updating) the copy we have
                 log.error("cannot serve version %s: %s", current, exc)
@@ -226,6 +223,14 @@ class Applier:
                 continue
             try:
                 busy = self.step()
+            except ChangeLogUnavailable as exc:
+                # What is applied stays (committed or pending in the writer); the next
+                # step reads on from the applied sequence once the log answers again.
+                if str(exc) != self.log_error:
+                    log.warning("%s; serving what is applied, retrying", exc)
+                self.log_error = str(exc)
+                stop.wait(LOG_RETRY_SECONDS)
+                continue
             except Exception:
                 # The copy may hold changes counted as applied but not committed:
                 # drop it, so the next step prepares a fresh copy and replays the log.
@@ -233,6 +238,7 @@ class Applier:
                 self.reset()
                 busy = False
                 stop.wait(1.0)
+            self.log_error = None
             if not busy:
                 stop.wait(POLL_SECONDS)
         self.close()
@@ -240,11 +246,13 @@ class Applier:
     # --- preparing a version -------------------------------------------------------------
 
     def prepare(self, version: str) -> ServingState:
-        """Make a serving copy of ``version``, replay the log after its build, announce it."""
+        """Make a serving copy of ``version``, apply the standing decisions, replay the log
+        after its build, announce it."""
         # `publish` verified the checksum; re-hashing a large index here would delay
         # the swap by seconds. A missing or incomplete version still raises.
         manifest = self.store.manifest(version)
         check_compatible(manifest, self.dicts)
+        decisions = StandingDecisions.read(self.log)
         path = make_copy(self.store, version, self.home)
         analyzer = analyzer_for(self.dicts, path)
         index = tantivy.Index.open(str(path / INDEX_DIR))
@@ -259,9 +267,16 @@ class Applier:
             applied_seq=manifest.change_seq,
             brands_seq=manifest.change_seq,
         )
-        while self._apply_batch(new):
-            pass
-        self._commit(new)
+        try:
+            for decision in decisions.changes:
+                self._apply(new, decision)  # idempotent: replayed again if after change_seq
+            while self._apply_batch(new):
+                pass
+            self._commit(new)
+        except BaseException:  # e.g. the log went away mid-replay: never announced
+            self._retire(new)
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         old, self.copy = self.copy, new
         if old is not None:
             self._retire(old)

@@ -25,6 +25,7 @@ import tantivy
 from indexer.analysis import Analyzer, format_word_freqs
 from indexer.brands import BrandTable
 from indexer.catalog import IngestReport, ingest_catalog
+from indexer.decisions import StandingDecisions
 from indexer.dictionaries import Dictionaries
 from indexer.document import AnalysisMemo, IndexFields, analyse_fields, analyse_listing, to_document
 from indexer.errors import CatalogError
@@ -148,12 +149,15 @@ def build_index(
     progress: Progress | None = None,
     change_seq: int = 0,
     workers: int | None = None,
+    decisions: StandingDecisions | None = None,
 ) -> BuildResult:
     """Validate, analyse and write a new version; returns it with the ingest report.
 
     ``change_seq`` is the change log's sequence the catalog export reflects: live
     updates after it are replayed onto this version before it serves. ``workers``
-    analysis processes (default: every core for 5,000+ listings).
+    analysis processes (default: every core for 5,000+ listings). ``decisions``: the
+    decisions standing in the change log (``indexer.decisions``); listings they hold back
+    are left out and counted as ``listings_held_back``.
     """
     for path in (listings_path, brands_path):
         if not path.is_file():
@@ -162,10 +166,16 @@ def build_index(
     staging = store.staging_dir(version)
     try:
         names: list[str] = []
+        held_back = 0
         spool = staging / SPOOL
         with spool.open("wb") as out:
 
-            def keep(listing: Listing) -> None:
+            def keep(exported: Listing) -> None:
+                nonlocal held_back
+                listing = exported if decisions is None else decisions.admit(exported)
+                if listing is None:
+                    held_back += 1
+                    return
                 out.write(orjson.dumps(listing.model_dump(mode="json")) + b"\n")
                 names.append(listing.name)
 
@@ -211,6 +221,7 @@ def build_index(
             counts={
                 "listings_read": report.listings_read,
                 "listings_indexed": done,
+                "listings_held_back": held_back,
                 "listings_rejected": report.listings_rejected,
                 "brands_read": report.brands_read,
                 "brands_indexed": len(good_brands),

@@ -1,12 +1,23 @@
-"""The change log: the durable, ordered record of live updates (upserts, takedowns, brands).
+"""The change log: the durable, ordered record of live updates, publications and replicas.
 
 Every acknowledged admin update is a row here before the client hears 200; the
-serving copy of an index is always "a published version + the log after the
-sequence it was built at". :class:`ChangeLog` is the small interface the rest of
-the code uses; :class:`SqliteChangeLog` is the embedded single-machine store (WAL,
-``synchronous=FULL`` so a commit is on disk before ``append`` returns). A shared
-PostgreSQL log for several machines is a second implementation of the same
-Protocol.
+serving copy of an index is always "a published version + the decisions standing in
+the log + the log after the sequence it was built at". :class:`ChangeLog` is the
+interface the rest of the code uses, with two implementations:
+:class:`SqliteChangeLog` (the embedded single-machine log: WAL, ``synchronous=FULL``,
+so a commit is on disk before ``append`` returns) and
+``indexer.pglog.PostgresChangeLog`` (the log several machines share).
+:func:`open_changelog` picks one from ``MPSEARCH_CHANGELOG_URL``.
+
+Guarantees both implementations keep:
+
+- ``append`` returns only once the change is durably committed, with a sequence number
+  one above the previous change's: sequences are allocated inside the appending
+  transaction, so a reader never sees a gap or a later sequence before an earlier one,
+  however many writers append at once;
+- publications (publish, rollback) form one ordered history; a rollback is decided and
+  recorded in one transaction, so two at once never pick the same target twice;
+- tables are created on first use and migrated by schema version.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -21,7 +33,11 @@ from typing import Any, Literal, Protocol
 import orjson
 from pydantic import BaseModel
 
+from indexer.errors import ChangeLogUnavailable, VersionError
+from indexer.settings import Settings
+
 ChangeKind = Literal["listing_put", "listing_delete", "brand_put"]
+PublicationAction = Literal["publish", "rollback"]
 CHANGELOG_FILE = "changelog.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -36,8 +52,43 @@ class Change(BaseModel):
     at: datetime
 
 
+class Publication(BaseModel):
+    """One entry of the publication history: ``version`` became current, replacing
+    ``previous`` (what a rollback goes back to)."""
+
+    seq: int
+    version: str
+    previous: str | None
+    action: PublicationAction
+    at: datetime
+
+
+PublicationDecision = Callable[[Publication | None], tuple[str, str | None, PublicationAction]]
+"""Given the latest publication: the version to publish, its previous, and the action."""
+
+
+class ReplicaReport(BaseModel):
+    """What a replica says about itself in its heartbeat."""
+
+    name: str  # host:port, or MPSEARCH_REPLICA_NAME
+    version: str | None  # the version it serves
+    applied_seq: int  # every change up to here is in what it serves
+    error: str | None = None  # why it does not serve the current publication, if it does not
+    started_at: datetime
+
+
+class ReplicaStatus(ReplicaReport):
+    """A replica as the log last heard of it (``heartbeat_at`` by the log's clock)."""
+
+    heartbeat_at: datetime
+    heartbeat_age: float  # seconds since, by the log's clock
+
+
 class ChangeLog(Protocol):
-    """What the API (append) and the applier (read in order) need from a change log."""
+    """What the API (append), the applier (read in order), publishing and the replicas
+    need from a change log."""
+
+    name: str  # what error messages call it (a path, or a URL without its password)
 
     def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
         """Store a change durably and return it with its sequence number."""
@@ -55,28 +106,148 @@ class ChangeLog(Protocol):
         """The newest change of this kind for this key, if any."""
         ...
 
+    def standing(self, kinds: Sequence[ChangeKind]) -> list[Change]:
+        """Per key, the newest change among ``kinds`` (the decision that stands), in log
+        order; whatever sequence an export reflects (``indexer.decisions``)."""
+        ...
+
+    def publish(self, version: str) -> Publication:
+        """Record that ``version`` is published (the current one becomes previous)."""
+        ...
+
+    def rollback(self) -> Publication:
+        """Publish the previous version again; VersionError when there is none."""
+        ...
+
+    def publications(self, limit: int = 20) -> list[Publication]:
+        """The publication history, newest first."""
+        ...
+
+    def heartbeat(self, report: ReplicaReport) -> None:
+        """Record that a replica is alive and what it serves."""
+        ...
+
+    def replicas(self) -> list[ReplicaStatus]:
+        """Every replica that ever sent a heartbeat, by name."""
+        ...
+
     def close(self) -> None: ...
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL CHECK (kind IN ('listing_put', 'listing_delete', 'brand_put')),
-    key TEXT NOT NULL,
-    payload BLOB,
-    at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS changes_by_key ON changes (kind, key, seq)
-"""
+def next_publication(latest: Publication | None, version: str) -> str | None:
+    """The ``previous`` of a publication of ``version`` after ``latest``: the version it
+    replaces, or (republishing the current one) the one before that."""
+    if latest is None:
+        return None
+    return latest.previous if latest.version == version else latest.version
 
 
-def _change(row: tuple[Any, ...]) -> Change:
-    return Change(
-        seq=row[0],
-        kind=row[1],
-        key=row[2],
-        payload=None if row[3] is None else orjson.loads(row[3]),
-        at=datetime.fromisoformat(row[4]),
+def rollback_target(latest: Publication | None, where: str) -> str:
+    """The version a rollback publishes, or VersionError saying why there is none."""
+    if latest is None or latest.previous is None or latest.previous == latest.version:
+        raise VersionError(
+            f"no previous version to roll back to in {where} (a rollback needs two publishes)"
+        )
+    return latest.previous
+
+
+def publishing(version: str) -> PublicationDecision:
+    """The decision of a publish of ``version``."""
+    return lambda latest: (version, next_publication(latest, version), "publish")
+
+
+def rolling_back(where: str) -> PublicationDecision:
+    """The decision of a rollback (VersionError when there is nothing to go back to)."""
+
+    def decide(latest: Publication | None) -> tuple[str, str | None, PublicationAction]:
+        target = rollback_target(latest, where)
+        return target, next_publication(latest, target), "rollback"
+
+    return decide
+
+
+def open_changelog(settings: Settings) -> ChangeLog:
+    """The change log ``MPSEARCH_CHANGELOG_URL`` names (unset: SQLite in ``MPSEARCH_HOME``)."""
+    url = settings.changelog_url
+    if url is None:
+        return SqliteChangeLog.in_home(settings.home)
+    scheme = url.partition("://")[0].lower()
+    if scheme == "sqlite":
+        return SqliteChangeLog(Path(url.partition("://")[2]))
+    from indexer.pglog import PostgresChangeLog  # psycopg only where it is used
+
+    return PostgresChangeLog(url)
+
+
+# Each step takes the schema from the version before it to its own (PRAGMA user_version).
+_SQLITE_MIGRATIONS = (
+    """
+    CREATE TABLE IF NOT EXISTS changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('listing_put', 'listing_delete', 'brand_put')),
+        key TEXT NOT NULL,
+        payload BLOB,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS changes_by_key ON changes (kind, key, seq);
+    """,
+    """
+    CREATE TABLE publications (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        version TEXT NOT NULL,
+        previous TEXT,
+        action TEXT NOT NULL CHECK (action IN ('publish', 'rollback')),
+        at TEXT NOT NULL
+    );
+    CREATE TABLE replicas (
+        name TEXT PRIMARY KEY,
+        version TEXT,
+        applied_seq INTEGER NOT NULL,
+        error TEXT,
+        heartbeat_at TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    );
+    """,
+)
+SQLITE_SCHEMA_VERSION = len(_SQLITE_MIGRATIONS)
+CHANGE_COLUMNS = "seq, kind, key, payload, at"
+PUBLICATION_COLUMNS = "seq, version, previous, action, at"
+REPLICA_COLUMNS = "name, version, applied_seq, error, started_at, heartbeat_at"
+REPLICA_UPDATE = ", ".join(
+    f"{c} = excluded.{c}" for c in ("version", "applied_seq", "error", "started_at", "heartbeat_at")
+)
+
+
+def _time(value: Any) -> datetime:
+    """A stored time: ISO text in SQLite, a datetime from PostgreSQL."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def change_row(row: Sequence[Any]) -> Change:
+    """A change from a row of its columns (``seq, kind, key, payload, at``)."""
+    payload = row[3]
+    if isinstance(payload, bytes | memoryview):
+        payload = orjson.loads(bytes(payload))
+    return Change(seq=row[0], kind=row[1], key=row[2], payload=payload, at=_time(row[4]))
+
+
+def publication_row(row: Sequence[Any]) -> Publication:
+    """A publication from a row of ``seq, version, previous, action, at``."""
+    return Publication(seq=row[0], version=row[1], previous=row[2], action=row[3], at=_time(row[4]))
+
+
+def replica_status(row: Sequence[Any], now: datetime) -> ReplicaStatus:
+    """A replica from a row of ``name, version, applied_seq, error, started_at, heartbeat_at``
+    read at ``now`` (the log's clock)."""
+    heartbeat_at = _time(row[5])
+    return ReplicaStatus(
+        name=row[0],
+        version=row[1],
+        applied_seq=row[2],
+        error=row[3],
+        started_at=_time(row[4]),
+        heartbeat_at=heartbeat_at,
+        heartbeat_age=max(0.0, (now - heartbeat_at).total_seconds()),
     )
 
 
@@ -89,6 +260,7 @@ class SqliteChangeLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.name = str(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
@@ -113,7 +285,24 @@ class SqliteChangeLog:
         if str(mode).lower() != "wal":
             raise OSError(f"{self.path}: cannot switch the change log to WAL mode (got {mode})")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        if self._db.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see
+        try:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SQLITE_SCHEMA_VERSION:
+                raise ChangeLogUnavailable(
+                    f"change log {self.path} has schema version {version}; this code knows "
+                    f"versions up to {SQLITE_SCHEMA_VERSION}: upgrade mpsearch"
+                )
+            for step in _SQLITE_MIGRATIONS[version:]:
+                for statement in filter(str.strip, step.split(";")):
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SQLITE_SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     @classmethod
     def in_home(cls, home: Path) -> SqliteChangeLog:
@@ -141,11 +330,10 @@ class SqliteChangeLog:
     def since(self, seq: int, limit: int = 1000) -> list[Change]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, kind, key, payload, at FROM changes WHERE seq > ? "
-                "ORDER BY seq LIMIT ?",
+                f"SELECT {CHANGE_COLUMNS} FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
                 (seq, limit),
             ).fetchall()
-        return [_change(row) for row in rows]
+        return [change_row(row) for row in rows]
 
     def last_seq(self) -> int:
         with self._lock:
@@ -155,11 +343,84 @@ class SqliteChangeLog:
     def latest(self, kind: ChangeKind, key: str) -> Change | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT seq, kind, key, payload, at FROM changes WHERE kind = ? AND key = ? "
+                f"SELECT {CHANGE_COLUMNS} FROM changes WHERE kind = ? AND key = ? "
                 "ORDER BY seq DESC LIMIT 1",
                 (kind, key),
             ).fetchone()
-        return None if row is None else _change(row)
+        return None if row is None else change_row(row)
+
+    def standing(self, kinds: Sequence[ChangeKind]) -> list[Change]:
+        marks = ", ".join("?" * len(kinds))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {CHANGE_COLUMNS} FROM changes WHERE seq IN "
+                f"(SELECT MAX(seq) FROM changes WHERE kind IN ({marks}) GROUP BY key) "
+                "ORDER BY seq",
+                tuple(kinds),
+            ).fetchall()
+        return [change_row(row) for row in rows]
+
+    def _record(self, decide: PublicationDecision) -> Publication:
+        """Read the latest publication and append the one ``decide`` makes of it, in one
+        write transaction."""
+        at = datetime.now(UTC)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    f"SELECT {PUBLICATION_COLUMNS} FROM publications ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                version, previous, action = decide(None if row is None else publication_row(row))
+                cur = self._db.execute(
+                    "INSERT INTO publications (version, previous, action, at) VALUES (?, ?, ?, ?)",
+                    (version, previous, action, at.isoformat()),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        assert cur.lastrowid is not None
+        return Publication(
+            seq=cur.lastrowid, version=version, previous=previous, action=action, at=at
+        )
+
+    def publish(self, version: str) -> Publication:
+        return self._record(publishing(version))
+
+    def rollback(self) -> Publication:
+        return self._record(rolling_back(self.name))
+
+    def publications(self, limit: int = 20) -> list[Publication]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {PUBLICATION_COLUMNS} FROM publications ORDER BY seq DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [publication_row(row) for row in rows]
+
+    def heartbeat(self, report: ReplicaReport) -> None:
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO replicas ({REPLICA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (name) DO UPDATE SET {REPLICA_UPDATE}",
+                (
+                    report.name,
+                    report.version,
+                    report.applied_seq,
+                    report.error,
+                    report.started_at.isoformat(),
+                    now,
+                ),
+            )
+
+    def replicas(self) -> list[ReplicaStatus]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {REPLICA_COLUMNS} FROM replicas ORDER BY name"
+            ).fetchall()
+        now = datetime.now(UTC)
+        return [replica_status(row, now) for row in rows]
 
     def close(self) -> None:
         with self._lock:

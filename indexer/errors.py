@@ -5,8 +5,10 @@ IndexerError                 base: a message that says what was wrong and what i
 │   ├── CatalogError         a catalog file cannot be read at all (missing, not a file)
 │   ├── DictionaryError      a malformed line in dictionaries/
 │   ├── RejectsError         --strict and some lines were rejected
-│   └── VersionError         unknown, incomplete or unsafe index version name
-└── IncompatibleIndexError   the index was built with another analyzer fingerprint
+│   └── VersionError         unknown, incomplete, corrupt or unsafe index version
+├── IncompatibleIndexError   the index was built with another analyzer fingerprint
+├── ChangeLogUnavailable     the change log cannot be reached or did not commit
+└── StoreUnavailable         the version store cannot be reached
 """
 
 
@@ -36,3 +38,12 @@ class VersionError(UserError):
 
 class IncompatibleIndexError(IndexerError):
     """An index version built by an analyzer with another fingerprint."""
+
+
+class ChangeLogUnavailable(IndexerError):
+    """The change log (named in the message) cannot be reached, or did not confirm a commit:
+    nothing is acknowledged; retry once it is back."""
+
+
+class StoreUnavailable(IndexerError):
+    """The version store (named in the message) cannot be reached."""

@@ -106,6 +106,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def complete_versions(root: Path) -> list[str]:
+    """The versions in folder ``root`` that have their manifest, oldest first."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
+    )
+
+
 class IndexStore:
     """The versions folder of one ``MPSEARCH_HOME``."""
 
@@ -140,13 +151,7 @@ class IndexStore:
 
     def versions(self) -> list[str]:
         """Complete versions, oldest first."""
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.root.iterdir()
-            if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST).is_file()
-        )
+        return complete_versions(self.root)
 
     def manifest(self, version: str) -> Manifest:
         folder = self.path(version)
@@ -193,10 +198,15 @@ class IndexStore:
         """
         manifest = self.verify(version)
         current = self.current()
-        if current is not None and current != version:
-            write_atomic(self.home / PREVIOUS, f"{current}\n".encode())
-        write_atomic(self.home / CURRENT, f"{version}\n".encode())
+        self.point_at(version, current if current != version else self.previous())
         return manifest
+
+    def point_at(self, version: str, previous: str | None) -> None:
+        """Write ``previous`` (when given), then ``current``, each with an atomic rename; the
+        caller has verified ``version`` (a replica mirrors the shared publication history)."""
+        if previous is not None and previous != version:
+            write_atomic(self.home / PREVIOUS, f"{self.check_name(previous)}\n".encode())
+        write_atomic(self.home / CURRENT, f"{self.check_name(version)}\n".encode())
 
     def rollback(self) -> tuple[str, Manifest]:
         """Publish the previous version again (the replaced one becomes ``previous``)."""
@@ -221,14 +231,17 @@ class IndexStore:
         for name in versions:
             if name in keep_set:
                 continue
-            # Rename first, so a crash mid-removal leaves a staging folder, not a
-            # version directory without its files.
-            doomed = self.root / f"{TMP_PREFIX}gc-{name}"
-            os.replace(self.root / name, doomed)
-            shutil.rmtree(doomed, ignore_errors=True)
+            self.remove(name)
             removed.append(name)
         removed += self._remove_stale_staging()
         return removed
+
+    def remove(self, version: str) -> None:
+        """Remove a version: renamed first, so a crash mid-removal leaves a staging folder,
+        not a version directory without its files."""
+        doomed = self.root / f"{TMP_PREFIX}gc-{self.check_name(version)}"
+        os.replace(self.path(version), doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
 
     def _remove_stale_staging(self, older_than: float = STALE_STAGING_SECONDS) -> list[str]:
         """Staging folders left by a killed build or gc (untouched for ``older_than`` s)."""

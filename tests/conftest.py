@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from devcluster.postgres import Postgres
+from devcluster.s3 import MotoS3
 from indexer.build import build_index
 from indexer.dictionaries import Dictionaries, default_dictionaries_dir
 from indexer.store import IndexStore
@@ -51,3 +53,23 @@ def home_env(sample_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     get_settings.cache_clear()
     yield sample_home
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One PostgreSQL server of the test run's own (initdb in a temp folder, a free port)."""
+    with Postgres() as server:
+        yield server
+
+
+@pytest.fixture()
+def pg_url(postgres: Postgres, request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh, empty database on the test run's PostgreSQL."""
+    return postgres.new_database(request.node.name)
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[MotoS3]:
+    """moto's S3 server for the test run, with one bucket."""
+    with MotoS3() as server:
+        yield server

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import os
-import signal
+import random
 import subprocess
 import sys
-import time
+import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
+from devcluster.stack import Replica, wait_until
 from tests.server_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,12 +50,10 @@ def run_cli(home: Path, *args: str, timeout: float = 120) -> subprocess.Complete
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT_TIMEOUT) -> float:
     """Poll ``check`` until true; the seconds it took. Fails the test after ``timeout``."""
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
-    return time.monotonic() - start
+    try:
+        return wait_until(what, check, timeout)
+    except TimeoutError as exc:
+        raise AssertionError(str(exc)) from None
 
 
 def fresh_get(
@@ -64,44 +64,24 @@ def fresh_get(
         return client.get(path, params=params)
 
 
-class Server:
+class Server(Replica):
     """`mpsearch serve --workers N` in its own process group (SIGKILL takes all of it)."""
 
     def __init__(self, home: Path, workers: int = 2, token: str | None = TOKEN) -> None:
-        self.home = home
-        self.workers = workers
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = home / f"serve-{self.port}.log"
-        log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                str(MPSEARCH),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-            ],
-            env=env_for(home, token),
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        port = free_port()
+        super().__init__(
+            f"serve-{port}", home, env_for(home, token), workers, home / f"serve-{port}.log"
         )
-        log.close()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        self.port = port
+        self.base = self.url
+        self.start()
 
     def wait_ready(self) -> None:
         """Until every worker answers /readyz with 200 (seen by its pid header)."""
         ready: set[str] = set()
 
         def all_ready() -> bool:
-            assert self.proc.poll() is None, self.log()
+            assert self.proc is not None and self.proc.poll() is None, self.log()
             try:
                 resp = fresh_get(self.base, "/readyz")
             except httpx.TransportError:
@@ -132,19 +112,62 @@ class Server:
 
         return wait_for(what, done)
 
-    def kill(self) -> None:
-        """SIGKILL the whole server (supervisor and workers) at once."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+SEARCH_QUERIES = ["LV", "星巴克", "xbk", "麦当劳", "咖啡", "luyiweideng", "苹果", "打车"]
+
+
+class Load:
+    """Client threads sending searches until stopped, counting every outcome."""
+
+    def __init__(
+        self, base: str, threads: int = 4, fresh_connections: bool = True, pause: float = 0.0
+    ) -> None:
+        """``fresh_connections``: half the threads open a new connection for each search
+        (so the kernel may hand it to any worker); ``pause``: seconds between searches."""
+        self.fresh = fresh_connections
+        self.pause = pause
+        self.phase = "start"  # recorded with each error
+        self.base = base
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.statuses: Counter[int] = Counter()
+        self.errors: list[tuple[str, str]] = []  # (phase, error)
+        self.versions: Counter[str] = Counter()
+        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(threads)]
+
+    def run(self, i: int) -> None:
+        rng = random.Random(i)
+        client = httpx.Client(base_url=self.base, timeout=10.0)
+        try:
+            while not self.stop.is_set():
+                params = {"q": rng.choice(SEARCH_QUERIES), "host": "jd"}
+                try:
+                    if self.fresh and i % 2:
+                        resp = fresh_get(self.base, "/v1/search", **params)
+                    else:
+                        resp = client.get("/v1/search", params=params)
+                    version = resp.json().get("index_version") if resp.is_success else None
+                except (httpx.HTTPError, ValueError) as exc:
+                    with self.lock:
+                        self.errors.append((self.phase, repr(exc)))
+                    continue
+                with self.lock:
+                    self.statuses[resp.status_code] += 1
+                    if version is not None:
+                        self.versions[version] += 1
+                self.stop.wait(self.pause)
+        finally:
+            client.close()
+
+    def __enter__(self) -> Load:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join()
 
 
 def sample_listing(listings_path: Path, appid: str) -> dict[str, Any]:

@@ -18,6 +18,10 @@ Properties checked:
    accepted, and the brand's name then gives a brand zone with that listing.
 7. GET /v1/admin/index reports current/previous, build and applied sequence, lag 0 once
    applied; publish of a bad name is 422 on `version`, rollback without previous is 404.
+8. With a shared change log that cannot be reached, an admin write is a 503
+   `changelog_unavailable` naming the log (never its password) and nothing is
+   acknowledged; /readyz is 503 saying it cannot tell what to catch up to; /metrics shows
+   mpsearch_changelog_available 0.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from fastapi.testclient import TestClient
 from lifecycle_support import AUTH, LV_OFFICIAL, TOKEN, appids_of, new_listing, sample_listing
 from lifecycle_support import wait_for as wait_until
 
+from devcluster.ports import free_port
 from indexer.build import build_index
 from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
@@ -256,3 +261,23 @@ def test_new_brand_then_its_official_listing(client: TestClient) -> None:
         return None if z is None else (z["brand_id"], z["card"]["appid"])
 
     wait_for(client, "the new brand's zone", lambda: zone() == ("zebra-coffee", appid))
+
+
+def test_shared_log_unreachable(home: Path) -> None:
+    port = free_port()  # nothing listens there
+    settings = Settings(
+        home=home / "replica",
+        admin_token=TOKEN,
+        changelog_url=f"postgresql://mpsearch:s3cret@127.0.0.1:{port}/mpsearch",
+    )
+    with TestClient(create_app(settings)) as replica:
+        down = replica.delete(f"/v1/admin/listings/{LV_OFFICIAL}", headers=AUTH)
+        assert down.status_code == 503
+        body = down.json()
+        assert body["error"] == "changelog_unavailable"
+        assert f"change log postgresql://mpsearch@127.0.0.1:{port}/mpsearch" in body["message"]
+        assert "not recorded" in body["message"] and "s3cret" not in down.text
+        ready = replica.get("/readyz")
+        assert ready.status_code == 503
+        assert f"127.0.0.1:{port}/mpsearch is unavailable" in ready.json()["message"]
+        assert "mpsearch_changelog_available 0.0" in replica.get("/metrics").text

@@ -133,6 +133,7 @@ def test_sample_manifest(sample_home: Path, dicts: Dictionaries) -> None:
     assert manifest.counts == {
         "listings_read": 624,
         "listings_indexed": 624,
+        "listings_held_back": 0,
         "listings_rejected": 0,
         "brands_read": 159,
         "brands_indexed": 159,
@@ -211,6 +212,7 @@ def test_broken_catalog_builds(broken: tuple[IndexStore, BuildResult, Path]) -> 
     assert result.manifest.counts == {
         "listings_read": 20,
         "listings_indexed": 10,
+        "listings_held_back": 0,
         "listings_rejected": 10,
         "brands_read": 4,
         "brands_indexed": 4,

@@ -22,6 +22,9 @@ Properties checked:
    golden file exits 2 with a message, not a traceback.
 9. User text is never read as rich markup: `search '[/red]'` does not crash and shows the
    query as typed.
+10. A takedown made through the API holds across a rebuild with default flags from an export
+    that still lists it: the summary counts it as held back and the published rebuild does
+    not find it; `--change-seq` past the log's last sequence exits 2 before building.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from conftest import GOLDEN, SAMPLE_BRANDS, SAMPLE_LISTINGS
 from rich.console import Console
 from typer.testing import CliRunner
 
+from indexer.changelog import SqliteChangeLog
 from indexer.settings import get_settings
 from indexer.store import IndexStore
 from search.cli import commands as cli
@@ -368,3 +372,24 @@ def test_query_is_not_markup(
     bold = invoke(runner, "search", "[bold]LV")
     assert bold.exit_code == 0, bold.output
     assert "'[bold]LV' on jd" in bold.stdout
+
+
+# 10. takedowns hold across rebuilds
+
+
+def test_rebuild_keeps_a_takedown(runner: CliRunner, home: Path) -> None:
+    assert build(runner).exit_code == 0
+    assert invoke(runner, "index", "publish", "--latest").exit_code == 0
+    assert LV_OFFICIAL in invoke(runner, "search", "LV", "--host", "jd").stdout
+    log = SqliteChangeLog.in_home(home)
+    log.append("listing_delete", LV_OFFICIAL, None)  # what DELETE /v1/admin/listings does
+    log.close()
+    rebuilt = build(runner)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "held back by takedowns made through the API: 1" in rebuilt.stdout
+    assert invoke(runner, "index", "publish", "--latest").exit_code == 0
+    found = invoke(runner, "search", "LV", "--host", "jd")
+    assert found.exit_code == 0 and LV_OFFICIAL not in found.stdout
+    too_far = build(runner, "--change-seq", "2")
+    assert too_far.exit_code == 2
+    assert "past the change log's last sequence 1" in too_far.stderr

@@ -24,9 +24,7 @@ from __future__ import annotations
 import os
 import random
 import signal
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from lifecycle_support import (
     AUTH,
     LV_OFFICIAL,
     TOKEN,
+    Load,
     Server,
     appids_of,
     fresh_get,
@@ -54,7 +53,6 @@ from indexer.store import IndexStore
 pytestmark = pytest.mark.slow  # publish and live updates under load, SIGKILLed servers
 
 SWITCHES = 10
-QUERIES = ["LV", "星巴克", "xbk", "麦当劳", "咖啡", "luyiweideng", "苹果", "打车"]
 TAKEDOWN = "wxb6979e465ca80716"  # the second LV official listing
 UPSERT = "wx00000000000def01"
 FAILOVER = "wx9426f5912f0aad45"  # the Starbucks official listing
@@ -83,52 +81,6 @@ def server(home: Path) -> Iterator[Server]:
     finally:
         srv.stop()
         assert TOKEN not in srv.log()
-
-
-class Load:
-    """Client threads sending searches until stopped, counting every outcome."""
-
-    def __init__(self, base: str, threads: int = 4) -> None:
-        self.base = base
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.statuses: Counter[int] = Counter()
-        self.errors: list[str] = []
-        self.versions: Counter[str] = Counter()
-        self.threads = [threading.Thread(target=self.run, args=(i,)) for i in range(threads)]
-
-    def run(self, i: int) -> None:
-        rng = random.Random(i)
-        client = httpx.Client(base_url=self.base, timeout=10.0)
-        try:
-            while not self.stop.is_set():
-                params = {"q": rng.choice(QUERIES), "host": "jd"}
-                try:
-                    if i % 2:  # half the threads open a new connection each time
-                        resp = fresh_get(self.base, "/v1/search", **params)
-                    else:
-                        resp = client.get("/v1/search", params=params)
-                    version = resp.json().get("index_version") if resp.is_success else None
-                except (httpx.HTTPError, ValueError) as exc:
-                    with self.lock:
-                        self.errors.append(repr(exc))
-                    continue
-                with self.lock:
-                    self.statuses[resp.status_code] += 1
-                    if version is not None:
-                        self.versions[version] += 1
-        finally:
-            client.close()
-
-    def __enter__(self) -> Load:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join()
 
 
 def serves(version: str) -> Any:

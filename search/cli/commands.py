@@ -1,8 +1,13 @@
 """The ``mpsearch`` commands: index build/publish/list/rollback/gc, search, eval, serve,
-analytics. Output for people is rendered by ``search.cli.render``."""
+analytics, cluster status. Output for people is rendered by ``search.cli.render``.
+
+Versions and publications go through :class:`indexer.deployment.Deployment`: this
+home's ``indexes/`` and ``current`` by default, the store and the shared change log
+with ``MPSEARCH_STORE_URL`` / ``MPSEARCH_CHANGELOG_URL``."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,12 +22,13 @@ from rich.text import Text
 
 from indexer.applier import read_state, served_versions
 from indexer.build import build_index
-from indexer.changelog import SqliteChangeLog
+from indexer.changelog import ChangeLog
+from indexer.decisions import StandingDecisions
+from indexer.deployment import Deployment
 from indexer.dictionaries import Dictionaries
 from indexer.errors import IndexerError
 from indexer.settings import Settings, get_settings
-from indexer.store import IndexStore
-from search.cli.render import render_diff, render_report, render_search
+from search.cli.render import render_diff, render_replicas, render_report, render_search
 from search.engine import Engine, SearchRequest
 from search.errors import SearchError
 from search.relevance.eval import check_thresholds, compare_reports, load_golden
@@ -31,6 +37,8 @@ from search.relevance.gate import evaluate_engine, gate
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Mini-program search.")
 index_app = typer.Typer(no_args_is_help=True, help="Build, publish and list index versions.")
 app.add_typer(index_app, name="index")
+cluster_app = typer.Typer(no_args_is_help=True, help="Replicas sharing a change log.")
+app.add_typer(cluster_app, name="cluster")
 out = Console()
 err = Console(stderr=True)
 VERSION_CHARS = len("vYYYYMMDD-HHMMSS-xxxxxx")
@@ -41,25 +49,27 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _context() -> tuple[Settings, IndexStore, Dictionaries]:
+def _context() -> tuple[Settings, Deployment, Dictionaries]:
     settings = get_settings()
-    return settings, IndexStore(settings.home), Dictionaries.load(settings.dictionaries)
+    return settings, Deployment(settings), Dictionaries.load(settings.dictionaries)
 
 
 def _open_engine(version: str | None) -> Engine:
-    settings, store, dicts = _context()
-    name = version or store.current()
+    _, deployment, dicts = _context()
+    name = version or deployment.current()
     if name is None:
         raise _fail(
-            f"no index is published under {settings.home}; run `mpsearch index build` "
+            f"no index is published in {deployment.store.name}; run `mpsearch index build` "
             "and `mpsearch index publish --latest`"
         )
-    return Engine.open(store, name, dicts)
+    return _open_version(deployment, dicts, name)
 
 
-def _open_version(store: IndexStore, dicts: Dictionaries, version: str) -> Engine:
-    """A built version, verified: refuses a corrupt one or one another analyzer built."""
-    return Engine.open(store, version, dicts)
+def _open_version(deployment: Deployment, dicts: Dictionaries, version: str) -> Engine:
+    """A built version, fetched into this machine's cache and verified: refuses a corrupt
+    one or one another analyzer built."""
+    deployment.fetch(deployment.cache.check_name(version))
+    return Engine.open(deployment.cache, version, dicts)
 
 
 @index_app.command("build")
@@ -80,9 +90,18 @@ def index_build(
     ] = None,
 ) -> None:
     """Validate the catalog and build a new immutable index version."""
-    settings, store, dicts = _context()
+    _, deployment, dicts = _context()
+    try:
+        last_seq, decisions = _log_position(deployment.log)
+    except IndexerError as exc:
+        raise _fail(str(exc)) from None
     if change_seq is None:
-        change_seq = _last_change_seq(settings)
+        change_seq = last_seq
+    elif change_seq > last_seq:
+        raise _fail(
+            f"--change-seq {change_seq} is past the change log's last sequence {last_seq}: "
+            "changes appended up to it would never be replayed onto this version"
+        )
     if rejects is not None:
         try:  # fail before building, not after, when the report cannot be written
             with rejects.open("ab"):
@@ -101,14 +120,17 @@ def index_build(
         task = bar.add_task("index", total=None)
         try:
             result = build_index(
-                store,
+                deployment.cache,
                 listings,
                 brands,
                 dicts,
                 strict=strict,
                 progress=lambda n: bar.update(task, completed=n),
                 change_seq=change_seq,
+                decisions=decisions,
             )
+            if result.version is not None:
+                deployment.upload(result.version)  # files first, manifest last
         except IndexerError as exc:
             raise _fail(str(exc)) from None
     report = result.report
@@ -133,12 +155,15 @@ def index_build(
     out.print(
         "by platform: " + ", ".join(f"{k} {v}" for k, v in sorted(report.by_platform.items()))
     )
+    if result.manifest is not None:
+        held = result.manifest.counts.get("listings_held_back", 0)
+        out.print(f"held back by takedowns made through the API: {held}")
     if result.version is None:
         raise _fail(
             f"{report.rejected} rejected record(s) and --strict is set: no version built", 1
         )
     out.print(
-        f"built version [bold]{result.version}[/bold] under {escape(str(store.root))}",
+        f"built version [bold]{result.version}[/bold] under {escape(deployment.store.name)}",
         soft_wrap=True,
     )
 
@@ -155,33 +180,33 @@ def index_publish(
     ] = 0.01,
 ) -> None:
     """Verify a version (and gate it on golden queries) and point `current` at it."""
-    _, store, dicts = _context()
+    _, deployment, dicts = _context()
     try:
         if latest == (version is not None):
             raise _fail("give exactly one of VERSION or --latest")
-        name = store.latest() if latest else str(version)
-        candidate = _open_version(store, dicts, name)  # refuses an incompatible or corrupt one
+        name = deployment.latest() if latest else str(version)
+        candidate = _open_version(deployment, dicts, name)  # refuses incompatible or corrupt
         if golden is not None:
-            _gate(store, dicts, candidate, golden, max_drop)
-        store.publish(name)
+            _gate(deployment, dicts, candidate, golden, max_drop)
+        deployment.publish(name)
     except IndexerError as exc:
         raise _fail(str(exc)) from None
     out.print(f"published {name}", markup=False, soft_wrap=True)
 
 
 def _gate(
-    store: IndexStore, dicts: Dictionaries, engine: Engine, golden: Path, max_drop: float
+    deployment: Deployment, dicts: Dictionaries, engine: Engine, golden: Path, max_drop: float
 ) -> None:
     """Evaluate candidate and current; print the per-query diff; exit 1 on a regression."""
     name = engine.version
     try:
         queries = load_golden(golden)
         candidate = evaluate_engine(engine, queries)
-        current = store.current()
+        current = deployment.current()
         baseline = None
         if current is not None and current != name:
             try:
-                baseline = evaluate_engine(_open_version(store, dicts, current), queries)
+                baseline = evaluate_engine(_open_version(deployment, dicts, current), queries)
             except IndexerError as exc:  # e.g. built by an older analyzer
                 err.print(f"no baseline: {exc}", markup=False, soft_wrap=True)
     except (SearchError, ValueError) as exc:
@@ -206,9 +231,9 @@ def _gate(
 @index_app.command("rollback")
 def index_rollback() -> None:
     """Publish the previous version again."""
-    _, store, _ = _context()
+    _, deployment, _ = _context()
     try:
-        target, _ = store.rollback()
+        target = deployment.rollback()
     except IndexerError as exc:
         raise _fail(str(exc)) from None
     out.print(f"rolled back to {target}", markup=False, soft_wrap=True)
@@ -219,21 +244,27 @@ def index_gc(
     keep: Annotated[int, typer.Option(min=0, help="newest versions to keep")] = 5,
 ) -> None:
     """Remove old versions; never the current, the previous or one being served."""
-    settings, store, _ = _context()
+    settings, deployment, _ = _context()
     try:
-        removed = store.gc(keep, protect=served_versions(settings.home))
+        removed = deployment.gc(keep, protect=served_versions(settings.home))
+        kept = deployment.versions()
     except IndexerError as exc:
         raise _fail(str(exc)) from None
     for name in removed:
         out.print(f"removed {name}", markup=False, soft_wrap=True)
-    out.print(f"kept {len(store.versions())} version(s)", markup=False)
+    out.print(f"kept {len(kept)} version(s) in {deployment.store.name}", markup=False)
 
 
 @index_app.command("list")
 def index_list() -> None:
     """Versions, newest last, with the current, previous and served ones marked."""
-    settings, store, _ = _context()
-    current, previous = store.current(), store.previous()
+    settings, deployment, _ = _context()
+    try:
+        current, previous = deployment.current(), deployment.previous()
+        versions = {name: deployment.manifest(name) for name in deployment.versions()}
+        replicas = deployment.log.replicas() if deployment.shared else []
+    except IndexerError as exc:
+        raise _fail(str(exc)) from None
     state = read_state(settings.home)
     table = Table()
     # Version names are copied into `index publish`: never truncate them.
@@ -241,13 +272,15 @@ def index_list() -> None:
     for col in ("created", "listings", "rejected", "seq", "fingerprint"):
         table.add_column(col)
     table.add_column("", min_width=len("previous"), overflow="fold")  # current / previous
-    for name in store.versions():
-        m = store.manifest(name)
+    for name, m in versions.items():
         marks = [
             mark for mark, hit in (("current", current), ("previous", previous)) if hit == name
         ]
         if state is not None and state.version == name:
             marks.append(f"serving +{state.applied_seq - m.change_seq}")
+        serving = sum(1 for r in replicas if r.version == name)
+        if serving:
+            marks.append(f"{serving} replica(s)")
         table.add_row(
             name,
             f"{m.created_at:%Y-%m-%d %H:%M:%S}",
@@ -318,11 +351,11 @@ def eval_cmd(
 
 def _compare(golden: Path, a: str, b: str, as_json: bool) -> None:
     """`eval --compare A B`: both versions on the golden queries, and what changed."""
-    _, store, dicts = _context()
+    _, deployment, dicts = _context()
     try:
         queries = load_golden(golden)
-        ra = evaluate_engine(_open_version(store, dicts, a), queries)
-        rb = evaluate_engine(_open_version(store, dicts, b), queries)
+        ra = evaluate_engine(_open_version(deployment, dicts, a), queries)
+        rb = evaluate_engine(_open_version(deployment, dicts, b), queries)
     except (IndexerError, SearchError, ValueError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -339,12 +372,9 @@ def _compare(golden: Path, a: str, b: str, as_json: bool) -> None:
     render_diff(diff, out)
 
 
-def _last_change_seq(settings: Settings) -> int:
-    log = SqliteChangeLog.in_home(settings.home)
-    try:
-        return log.last_seq()
-    finally:
-        log.close()
+def _log_position(log: ChangeLog) -> tuple[int, StandingDecisions]:
+    """The change log's last sequence and the decisions standing in it, read together."""
+    return log.last_seq(), StandingDecisions.read(log)
 
 
 @app.command()
@@ -360,9 +390,14 @@ def serve(
 
     settings = get_settings()
     multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
+    # Workers read the address they serve from the settings (a replica's default name).
+    os.environ["MPSEARCH_HOST"] = host or settings.host
+    os.environ["MPSEARCH_PORT"] = str(port or settings.port)
+    get_settings.cache_clear()
+    settings = get_settings()
     run(
-        host or settings.host,
-        port or settings.port,
+        settings.host,
+        settings.port,
         workers or settings.workers,
         log_level=settings.log_level,
         log_config=uvicorn_log_config(settings.log_level),
@@ -424,3 +459,37 @@ def analytics(
             f"{s.at:%Y-%m-%d %H:%M:%S}",
         )
     out.print(table)
+
+
+@cluster_app.command("status")
+def cluster_status(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """The replicas sharing this change log: version, applied sequence, lag, last heartbeat."""
+    _, deployment, _ = _context()
+    if not deployment.shared:
+        raise _fail("MPSEARCH_CHANGELOG_URL is not set: this home is one machine, not a cluster")
+    try:
+        last_seq = deployment.log.last_seq()
+        current = deployment.current()
+        replicas = deployment.replicas(last_seq)
+    except IndexerError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        body = {
+            "changelog": deployment.log.name,
+            "store": deployment.store.name,
+            "current": current,
+            "last_seq": last_seq,
+            "replicas": [r.model_dump() for r in replicas],
+        }
+        sys.stdout.write(orjson.dumps(body).decode() + "\n")
+        return
+    out.print(
+        Text(
+            f"change log {deployment.log.name} (last sequence {last_seq}), versions in "
+            f"{deployment.store.name}, current {current or '-'}"
+        ),
+        soft_wrap=True,
+    )
+    render_replicas(replicas, current, out)

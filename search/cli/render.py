@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from indexer.deployment import ReplicaInfo
 from search.models import SearchResponse
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
 
@@ -127,3 +130,23 @@ def render_search(
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def render_replicas(replicas: Sequence[ReplicaInfo], current: str | None, console: Console) -> None:
+    """One row per replica: what it serves, how far behind it is, when it was last heard."""
+    table = Table(title=f"{len(replicas)} replica(s)")
+    table.add_column("replica", overflow="fold")
+    table.add_column("version", no_wrap=True)  # copied into commands: never cut
+    for col in ("applied seq", "lag", "last heartbeat", "state"):
+        table.add_column(col, overflow="fold")
+    for r in replicas:
+        state = "stale" if r.stale else ("ok" if r.version == current and not r.error else "-")
+        table.add_row(
+            Text(r.name),
+            Text(r.version or "-"),
+            str(r.applied_seq),
+            str(r.lag),
+            f"{r.heartbeat_age:.1f} s ago",
+            Text(r.error or state),
+        )
+    console.print(table)

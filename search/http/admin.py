@@ -1,9 +1,11 @@
 """Admin routes: live upserts, takedowns and brand updates, index status, publish and rollback.
 
 Every update is validated with the catalog models, appended to the change log
-(fsynced) and acknowledged with its sequence number; the applier makes it
-searchable on every worker. The routes exist only when ``MPSEARCH_ADMIN_TOKEN``
-is set, behind :func:`search.http.deps.require_admin`.
+(durably committed: fsynced, or confirmed by the shared PostgreSQL log) and
+acknowledged with its sequence number; the applier makes it searchable on every
+worker of every replica. While the log cannot be reached an update gets a 503 naming
+it and is not acknowledged. The routes exist only when ``MPSEARCH_ADMIN_TOKEN`` is
+set, behind :func:`search.http.deps.require_admin`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from indexer.applier import read_state
 from indexer.catalog import cross_check, rejects_from_error
-from indexer.changelog import ChangeKind, ChangeLog, SqliteChangeLog
-from indexer.errors import IndexerError
+from indexer.changelog import ChangeKind, ChangeLog
+from indexer.deployment import ReplicaInfo
+from indexer.errors import ChangeLogUnavailable, IndexerError, StoreUnavailable
 from indexer.models import Brand, Listing, Slug, platform_of_appid
 from indexer.settings import Settings
-from indexer.store import IndexStore
 from search.engine import Engine
 from search.errors import BadRequest, NotFound
 from search.http.deps import AdminDep, HolderDep
@@ -52,7 +54,8 @@ class ServingInfo(BaseModel):
 
 
 class IndexStatus(BaseModel):
-    """Versions, the change log and what this worker serves."""
+    """Versions, the change log, what this worker serves and, with a shared log, every
+    replica."""
 
     current: str | None
     previous: str | None
@@ -63,6 +66,9 @@ class IndexStatus(BaseModel):
     serving: ServingInfo | None  # what this worker answers with
     worker: int  # pid of the worker that answered
     applier: bool  # this worker holds the applier lock (the one tantivy writer)
+    changelog: str  # where the change log is
+    store: str  # where the versions are
+    replicas: list[ReplicaInfo]  # with a shared log; empty otherwise
 
 
 class PublishRequest(BaseModel):
@@ -121,26 +127,18 @@ def _check_brand_id(brand_id: str) -> str:
 
 
 def make_router(settings: Settings) -> APIRouter:
-    """The admin routes over ``settings.home``'s versions and change log."""
-    store = IndexStore(settings.home)
-    logs: dict[int, ChangeLog] = {}
-
-    def changelog() -> ChangeLog:
-        # One connection per worker process, opened on first use.
-        pid = os.getpid()
-        if pid not in logs:
-            logs[pid] = SqliteChangeLog.in_home(settings.home)
-        return logs[pid]
+    """The admin routes over the deployment's versions and change log (each worker's
+    holder has its own connection to the log)."""
 
     router = APIRouter(
         prefix="/v1/admin",
         tags=["admin"],
         dependencies=[AdminDep],
-        responses={status: {"model": ErrorBody} for status in (401, 403, 422)},
+        responses={status: {"model": ErrorBody} for status in (401, 403, 422, 503)},
     )
 
-    def append(kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Ack:
-        change = changelog().append(kind, key, payload)
+    def append(log: ChangeLog, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Ack:
+        change = log.append(kind, key, payload)
         return Ack(seq=change.seq, kind=change.kind, key=change.key, at=change.at)
 
     @router.put("/listings/{appid}", response_model=Ack)
@@ -150,20 +148,22 @@ def make_router(settings: Settings) -> APIRouter:
         brands = dict(holder.get().table.brands)
         if listing.brand_id is not None and listing.brand_id not in brands:
             # A brand PUT a moment ago may not be applied yet: the log has it.
-            pending = changelog().latest("brand_put", listing.brand_id)
+            pending = holder.deployment.log.latest("brand_put", listing.brand_id)
             if pending is not None:
                 brands[listing.brand_id] = Brand.model_validate(pending.payload)
         problem = cross_check(listing, brands, {})
         if problem is not None:
             raise BadRequest(problem[0], f"{problem[0]}: {problem[1]}")
         payload = listing.model_dump(mode="json")
-        return await asyncio.to_thread(append, "listing_put", appid, payload)
+        log = holder.deployment.log
+        return await asyncio.to_thread(append, log, "listing_put", appid, payload)
 
     @router.delete("/listings/{appid}", response_model=Ack)
-    def delete_listing(appid: AppId) -> Ack:
-        """Take a listing down (gone from search and /v1/listings, and stays gone)."""
+    def delete_listing(appid: AppId, holder: HolderDep) -> Ack:
+        """Take a listing down (gone from search and /v1/listings, and stays gone across
+        rebuilds until an upsert of the listing lifts it)."""
         _check_appid(appid)
-        return append("listing_delete", appid, None)
+        return append(holder.deployment.log, "listing_delete", appid, None)
 
     @router.put("/brands/{brand_id}", response_model=Ack)
     async def put_brand(brand_id: BrandId, request: Request, holder: HolderDep) -> Ack:
@@ -171,25 +171,29 @@ def make_router(settings: Settings) -> APIRouter:
         brand = await _record(request, Brand, "brand_id", _check_brand_id(brand_id))
         _check_officials(holder.get(), brand)
         payload = brand.model_dump(mode="json")
-        return await asyncio.to_thread(append, "brand_put", brand_id, payload)
+        log = holder.deployment.log
+        return await asyncio.to_thread(append, log, "brand_put", brand_id, payload)
 
     @router.get("/index", response_model=IndexStatus)
     def index_status(holder: HolderDep) -> IndexStatus:
-        """Current and previous version, the change log position, and the lag."""
+        """Current and previous version, the change log position, the lag, the replicas."""
+        deployment = holder.deployment
         state = read_state(settings.home)
-        last = changelog().last_seq()
-        current = store.current()
+        last = deployment.log.last_seq()
+        current = deployment.current()
         build_seq = None
         if current is not None:
             try:
-                build_seq = store.manifest(current).change_seq
+                build_seq = deployment.manifest(current).change_seq
+            except (ChangeLogUnavailable, StoreUnavailable):
+                raise
             except IndexerError:
                 build_seq = None
         served = holder.state
         applied = state.applied_seq if state is not None and state.version == current else None
         return IndexStatus(
             current=current,
-            previous=store.previous(),
+            previous=deployment.previous(),
             build_seq=build_seq,
             applied_seq=applied,
             last_seq=last,
@@ -203,27 +207,36 @@ def make_router(settings: Settings) -> APIRouter:
             ),
             worker=os.getpid(),
             applier=holder.is_applier,
+            changelog=deployment.log.name,
+            store=deployment.store.name,
+            replicas=deployment.replicas(last) if deployment.shared else [],
         )
 
     @router.post("/index/publish", response_model=PublishResult)
     def publish(body: PublishRequest, holder: HolderDep) -> PublishResult:
         """Publish a built version (verified; use `mpsearch index publish --golden` to gate)."""
+        deployment = holder.deployment
         try:
-            store.check_name(body.version)
-            Engine.open(store, body.version, holder.dictionaries())
-            store.publish(body.version)
+            deployment.fetch(deployment.cache.check_name(body.version))
+            Engine.open(deployment.cache, body.version, holder.dictionaries())
+            deployment.publish(body.version)
+        except (ChangeLogUnavailable, StoreUnavailable):
+            raise
         except IndexerError as exc:
             raise BadRequest("version", str(exc)) from None
-        return PublishResult(current=body.version, previous=store.previous())
+        return PublishResult(current=body.version, previous=deployment.previous())
 
     @router.post("/index/rollback", response_model=PublishResult)
-    def rollback() -> PublishResult:
+    def rollback(holder: HolderDep) -> PublishResult:
         """Publish the previous version again."""
+        deployment = holder.deployment
         try:
-            target, _ = store.rollback()
+            target = deployment.rollback()
+        except (ChangeLogUnavailable, StoreUnavailable):
+            raise
         except IndexerError as exc:
             raise NotFound(str(exc)) from None
-        return PublishResult(current=target, previous=store.previous())
+        return PublishResult(current=target, previous=deployment.previous())
 
     return router
 

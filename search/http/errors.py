@@ -10,6 +10,8 @@ NotAuthorized            401     ``unauthorized`` + ``WWW-Authenticate: Bearer``
 Forbidden                403     ``forbidden``
 NotFound                 404     ``not_found``
 NotReady                 503     ``not_ready``
+ChangeLogUnavailable     503     ``changelog_unavailable``, naming the log
+StoreUnavailable         503     ``store_unavailable``, naming the store
 Starlette HTTPException  as is   ``http_error`` (unknown route, wrong method)
 =======================  ======  ============================================
 
@@ -23,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.errors import ChangeLogUnavailable, StoreUnavailable
 from search.errors import BadRequest, Forbidden, NotAuthorized, NotFound, NotReady
 from search.http.responses import JSONBody, error_response
 
@@ -57,6 +60,15 @@ async def _not_ready(_: Request, exc: Exception) -> JSONBody:
     return error_response(503, "not_ready", str(exc))
 
 
+async def _log_unavailable(_: Request, exc: Exception) -> JSONBody:
+    # Nothing was acknowledged: the client may retry the same update once the log is back.
+    return error_response(503, "changelog_unavailable", f"{exc}; the update was not recorded")
+
+
+async def _store_unavailable(_: Request, exc: Exception) -> JSONBody:
+    return error_response(503, "store_unavailable", str(exc))
+
+
 async def _http(_: Request, exc: Exception) -> JSONBody:
     assert isinstance(exc, StarletteHTTPException)
     # Starlette's own refusals (no such route, method not allowed with its `Allow`).
@@ -71,4 +83,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(NotReady, _not_ready)
+    app.add_exception_handler(ChangeLogUnavailable, _log_unavailable)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -7,26 +7,33 @@ a lock and *drains* the engine it replaced: requests hold a lease on the engine
 they started with, and the old engine is closed once its last lease ends.
 
 Every worker also runs an applier thread that takes over applying when it holds
-the applier lock, so a plain ``uvicorn`` with any number of workers is complete.
+the applier lock, so a plain ``uvicorn`` with any number of workers is complete; with a
+shared change log, also a follower thread (``indexer.replica``) that keeps this
+replica's cache and ``current`` in step with the shared publication history.
 
 Guarantees: a request runs start to end on the engine it leased; an engine is
 dropped only once no lease is left on it; one refresh runs at a time; a version
-that cannot be opened leaves the served one in place (and is retried on the next poll).
+that cannot be opened leaves the served one in place (and is retried on the next poll);
+ready only once every change acknowledged before the start is served and, with a shared
+log, the version the history named since the start (unless this replica refused it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from indexer.applier import Applier, ServingState, copy_path, read_state
 from indexer.brands import BrandTable
-from indexer.changelog import SqliteChangeLog
+from indexer.deployment import Deployment
 from indexer.dictionaries import Dictionaries
-from indexer.errors import IndexerError
+from indexer.errors import ChangeLogUnavailable, IndexerError
+from indexer.replica import Follower, read_follower
 from indexer.settings import Settings
 from indexer.store import IndexStore
 from search.engine import Engine
@@ -58,9 +65,14 @@ class EngineHolder:
         self._refresh_lock = threading.Lock()  # one refresh at a time
         self._dicts: Dictionaries | None = None
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.applier: Applier | None = None
-        self.ready_seq = 0  # the log's last sequence at start: ready once served
+        self.deployment = Deployment(settings)
+        self.ready_seq: int | None = 0  # the log's last sequence at start: ready once served
+        self.started_at = datetime.now(UTC)
+        self.last_seq = 0  # the log's last sequence when last asked
+        self.log_available = True
+        self._followed = False  # served what the publication history named at the start
 
     # --- lifecycle ----------------------------------------------------------------
 
@@ -70,38 +82,59 @@ class EngineHolder:
         return self._dicts
 
     def start(self) -> None:
-        """Open what is served; become the applier if nobody is; start applying."""
-        changelog = SqliteChangeLog.in_home(self.home)
-        self.ready_seq = changelog.last_seq()
+        """Open what is served; become the applier if nobody is; start applying (and, with
+        a shared log, following the publications)."""
+        changelog = self.deployment.log
+        self.started_at = datetime.now(UTC)
+        self.ready_seq = self._last_seq()
         try:
             applier = Applier(self.home, self.dictionaries(), changelog, self._on_commit)
         except Exception as exc:  # dictionaries unreadable: report it on /readyz
             self.last_error = str(exc)
             log.error("cannot start the applier: %s", exc)
-            changelog.close()
+            self.deployment.close()
             return
         self.applier = applier
+        if self.settings.shared:
+            name = self.settings.replica_name or f"{socket.gethostname()}:{self.settings.port}"
+            follower = Follower(self.deployment, self.dictionaries(), name)
+            self._run(follower.run, "mpsearch-follower")
         if applier.try_lock():
             # Prepare the serving copy now, so this worker is ready when startup ends.
             try:
                 while applier.step():
-                    if applier.copy is not None and applier.copy.applied_seq >= self.ready_seq:
+                    if applier.copy is not None and applier.copy.applied_seq >= (
+                        self.ready_seq or 0
+                    ):
                         break
             except Exception:  # never fail start-up: the applier thread tries again
                 log.exception("preparing the serving copy failed; retrying in the background")
                 applier.reset()
         self.refresh()
-        self._thread = threading.Thread(
-            target=applier.run, args=(self._stop,), name="mpsearch-applier", daemon=True
-        )
-        self._thread.start()
+        self._run(applier.run, "mpsearch-applier")
+
+    def _run(self, loop: Callable[[threading.Event], None], name: str) -> None:
+        thread = threading.Thread(target=loop, args=(self._stop,), name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self.applier is not None:
-            self.applier.log.close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.deployment.close()
+
+    def _last_seq(self) -> int | None:
+        """The log's last sequence, or None while the log cannot be reached."""
+        try:
+            self.last_seq = self.deployment.log.last_seq()
+        except ChangeLogUnavailable as exc:
+            if self.log_available:
+                log.warning("%s", exc)
+            self.log_available = False
+            return None
+        self.log_available = True
+        return self.last_seq
 
     def _on_commit(self, _: ServingState) -> None:
         self.refresh()
@@ -119,7 +152,11 @@ class EngineHolder:
             if state is None:
                 current = self.store.current()
                 if current is None:
-                    self.last_error = "no index is published yet"
+                    follower = read_follower(self.home) if self.settings.shared else None
+                    why = follower.error if follower is not None else None
+                    self.last_error = (
+                        f"no index served yet: {why}" if why else ("no index is published yet")
+                    )
                     return
                 try:
                     self.store.path(current)  # a damaged `current` pointer says so
@@ -200,14 +237,11 @@ class EngineHolder:
         return served.engine if served else None
 
     def changelog_lag(self) -> int:
-        """Changes acknowledged in the change log that this worker does not serve yet."""
+        """Changes acknowledged in the change log that this worker does not serve yet (by
+        the last sequence the log told, while it cannot be reached)."""
         served = self._served
-        log = SqliteChangeLog.in_home(self.home)
-        try:
-            last = log.last_seq()
-        finally:
-            log.close()
-        return max(0, last - (served.state.applied_seq if served else 0))
+        self._last_seq()
+        return max(0, self.last_seq - (served.state.applied_seq if served else 0))
 
     @property
     def state(self) -> ServingState | None:
@@ -216,6 +250,12 @@ class EngineHolder:
 
     def ready(self) -> Engine:
         """The engine, once it has every change acknowledged before this worker started."""
+        if self.ready_seq is None:
+            self.ready_seq = self._last_seq()
+            if self.ready_seq is None:
+                raise NotReady(
+                    f"cannot tell what to catch up to: {self.deployment.log.name} is unavailable"
+                )
         served = self._served
         if served is None:
             raise NotReady(self.last_error or "no index is published yet")
@@ -224,4 +264,17 @@ class EngineHolder:
                 f"index {served.state.version} has changes to {served.state.applied_seq}, "
                 f"catching up to {self.ready_seq}"
             )
+        if self.settings.shared and not self._followed:
+            self._check_following(served.state)
+            self._followed = True  # from now on it follows publications while serving
         return served.engine
+
+    def _check_following(self, served: ServingState) -> None:
+        """NotReady unless this replica serves what the publication history named since
+        it started (or refused that version, and serves what it has)."""
+        follower = read_follower(self.home)
+        if follower is None or follower.updated_at < self.started_at:
+            raise NotReady("reading the publication history")
+        target = follower.target
+        if target is not None and target != served.version and target != follower.refused:
+            raise NotReady(f"fetching version {target} (serving {served.version})")

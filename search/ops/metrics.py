@@ -60,6 +60,11 @@ CHANGELOG_LAG = Gauge(
     "Live updates acknowledged in the change log that the served index does not hold yet",
     multiprocess_mode="livemax",
 )
+CHANGELOG_AVAILABLE = Gauge(
+    "mpsearch_changelog_available",
+    "1 when the change log answered the last time it was asked, 0 while it cannot be reached",
+    multiprocess_mode="livemin",
+)
 LOG_DROPPED = Counter(
     "mpsearch_log_records_dropped_total",
     "Query log or request log records dropped (buffer full or write error)",

@@ -43,6 +43,9 @@ class HolderLike(Protocol):
 
     def changelog_lag(self) -> int: ...
 
+    @property
+    def log_available(self) -> bool: ...
+
 
 class Ops:
     """Per-process operations state: the query log, gauges and the request log listener."""
@@ -99,6 +102,7 @@ class Ops:
                 self._version = eng.version
             metrics.INDEX_DOCUMENTS.set(eng.num_docs)
         metrics.CHANGELOG_LAG.set(self.holder.changelog_lag())
+        metrics.CHANGELOG_AVAILABLE.set(1 if self.holder.log_available else 0)
         for log, dropped in (("query", self.querylog.dropped), ("request", self.access.dropped)):
             if dropped > self._dropped_seen[log]:
                 metrics.LOG_DROPPED.labels(log).inc(dropped - self._dropped_seen[log])
