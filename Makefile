@@ -29,8 +29,8 @@ serve: index
 	$(BIN)/mpsearch serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check indexer search tests benchmarks
-	$(BIN)/ruff format --check indexer search tests benchmarks
+	$(BIN)/ruff check indexer search tests benchmarks tools
+	$(BIN)/ruff format --check indexer search tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -60,8 +60,8 @@ test-fast: lint typecheck
 	$(BIN)/pytest -q -m "not slow"
 
 format: $(STAMP)
-	$(BIN)/ruff format indexer search tests benchmarks
-	$(BIN)/ruff check --fix indexer search tests benchmarks
+	$(BIN)/ruff format indexer search tests benchmarks tools
+	$(BIN)/ruff check --fix indexer search tests benchmarks tools
 
 # Performance benchmarks (not part of `make test`): see BENCHMARKS.md. Heavy: run alone.
 # bench_http.py drives the load with Debian's wrk (its asyncio fallback client is itself
