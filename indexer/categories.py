@@ -211,7 +211,6 @@ class CategoryModel:
         self.listings = listings
         self.settings = settings
         self._ids = {name: i for i, name in enumerate(categories)}
-        self._log_prior = tuple(math.log(p) if p > 0 else -math.inf for p in prior)
         self._top_of = tuple(
             self._ids.get(name.split("/", 1)[0], -1) if i >= tops else i
             for i, name in enumerate(categories)
@@ -332,8 +331,7 @@ class CategoryModel:
         the catalog lacks counts for its top-level category)."""
         paths = {self._ids.get(c, self._ids.get(c.split("/", 1)[0], -1)) for c in categories}
         paths.discard(-1)
-        tops = {self._top_of[i] for i in paths} | {i for i in paths if i < self.tops}
-        tops.discard(-1)
+        tops = {self._top_of[i] for i in paths} - {-1}
         for level in (tops, paths - tops):
             share = NEED_CONFIDENCE / (1 - NEED_CONFIDENCE) / max(1, len(level))
             for i in level:

@@ -4,7 +4,7 @@
 the rest is request filler. :meth:`ContentFilter.select` takes a query's tokens (from
 :meth:`indexer.analysis.Analyzer.tokens` with ``keep_stopwords=True``: segmentation is
 the analyzer's alone) and keeps nouns, verbs, verbal nouns, place names, adjectives,
-Latin words and numbers, and every word jieba's dictionary does not know (catalog words,
+Latin words and digits, and every word jieba's dictionary does not know (catalog words,
 brands). It drops, naming the reason for each:
 
 - stop words (``dictionaries/stopwords.txt``: 的, 帮, 请问, 有没有 …);

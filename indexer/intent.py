@@ -32,7 +32,7 @@ from indexer.needs import NeedLexicon, NeedMatch
 
 @dataclass(frozen=True)
 class Intent:
-    """A query read for its need: every part is in query order."""
+    """A query read for its need (tokens, needs and content words in query order)."""
 
     tokens: tuple[str, ...]  # the analyzer's query tokens, stop words included
     needs: tuple[NeedMatch, ...]  # the lexicon's need words found in them
@@ -46,9 +46,11 @@ class Intent:
         return tuple(dict.fromkeys(w for n in self.needs for w in n.service_words))
 
     def explain(self) -> dict[str, Any]:
-        """A JSON-ready summary for ``--explain`` and ``debug=true``."""
+        """A JSON-ready summary for ``--explain`` and ``debug=true``: content words, the
+        words the model read, dropped words with reasons, needs, categories."""
         return {
             "content_words": list(self.content.kept),
+            "model_words": list(self.model_words),
             "dropped": [{"word": d.word, "reason": d.reason} for d in self.content.dropped],
             "needs": [
                 {
@@ -79,7 +81,7 @@ class IntentReader:
         if model is not None:
             protected |= model.category_words
         protected.discard("")
-        self.filter = ContentFilter(analyzer.dicts.stopwords, protected)
+        self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
 
     @classmethod
     def for_version(
@@ -98,7 +100,7 @@ class IntentReader:
         """``text`` read for its need; ``limit`` and ``min_score`` bound the categories."""
         tokens = self.analyzer.tokens(text, "query", keep_stopwords=True)
         needs = self.lexicon.match(tokens)
-        content = self.filter.select(tokens, needs)
+        content = self.content_filter.select(tokens, needs)
         words = self._model_words(content.kept)
         categories = (
             self.model.predict(words, needs, limit=limit, min_score=min_score)

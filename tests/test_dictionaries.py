@@ -45,6 +45,14 @@ def _write(
     return folder
 
 
+def _load_error(folder: Path) -> str:
+    """The message of the DictionaryError (a UserError) that loading ``folder`` raises."""
+    with pytest.raises(DictionaryError) as info:
+        Dictionaries.load(folder)
+    assert isinstance(info.value, UserError)
+    return str(info.value)
+
+
 # ------------------------------------------------------------------ 1 the repo's files
 
 
@@ -121,13 +129,10 @@ def test_bom_is_not_a_word(tmp_path: Path) -> None:
 )
 def test_malformed_userdict_line(tmp_path: Path, line: str, shown: str) -> None:
     folder = _write(tmp_path, userdict=f"# header\n小程序\n\n{line}\n代驾\n")
-    with pytest.raises(DictionaryError) as info:
-        Dictionaries.load(folder)
-    message = str(info.value)
+    message = _load_error(folder)
     assert f"{folder / 'userdict.txt'}:4:" in message
     assert "word [freq]" in message
     assert shown in message
-    assert isinstance(info.value, UserError)
 
 
 @pytest.mark.parametrize("line", ["打车", "打车,", " , 打车 , "])
@@ -239,9 +244,7 @@ def test_need_lines_parsed(tmp_path: Path) -> None:
 )
 def test_malformed_need_line(tmp_path: Path, line: str, reason: str) -> None:
     folder = _write(tmp_path, needs=f"饿了 => 外卖\n# comment\n{line}\n")
-    with pytest.raises(DictionaryError) as info:
-        Dictionaries.load(folder)
-    message = str(info.value)
+    message = _load_error(folder)
     assert f"{folder / 'needs.txt'}:3: " in message
     assert reason in message
     assert "need, need => service, service | Top/sub, Top" in message

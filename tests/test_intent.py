@@ -116,6 +116,7 @@ def test_service_words_and_explain(reader: IntentReader) -> None:
     assert len(intent.service_words) == len(set(intent.service_words))
     explained = orjson.loads(orjson.dumps(intent.explain()))
     assert explained["content_words"] == list(intent.content.kept)
+    assert explained["model_words"] == list(intent.model_words)
     assert {"word": "我", "reason": "stop word"} in explained["dropped"]
     assert explained["needs"][0]["word"] == "打车"
     assert explained["categories"][0]["category"] == intent.categories[0].category
