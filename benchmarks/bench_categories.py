@@ -1,9 +1,10 @@
 """Query → category model benchmark: its cost in a build, its size, and predict time.
 
-    flock /work/bench.lock .venv/bin/python benchmarks/bench_categories.py --size 100k
+    .venv/bin/python benchmarks/bench_categories.py --size 100k [--baseline]
 
 Builds the generated catalog of that size in-process (as ``mpsearch index build`` does,
-analysis workers included) with the model's two build steps timed: counting each
+analysis workers included; with ``--baseline`` first without the model, for the ratio of
+the two wall times) with the model's two build steps timed: counting each
 listing's analysed fields in the parent (``CategoryCounts.add_fields``) and writing the
 model (``save``). Their sum is reported as a share of the build's wall time, measured in
 the same run. Then the saved model is loaded and timed on unique 5-word queries of words
@@ -67,26 +68,52 @@ class TimedCounts(CategoryCounts):
         return path
 
 
-def timed_build(n: int, seed: int, dicts: Dictionaries) -> tuple[Path, dict[str, Any]]:
+class NoCounts(CategoryCounts):
+    """CategoryCounts that does nothing: the build without the model, for comparison."""
+
+    def add_fields(self, fields: Any) -> None:
+        pass
+
+    def save(self, folder: Path, settings: ModelSettings | None = None) -> Path:
+        return folder / MODEL_FILE
+
+
+def _build(n: int, seed: int, dicts: Dictionaries, counts: type[CategoryCounts]) -> Path:
+    """Build the catalog of ``n`` listings with ``counts`` as the build's model counter."""
     listings, brands = ensure_catalog(n, seed)
     home = bench_root() / f"home-categories-{n}"
     shutil.rmtree(home, ignore_errors=True)
     original = build.CategoryCounts
-    build.CategoryCounts = TimedCounts  # type: ignore[misc]
+    build.CategoryCounts = counts  # type: ignore[misc]
     try:
-        started = time.perf_counter()
         result = build.build_index(IndexStore(home), listings, brands, dicts)
-        wall = time.perf_counter() - started
     finally:
         build.CategoryCounts = original  # type: ignore[misc]
     assert result.version is not None
-    folder = IndexStore(home).path(result.version)
+    return IndexStore(home).path(result.version)
+
+
+def timed_build(
+    n: int, seed: int, dicts: Dictionaries, baseline: bool
+) -> tuple[Path, dict[str, Any]]:
+    """The build with the model timed; with ``baseline``, first the same build without it."""
+    without = None
+    if baseline:
+        _build(1000, seed, dicts, NoCounts)  # one-time costs (imports, jieba) not in either
+        started = time.perf_counter()
+        _build(n, seed, dicts, NoCounts)
+        without = time.perf_counter() - started
+    started = time.perf_counter()
+    folder = _build(n, seed, dicts, TimedCounts)
+    wall = time.perf_counter() - started
     hook = TimedCounts.add_s + TimedCounts.save_s
     counts = TimedCounts.last
     assert counts is not None
     return folder, {
         "listings": n,
         "build_wall_s": round(wall, 2),
+        "build_without_model_wall_s": None if without is None else round(without, 2),
+        "with_over_without": None if without is None else round(wall / without, 3),
         "count_s": round(TimedCounts.add_s, 3),
         "count_us_per_listing": round(TimedCounts.add_s / n * 1e6, 2),
         "count_cpu_s": round(TimedCounts.add_cpu_s, 3),
@@ -132,12 +159,15 @@ def main() -> None:
     ap.add_argument("--size", default="100k", help="catalog size: 100k, 1m, 1000")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--queries", type=int, default=2000)
+    ap.add_argument(
+        "--baseline", action="store_true", help="first build without the model, to compare"
+    )
     ap.add_argument("--name", default=None, help="result file name (default categories-<size>)")
     args = ap.parse_args()
     n = parse_count(args.size)
     info = machine()
     dicts = Dictionaries.load(default_dictionaries_dir())
-    folder, built = timed_build(n, args.seed, dicts)
+    folder, built = timed_build(n, args.seed, dicts, args.baseline)
     b = built
     print(
         f"{label(n)}: build {b['build_wall_s']} s; counting {b['count_s']} s "
@@ -145,6 +175,11 @@ def main() -> None:
         f"+ save {b['save_s']} s = {b['share_of_build']:.1%} of the build",
         flush=True,
     )
+    if b["build_without_model_wall_s"] is not None:
+        print(
+            f"  the same build without the model: {b['build_without_model_wall_s']} s "
+            f"(with ÷ without: {b['with_over_without']})"
+        )
     print(
         f"  model {b['model_bytes'] / 2**20:.1f} MiB; {b['distinct_words']} words, "
         f"{b['category_word_pairs']} (category, word) counts"
