@@ -29,7 +29,7 @@ index: $(STAMP)
 serve: index
 	$(BIN)/mpsearch serve --host 127.0.0.1 --port 8000
 
-CODE := indexer search devcluster tests benchmarks
+CODE := indexer search devcluster tools tests benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)

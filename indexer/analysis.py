@@ -462,7 +462,9 @@ class Analyzer:
                         last = j
         return tuple(precise), inner
 
-    def tokens(self, text: str, mode: Mode, *, normalized: bool = False) -> list[str]:
+    def tokens(
+        self, text: str, mode: Mode, *, normalized: bool = False, keep_stopwords: bool = False
+    ) -> list[str]:
         """Word tokens of ``text``: jieba words for CJK, whole words for Latin/digits.
 
         Index mode adds every dictionary word inside each precise word and the
@@ -470,6 +472,7 @@ class Analyzer:
         Stop words are dropped in both modes unless every precise (query-mode)
         token is one, so that index tokens always include the query tokens.
         ``normalized``: ``text`` is already :func:`normalize`'s output.
+        ``keep_stopwords``: drop none (for query understanding, which explains what it drops).
         """
         norm = text if normalized else normalize(text)
         out: list[str] = []
@@ -492,7 +495,7 @@ class Analyzer:
                 latin_streak.append(run.text)
                 precise_kept = precise_kept or run.text not in self.dicts.stopwords
         flush()
-        if not precise_kept:
+        if keep_stopwords or not precise_kept:
             return out
         return [t for t in out if t not in self.dicts.stopwords]
 

@@ -6,7 +6,9 @@ for segmentation; the second analyses the spool into tantivy. Analysis (jieba,
 pinyin) is spread over worker processes forked once the analyzer is ready, so
 each worker starts with jieba initialised; documents come back in spool order
 and the index holds the same documents, terms and scores as a single-process
-build. The version appears under its final name only once complete.
+build. The parent also counts each listing's analysed words by category for the query →
+category model (``indexer.categories``), saved in the version. The version appears under
+its final name only once complete.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import tantivy
 from indexer.analysis import Analyzer, format_word_freqs
 from indexer.brands import BrandTable
 from indexer.catalog import IngestReport, ingest_catalog
+from indexer.categories import CategoryCounts
 from indexer.decisions import StandingDecisions
 from indexer.dictionaries import Dictionaries
-from indexer.document import AnalysisMemo, IndexFields, analyse_fields, analyse_listing, to_document
+from indexer.document import AnalysisMemo, IndexFields, analyse_fields, to_document
 from indexer.errors import CatalogError
 from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
@@ -103,14 +106,14 @@ def resolve_workers(workers: int | None, listings: int) -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
-def _documents(
+def _index_fields(
     stack: ExitStack,
     spool: Path,
     brands: Mapping[str, Brand],
     analyzer: Analyzer,
     workers: int,
-) -> Iterator[tantivy.Document]:
-    """Documents for the spooled listings, in spool order, analysed by ``workers`` processes.
+) -> Iterator[IndexFields]:
+    """Field values of the spooled listings, in spool order, analysed by ``workers`` processes.
 
     The pool is forked here, before any tantivy writer thread exists.
     """
@@ -118,7 +121,7 @@ def _documents(
     memo = AnalysisMemo(analyzer)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return (
-            analyse_listing(listing, brands.get(listing.brand_id or ""), analyzer, memo)
+            analyse_fields(listing, brands.get(listing.brand_id or ""), analyzer, memo)
             for listing in _iter_spool(spool)
         )
     _WORKER = (analyzer, brands, memo)
@@ -127,7 +130,7 @@ def _documents(
     finally:
         _WORKER = None
     chunks = pool.imap(_analyse_chunk, _spool_chunks(spool, CHUNK_LISTINGS), chunksize=1)
-    return (to_document(fields) for chunk in chunks for fields in chunk)
+    return (fields for chunk in chunks for fields in chunk)
 
 
 class BuildResult:
@@ -189,14 +192,16 @@ def build_index(
 
         n_workers = resolve_workers(workers, len(names))
         done = 0
+        categories = CategoryCounts()  # query → category, learned from the listings
         with ExitStack() as stack:
-            docs = _documents(stack, spool, good_brands, analyzer, n_workers)
+            analysed = _index_fields(stack, spool, good_brands, analyzer, n_workers)
             index = tantivy.Index(build_schema(), path=str(_mkdir(staging / INDEX_DIR)))
             # One indexing thread with a large budget writes one segment up to a few million
             # listings: every query then walks one term dictionary, not one per segment.
             writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
-            for doc in docs:
-                writer.add_document(doc)
+            for fields in analysed:
+                categories.add_fields(fields)
+                writer.add_document(to_document(fields))
                 done += 1
                 if progress and done % 1000 == 0:
                     progress(done)
@@ -212,6 +217,7 @@ def build_index(
             format_word_freqs(analyzer.word_freqs), encoding="utf-8"
         )
         analyzer.save_state(staging / ANALYZER_STATE_FILE, staging / ANALYZER_TRIE_FILE)
+        categories.save(staging)
         manifest = Manifest(
             version=version,
             created_at=datetime.now(UTC),

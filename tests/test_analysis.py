@@ -12,7 +12,8 @@ Properties checked:
 5. Every query-mode token is also an index-mode token (index ⊇ query), for
    hand-picked texts, texts made only of stop words, and random mixes of CJK,
    Latin, digits, punctuation and spaces.
-6. Stop words are dropped in both modes, unless nothing else would remain.
+6. Stop words are dropped in both modes, unless nothing else would remain;
+   ``keep_stopwords=True`` keeps them, and changes nothing else.
 7. Extra catalog words given to the Analyzer are kept whole as one query token.
 8. Index mode adds the concatenation of adjacent Latin words (louisvuitton).
 9. ``pinyin_full`` / ``pinyin_initials`` (星巴克 → xingbake / xbk) and
@@ -20,7 +21,7 @@ Properties checked:
 10. ``ngrams`` gives CJK unigrams and bigrams only; ``latin_words`` skips numbers.
 11. ``synonyms`` returns the other words of the group, in compact form.
 12. ``analyzer_fingerprint`` is stable for identical dictionaries in another
-    folder and changes when any dictionary file changes.
+    folder and changes when any dictionary file changes (the need lexicon too).
 """
 
 from __future__ import annotations
@@ -255,6 +256,15 @@ def test_stop_words_kept_when_nothing_else_remains(analyzer: Analyzer, mode: Mod
     assert analyzer.tokens("吗", mode) == ["吗"]
 
 
+@pytest.mark.parametrize("text", ["我想去附近的星巴克", "帮我叫个车", "请问 LV 包包", "的了"])
+def test_keep_stopwords(analyzer: Analyzer, text: str) -> None:
+    kept = analyzer.tokens(text, "query", keep_stopwords=True)
+    assert [t for t in kept if t not in analyzer.dicts.stopwords] == [
+        t for t in analyzer.tokens(text, "query") if t not in analyzer.dicts.stopwords
+    ]
+    assert "".join(kept) == normalize(text).replace(" ", "")  # every word, in order
+
+
 def test_punctuation_only_has_no_tokens(analyzer: Analyzer) -> None:
     assert analyzer.tokens("!!! 。。", "query") == []
     assert analyzer.tokens("", "index") == []
@@ -370,6 +380,7 @@ def test_fingerprint_changes_with_dictionaries(tmp_path: Path, dicts: Dictionari
         ("userdict.txt", "茶颜悦色 100\n"),
         ("synonyms.txt", "奶茶, 茶饮\n"),
         ("stopwords.txt", "哦\n"),
+        ("needs.txt", "奶茶店 => 奶茶 | 咖啡茶饮/新式茶饮\n"),
     ]:
         path = copy / name
         original = path.read_bytes()

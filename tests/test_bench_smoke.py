@@ -2,7 +2,8 @@
 
 Checks that the scripts work end to end and write well-formed results: the generated
 catalog passes strict validation and is deterministic, the build indexes every listing,
-the query benchmark times every query against the floor, the depth benchmark compares
+the query benchmark times every query against the floor, the category benchmark times
+the model's share of a build and its predictions, the depth benchmark compares
 with re-ranking every match, and the HTTP benchmark gets
 only 2xx answers from both the bare app and ``mpsearch serve --workers 2``.
 """
@@ -75,6 +76,17 @@ def test_bench_build_smoke(bench_env: dict[str, str]) -> None:
     assert run["listings"] == run["listings_indexed"] == N
     assert run["rejected"] == 0
     assert run["index_bytes"] > 0 and run["listings_per_s"] > 0 and run["peak_rss_tree_mib"] > 0
+
+
+def test_bench_categories_smoke(bench_env: dict[str, str]) -> None:
+    result = _run(
+        "bench_categories.py", bench_env, "--size=1k", "--queries=50", "--name=categories-smoke"
+    )
+    assert result["build"]["listings"] == N
+    assert 0 < result["build"]["share_of_build"] < 1
+    assert result["build"]["model_bytes"] > 0 and result["model"]["words"] > 0
+    for kind in ("typical", "widest"):
+        assert result["predict"][kind]["predict_us"]["n"] == 50
 
 
 def test_bench_query_smoke(bench_env: dict[str, str]) -> None:

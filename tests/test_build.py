@@ -10,8 +10,14 @@ Properties checked:
    fingerprint, each source's path, size and sha256, and counts by status and
    platform that add up.
 2. A version folder holds exactly the index, brands.json (a loadable brand
-   table), words.txt (the catalog words, sorted) and the manifest; the spool
-   and the staging folder are gone.
+   table), words.txt (the catalog words, sorted), the analyzer's state, the
+   category model (categories.json) and the manifest; the spool and the staging
+   folder are gone.
+9. The build writes the query → category model of the listings it indexed: it
+   loads, counts every listing, equals the model of the same listings' analysed
+   fields counted by hand, and is covered by the version's checksum (an edited
+   model makes the version corrupt). (Workers give the same file:
+   test_build_parallel.py.)
 3. ``Engine.open`` opens the built version and finds every sample listing; what
    it loaded is frozen out of the cyclic collector's walks.
 4. A catalog with broken lines still builds: each bad line is a reject naming
@@ -38,8 +44,11 @@ import pytest
 from indexer.analysis import analyzer_fingerprint
 from indexer.brands import BrandTable
 from indexer.build import BuildResult, build_index
+from indexer.categories import MODEL_FILE, CategoryCounts, CategoryModel
 from indexer.dictionaries import Dictionaries, default_dictionaries_dir
+from indexer.document import analyse_fields
 from indexer.errors import CatalogError, IncompatibleIndexError, VersionError
+from indexer.models import Listing
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import (
     ANALYZER_STATE_FILE,
@@ -162,6 +171,7 @@ def test_sample_version_files(sample_home: Path) -> None:
             BRANDS_FILE,
             INDEX_DIR,
             MANIFEST,
+            MODEL_FILE,
             WORD_FREQS_FILE,
             WORDS_FILE,
         ]
@@ -340,3 +350,38 @@ def test_open_with_other_schema(
     message = str(info.value)
     assert version in message and "schema" in message
     assert "Rebuild" in message and "mpsearch index build" in message
+
+
+# ------------------------------------------------------------------ 9 the category model
+
+
+def _counted_by_hand(engine: Engine) -> CategoryModel:
+    """The model of the sample listings' analysed fields, counted outside the build."""
+    counts = CategoryCounts()
+    brands = engine.table.brands
+    for line in SAMPLE_LISTINGS.read_bytes().splitlines():
+        listing = Listing.model_validate_json(line)
+        fields = analyse_fields(listing, brands.get(listing.brand_id or ""), engine.analyzer)
+        counts.add_fields(fields)
+    return counts.model()
+
+
+def test_build_writes_the_category_model(sample_home: Path, engine: Engine) -> None:
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    model = CategoryModel.load(store.path(version))
+    assert model.listings == 624
+    assert model.to_json() == _counted_by_hand(engine).to_json()
+    assert [c for c, _ in model.predict(["打车"])][:2] == ["出行", "出行/打车"]
+
+
+def test_category_model_in_checksum(tmp_path: Path, dicts: Dictionaries) -> None:
+    store = IndexStore(tmp_path)
+    result = build_index(store, SAMPLE_LISTINGS, SAMPLE_BRANDS, dicts)
+    assert result.version is not None
+    store.verify(result.version)
+    path = store.path(result.version) / MODEL_FILE
+    path.write_bytes(path.read_bytes().replace("打车".encode(), "打的".encode()))
+    with pytest.raises(VersionError, match="corrupt"):
+        store.verify(result.version)

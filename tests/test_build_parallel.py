@@ -17,6 +17,7 @@ from indexer import build
 from indexer import schema as f
 from indexer.analysis import char_ngrams, normalize, runs
 from indexer.build import build_index, resolve_workers
+from indexer.categories import MODEL_FILE
 from indexer.dictionaries import Dictionaries
 from indexer.document import CODE_FIELDS, load_stored
 from indexer.store import BRANDS_FILE, INDEX_DIR, WORD_FREQS_FILE, WORDS_FILE, IndexStore
@@ -130,3 +131,10 @@ def test_workers_default_to_one_process_for_small_catalogs() -> None:
     assert resolve_workers(3, 10) == 3
     assert resolve_workers(0, 10) == 1
     assert resolve_workers(None, build.PARALLEL_MIN_LISTINGS) >= 1
+
+
+def test_same_category_model(
+    two_builds: tuple[tuple[Path, dict[str, Any]], tuple[Path, dict[str, Any]]],
+) -> None:
+    (single, _), (parallel, _) = two_builds
+    assert (single / MODEL_FILE).read_bytes() == (parallel / MODEL_FILE).read_bytes()

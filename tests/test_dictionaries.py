@@ -3,7 +3,7 @@
 Properties checked:
 
 1. The repo's dictionaries load: user words with and without a frequency,
-   synonym groups of two or more words, stop words.
+   synonym groups of two or more words, stop words, need entries.
 2. ``#`` comments (whole-line and trailing) and blank lines are ignored; a UTF-8
    BOM (as some editors save) is not taken for a word.
 3. ``word freq`` is parsed into ``(word, int)``, ``word`` alone into ``(word, None)``.
@@ -12,7 +12,15 @@ Properties checked:
 5. A synonym group of one word raises DictionaryError naming ``file:line``.
 6. A missing folder raises DictionaryError; a missing file is an empty one.
 7. The digest is stable for identical content (wherever the folder is) and
-   changes with the content of any of the three files.
+   changes with the content of any of the four files.
+8. A ``needs.txt`` line ``need, need => service | Top/sub, Top`` is parsed into
+   its need words, service words and categories (stripped, repeats dropped, line
+   number kept); service words or categories may be left out, not both; full-width
+   separators (，｜) read as ASCII ones.
+9. A malformed ``needs.txt`` line raises DictionaryError naming ``file:line`` and
+   the reason: no ``=>``, two ``=>`` or ``|``, no need word, nothing after ``=>``,
+   a word without a letter or digit, a top-level category the catalog contract
+   does not allow, an empty or nested sub-category.
 """
 
 from __future__ import annotations
@@ -26,12 +34,23 @@ from indexer.dictionaries import FILES, Dictionaries, default_dictionaries_dir
 from indexer.errors import DictionaryError, UserError
 
 
-def _write(folder: Path, userdict: str = "", synonyms: str = "", stopwords: str = "") -> Path:
+def _write(
+    folder: Path, userdict: str = "", synonyms: str = "", stopwords: str = "", needs: str = ""
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "userdict.txt").write_text(userdict, encoding="utf-8")
     (folder / "synonyms.txt").write_text(synonyms, encoding="utf-8")
     (folder / "stopwords.txt").write_text(stopwords, encoding="utf-8")
+    (folder / "needs.txt").write_text(needs, encoding="utf-8")
     return folder
+
+
+def _load_error(folder: Path) -> str:
+    """The message of the DictionaryError (a UserError) that loading ``folder`` raises."""
+    with pytest.raises(DictionaryError) as info:
+        Dictionaries.load(folder)
+    assert isinstance(info.value, UserError)
+    return str(info.value)
 
 
 # ------------------------------------------------------------------ 1 the repo's files
@@ -44,6 +63,11 @@ def test_repo_dictionaries_load(dicts: Dictionaries) -> None:
     assert ("咖啡", "coffee") in dicts.synonym_groups
     assert all(len(group) >= 2 for group in dicts.synonym_groups)
     assert {"的", "了", "附近"} <= dicts.stopwords
+    assert len(dicts.needs) > 200
+    first = dicts.needs[0]
+    assert first.need_words[:3] == ("打车", "叫车", "约车")
+    assert "网约车" in first.service_words
+    assert first.categories == ("出行/打车", "出行/出租车")
     assert not any(word.startswith("#") for word, _ in dicts.user_words)
 
 
@@ -105,13 +129,10 @@ def test_bom_is_not_a_word(tmp_path: Path) -> None:
 )
 def test_malformed_userdict_line(tmp_path: Path, line: str, shown: str) -> None:
     folder = _write(tmp_path, userdict=f"# header\n小程序\n\n{line}\n代驾\n")
-    with pytest.raises(DictionaryError) as info:
-        Dictionaries.load(folder)
-    message = str(info.value)
+    message = _load_error(folder)
     assert f"{folder / 'userdict.txt'}:4:" in message
     assert "word [freq]" in message
     assert shown in message
-    assert isinstance(info.value, UserError)
 
 
 @pytest.mark.parametrize("line", ["打车", "打车,", " , 打车 , "])
@@ -148,6 +169,7 @@ def test_missing_files_are_empty(tmp_path: Path) -> None:
     assert loaded.user_words == ()
     assert loaded.synonym_groups == ()
     assert loaded.stopwords == frozenset()
+    assert loaded.needs == ()
     assert len(loaded.digest()) == 64
     (folder / "stopwords.txt").write_text("", encoding="utf-8")
     assert Dictionaries.load(folder).digest() == loaded.digest()  # missing == empty
@@ -177,3 +199,53 @@ def test_digest_distinguishes_files(tmp_path: Path) -> None:
     as_user = Dictionaries.load(_write(tmp_path / "a", userdict="的\n"))
     as_stop = Dictionaries.load(_write(tmp_path / "b", stopwords="的\n"))
     assert as_user.digest() != as_stop.digest()
+
+
+# ------------------------------------------------------------------ 8-9 needs.txt
+
+
+def test_need_lines_parsed(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        needs=(
+            "# header\n"
+            "叫车, 打车 , 叫车 => 网约车, 出租车 | 出行/打车, 出行 / 出租车  # comment\n"
+            "\n"
+            "饿了 => 外卖\n"
+            "合资车 => | 汽车/合资品牌\n"
+            "查快递，快递到哪了 => 查快递 ｜ 生活服务/快递, 工具\n"
+        ),
+    )
+    needs = Dictionaries.load(folder).needs
+    assert [n.line for n in needs] == [2, 4, 5, 6]
+    assert needs[0].need_words == ("叫车", "打车")
+    assert needs[0].service_words == ("网约车", "出租车")
+    assert needs[0].categories == ("出行/打车", "出行/出租车")
+    assert (needs[1].service_words, needs[1].categories) == (("外卖",), ())
+    assert (needs[2].service_words, needs[2].categories) == ((), ("汽车/合资品牌",))
+    assert needs[3].need_words == ("查快递", "快递到哪了")
+    assert needs[3].categories == ("生活服务/快递", "工具")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("叫车, 打车", "no '=>'"),
+        ("叫车 => 网约车 => 出租车", "more than one '=>'"),
+        ("叫车 => 网约车 | 出行 | 出行/打车", "more than one '|'"),
+        (" => 网约车 | 出行/打车", "no need word"),
+        ("叫车 => ", "nothing after '=>'"),
+        ("叫车 => | ", "nothing after '=>'"),
+        ("叫车, !!! => 网约车", "'!!!' has no letter or digit"),
+        ("叫车 => 网约车 | 交通/打车", "'交通' is not a top-level category"),
+        ("叫车 => 网约车 | 出行/", "expected 'Top' or 'Top/sub'"),
+        ("叫车 => 网约车 | 出行/打车/快车", "expected 'Top' or 'Top/sub'"),
+    ],
+)
+def test_malformed_need_line(tmp_path: Path, line: str, reason: str) -> None:
+    folder = _write(tmp_path, needs=f"饿了 => 外卖\n# comment\n{line}\n")
+    message = _load_error(folder)
+    assert f"{folder / 'needs.txt'}:3: " in message
+    assert reason in message
+    assert "need, need => service, service | Top/sub, Top" in message
+    assert repr(line.strip()) in message

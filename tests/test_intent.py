@@ -1,0 +1,140 @@
+"""Unit tests for indexer.intent: a query read for its need, on the sample index version.
+
+Properties checked:
+
+1. ``read`` gives the analyzer's tokens with stop words, the lexicon's needs, the
+   content words with each dropped word's reason, and the predicted categories:
+   帮我叫个车 → need 叫个车, content words 叫 and 车, 出行 and 出行/打车 first.
+2. Everyday requests land in the category that serves them (快递到哪了 → 生活服务/快递,
+   附近哪里可以挂号 → 医疗健康, 我饿了 → 外卖, 明天天气怎么样 → 工具/天气).
+3. Words that carry the need are protected: the catalog's category words (本地 of
+   本地生活, which jieba tags as a pronoun) and brand words (even a stop word: a brand
+   named 推荐 keeps it).
+4. A content word the model does not know is read through its sub-words the model
+   knows (电子社保卡 → 社保 …), shown in ``model_words``.
+5. ``service_words`` lists the needs' service words once; ``explain`` is JSON-ready and
+   names the content words, dropped words with reasons, needs and categories.
+6. A version without a model file reads with needs and content words and no
+   categories; a corrupt model file raises ValueError.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+from indexer.categories import MODEL_FILE
+from indexer.intent import IntentReader
+from indexer.store import IndexStore
+from search.engine import Engine
+
+
+@pytest.fixture(scope="module")
+def version_dir(sample_home: Path) -> Path:
+    store = IndexStore(sample_home)
+    version = store.current()
+    assert version is not None
+    return store.path(version)
+
+
+@pytest.fixture(scope="module")
+def reader(engine: Engine, version_dir: Path) -> IntentReader:
+    return IntentReader.for_version(engine.analyzer, version_dir, engine.table.words())
+
+
+def top_categories(reader: IntentReader, query: str, n: int = 3) -> list[str]:
+    return [c for c, _ in reader.read(query).categories[:n]]
+
+
+# ------------------------------------------------------------------ 1 one read
+
+
+def test_read_a_request(reader: IntentReader) -> None:
+    intent = reader.read("帮我叫个车")
+    assert intent.tokens == ("帮", "我", "叫", "个", "车")
+    assert [(n.word, n.start, n.end) for n in intent.needs] == [("叫个车", 2, 5)]
+    assert intent.content.kept == ("叫", "车")
+    assert [(d.word, d.reason) for d in intent.content.dropped] == [
+        ("帮", "stop word"),
+        ("我", "stop word"),
+        ("个", "stop word"),
+    ]
+    assert [c for c, _ in intent.categories[:2]] == ["出行", "出行/打车"]
+
+
+# ------------------------------------------------------------------ 2 everyday requests
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [
+        ("快递到哪了", "生活服务/快递"),
+        ("附近哪里可以挂号", "医疗健康"),
+        ("我饿了", "生活服务/外卖"),
+        ("明天天气怎么样", "工具/天气"),
+        ("违章怎么查", "汽车/违章查询"),
+        ("想看电影", "文娱"),
+        ("交电费", "生活服务/生活缴费"),
+    ],
+)
+def test_everyday_requests(reader: IntentReader, query: str, category: str) -> None:
+    assert category in top_categories(reader, query, 4)
+
+
+# ------------------------------------------------------------------ 3 protected words
+
+
+def test_category_and_brand_words_protected(engine: Engine, version_dir: Path) -> None:
+    reader = IntentReader.for_version(engine.analyzer, version_dir, ["推荐"])
+    assert reader.model is not None and "本地" in reader.model.category_words
+    assert "本地" in reader.read("本地美食").content.kept  # jieba: 本地 is a pronoun (r)
+    assert "推荐" in engine.analyzer.dicts.stopwords
+    assert reader.read("推荐火锅").content.kept == ("推荐", "火锅")
+
+
+# ------------------------------------------------------------------ 4 sub-words
+
+
+def test_unknown_word_read_through_sub_words(reader: IntentReader) -> None:
+    intent = reader.read("电子社保卡")
+    assert intent.content.kept == ("电子社保卡",)
+    assert reader.model is not None and "电子社保卡" not in reader.model.words
+    assert "社保" in intent.model_words
+    assert "政务" in [c for c, _ in intent.categories]
+
+
+# ------------------------------------------------------------------ 5 service words, explain
+
+
+def test_service_words_and_explain(reader: IntentReader) -> None:
+    intent = reader.read("我想打车去机场")
+    assert [n.word for n in intent.needs] == ["打车", "去机场"]
+    assert intent.service_words[:2] == ("网约车", "专车")  # not 打车: in the query already
+    assert len(intent.service_words) == len(set(intent.service_words))
+    explained = orjson.loads(orjson.dumps(intent.explain()))
+    assert explained["content_words"] == list(intent.content.kept)
+    assert explained["model_words"] == list(intent.model_words)
+    assert {"word": "我", "reason": "stop word"} in explained["dropped"]
+    assert explained["needs"][0]["word"] == "打车"
+    assert explained["categories"][0]["category"] == intent.categories[0].category
+
+
+# ------------------------------------------------------------------ 6 no model, bad model
+
+
+def test_without_model(engine: Engine, version_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "old-version"
+    folder.mkdir()
+    reader = IntentReader.for_version(engine.analyzer, folder)
+    assert reader.model is None
+    intent = reader.read("我饿了")
+    assert [n.word for n in intent.needs] == ["饿了"]
+    assert intent.content.kept == ("饿",)
+    assert intent.categories == ()
+    shutil.copy(version_dir / MODEL_FILE, folder / MODEL_FILE)
+    (folder / MODEL_FILE).write_bytes(b"{broken")
+    with pytest.raises(ValueError, match="not a category model"):
+        IntentReader.for_version(engine.analyzer, folder)
