@@ -244,11 +244,11 @@ def test_metrics_aliases_round_trip() -> None:
 
 def test_load_dev_golden() -> None:
     queries = load_golden(DEV)
-    assert len(queries) == 123
+    assert len(queries) == 203
     assert queries[0].id == "d001"
     assert queries[0].query == "路易威登"
     assert queries[0].judgments["wxc2c943090d2ec70a"] == 3
-    assert len({q.id for q in queries}) == 123
+    assert len({q.id for q in queries}) == 203
     assert all(q.tags and q.judgments for q in queries)
 
 

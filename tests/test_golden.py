@@ -1,13 +1,19 @@
 """Golden queries (tests/golden/dev.jsonl) against the sample index.
 
-1. The dev golden set meets the ranking gate: nDCG@10 ≥ 0.95, P@1 ≥ 0.97, every
-   tag's nDCG@10 ≥ 0.90, both in process and through ``mpsearch eval``.
-2. No must_not listing is ever returned.
-3. Every judged appid that is returned is visible in the query's host (online, live there).
+1. The gated queries (d001–d123: brands, nicknames, pinyin, typos, generic services) meet
+   the ranking gate: nDCG@10 ≥ 0.95, P@1 ≥ 0.97, every tag's nDCG@10 ≥ 0.90, both in
+   process and through ``mpsearch eval``.
+2. The need queries (d124 on: natural-language requests, needs stated without the
+   service's words, questions, colloquial phrasing, place + need, plain services) hold
+   their provisional floors: overall nDCG@10 and P@1, each tag's nDCG@10, and a ceiling
+   on must_not violations, so that a regression fails while the ranking is built.
+3. No must_not listing is ever returned for a gated query.
+4. Every returned listing is visible in the query's host (online, live there).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,10 +29,56 @@ MIN_NDCG = 0.95
 MIN_P1 = 0.97
 MIN_TAG_NDCG = 0.90
 
+# The first need query; every query before it is held to the gate above.
+FIRST_NEED_QUERY = 124
+
+
+@dataclass(frozen=True)
+class Floors:
+    """Minimums for a set of golden queries, and a ceiling on its must_not violations."""
+
+    ndcg: float
+    p1: float
+    tag_ndcg: dict[str, float]
+    max_must_not: int
+
+
+# Provisional until the need-query ranking lands; then the whole file meets the gate.
+# Each floor is the value measured when the need queries were added, rounded down to two
+# decimals (the ceiling is the count measured then). Raise them as the ranking improves.
+PROVISIONAL_NEED_FLOORS = Floors(
+    ndcg=0.63,
+    p1=0.52,
+    tag_ndcg={
+        "nl": 0.56,
+        "intent": 0.44,
+        "question": 0.68,
+        "colloquial": 0.58,
+        "region": 0.69,
+        "service": 0.69,
+    },
+    max_must_not=26,
+)
+
+ALL = load_golden(GOLDEN)
+GATED = [q for q in ALL if int(q.id.removeprefix("d")) < FIRST_NEED_QUERY]
+NEED = [q for q in ALL if int(q.id.removeprefix("d")) >= FIRST_NEED_QUERY]
+
 
 @pytest.fixture(scope="module")
 def report(engine: Engine) -> EvalReport:
-    return evaluate(load_golden(GOLDEN), lambda g: engine.ranked_appids(g.query, g.host))
+    return evaluate(GATED, lambda g: engine.ranked_appids(g.query, g.host))
+
+
+@pytest.fixture(scope="module")
+def need_report(engine: Engine) -> EvalReport:
+    return evaluate(NEED, lambda g: engine.ranked_appids(g.query, g.host))
+
+
+def test_split() -> None:
+    """Both parts are non-empty and the need queries follow the gated ones in the file."""
+    assert GATED and NEED
+    assert GATED + NEED == ALL
 
 
 def test_golden_floor(report: EvalReport) -> None:
@@ -34,13 +86,38 @@ def test_golden_floor(report: EvalReport) -> None:
     assert failures == [], failures
 
 
-def test_eval_cli_gate(home_env: Path) -> None:
-    """The command CI and publish gates run exits 0 on the dev set."""
+def test_eval_cli_gate(home_env: Path, tmp_path: Path) -> None:
+    """The command CI and publish gates run exits 0 on the gated queries."""
+    gated = tmp_path / "gated.jsonl"
+    lines = GOLDEN.read_text(encoding="utf-8").splitlines(keepends=True)
+    gated.write_text("".join(lines[: len(GATED)]), encoding="utf-8")
+    assert [q.id for q in load_golden(gated)] == [q.id for q in GATED]
     args = ["--min-ndcg", str(MIN_NDCG), "--min-p1", str(MIN_P1)]
     args += ["--min-tag-ndcg", str(MIN_TAG_NDCG)]
-    result = CliRunner().invoke(app, ["eval", "--golden", str(GOLDEN), *args])
+    result = CliRunner().invoke(app, ["eval", "--golden", str(gated), *args])
     assert result.exit_code == 0, result.output
     assert "nDCG@10" in result.stdout
+
+
+def test_need_queries_provisional_floor(need_report: EvalReport) -> None:
+    floors = PROVISIONAL_NEED_FLOORS
+    o = need_report.overall
+    failures: list[str] = []
+    if o.ndcg_10 < floors.ndcg:
+        failures.append(f"nDCG@10 {o.ndcg_10:.4f} < {floors.ndcg}")
+    if o.p_1 is None or o.p_1 < floors.p1:
+        failures.append(f"P@1 {o.p_1} < {floors.p1}")
+    # Every tag of the need queries has a floor, and every floor a tag.
+    assert set(need_report.per_tag) == set(floors.tag_ndcg)
+    for tag, floor in floors.tag_ndcg.items():
+        value = need_report.per_tag[tag].ndcg_10
+        if value < floor:
+            failures.append(f"tag {tag} nDCG@10 {value:.4f} < {floor}")
+    if need_report.must_not_violations > floors.max_must_not:
+        failures.append(
+            f"{need_report.must_not_violations} must_not violations > {floors.max_must_not}"
+        )
+    assert failures == [], failures
 
 
 def test_no_must_not_violations(report: EvalReport) -> None:
@@ -48,8 +125,10 @@ def test_no_must_not_violations(report: EvalReport) -> None:
     assert all(not q.violations for q in report.queries)
 
 
-def test_returned_listings_are_visible_in_host(report: EvalReport, engine: Engine) -> None:
-    for q in report.queries:
+def test_returned_listings_are_visible_in_host(
+    report: EvalReport, need_report: EvalReport, engine: Engine
+) -> None:
+    for q in report.queries + need_report.queries:
         for appid in q.returned:
             listing = engine.listing(appid)
             assert listing["status"] == "online", (q.id, appid)
