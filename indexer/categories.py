@@ -93,6 +93,12 @@ def _best_first(s: CategoryScore) -> tuple[float, str]:
 CategoryPath = tuple[str, ...]  # a listing's category: (top,) or (top, sub)
 
 
+def category_paths(category: Sequence[str]) -> list[str]:
+    """The names the model predicts that a listing's category answers to: its top-level
+    category and, when it has one, ``Top/sub`` (the index's ``category_path`` terms)."""
+    return ["/".join(category[:n]) for n in range(1, min(len(category), 2) + 1)]
+
+
 class CategoryCounts:
     """Weighted word counts per category, fed listing by listing; mergeable across processes."""
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,6 +57,7 @@ FUNCTION_TAGS: Mapping[str, str] = {
     "t": "time word",
 }
 STOP_WORD = "stop word"
+GAP_TAGS = frozenset("mq")  # numerals and measure words: 叫个车, 买点菜
 
 # A dict.txt line ``word freq tag`` whose tag starts with a letter of FUNCTION_TAGS.
 _LINE_RE = re.compile(f"^([^ \n]+) [0-9]+ ([{''.join(FUNCTION_TAGS)}][a-z]*)$", re.MULTILINE)
@@ -124,6 +125,15 @@ class ContentFilter:
         tag = self._function.get(token)
         kind = FUNCTION_TAGS.get(tag[:1]) if tag else None
         return None if kind is None else f"{kind} ({tag})"
+
+    def gaps(self, tokens: Iterable[str]) -> frozenset[str]:
+        """The tokens that may stand inside a need word without being part of it: measure
+        words and numerals (个, 束, 点, 一些) between a verb and its object."""
+        return frozenset(
+            t
+            for t in tokens
+            if t not in self._protected and self._function.get(t, " ")[:1] in GAP_TAGS
+        )
 
     def select(self, tokens: Sequence[str], needs: Sequence[NeedMatch] = ()) -> ContentWords:
         """The content words of ``tokens`` (stop words included), with each dropped word's

@@ -11,6 +11,7 @@ import tantivy
 from indexer import schema as f
 from indexer.analysis import Analyzer, compact, has_cjk, normalize, spell_key
 from indexer.brands import MIN_INITIALS
+from indexer.categories import category_paths
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
 from indexer.priors import prior_value
@@ -172,6 +173,7 @@ def analyse_fields(
         out.append((f.BRAND_ID, listing.brand_id))
         out.append((f.BRAND_OFFICIAL if listing.official else f.BRAND_DEALER, listing.brand_id))
     out += [(f.CATEGORIES, category) for category in listing.category]
+    out += [(f.CATEGORY_PATH, path) for path in category_paths(listing.category)]
     for host in KNOWN_HOSTS:
         out.append((f.LIVE if listing.visible_in(host) else f.HIDDEN, host))
     out += [

@@ -99,7 +99,7 @@ class IntentReader:
     def read(self, text: str, *, limit: int = 8, min_score: float = 0.05) -> Intent:
         """``text`` read for its need; ``limit`` and ``min_score`` bound the categories."""
         tokens = self.analyzer.tokens(text, "query", keep_stopwords=True)
-        needs = self.lexicon.match(tokens)
+        needs = self.lexicon.match(tokens, self.content_filter.gaps(tokens))
         content = self.content_filter.select(tokens, needs)
         words = self._model_words(content.kept)
         categories = (

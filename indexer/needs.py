@@ -16,7 +16,7 @@ Built from the ``needs.txt`` entries of :class:`indexer.dictionaries.Dictionarie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import NamedTuple
 
 from indexer.analysis import compact
@@ -87,24 +87,45 @@ class NeedLexicon:
         hit = self._table.get(key)
         return None if hit is None else NeedMatch(key, 0, 1, *hit)
 
-    def match(self, tokens: Sequence[str]) -> list[NeedMatch]:
+    def match(self, tokens: Sequence[str], gaps: Container[str] = ()) -> list[NeedMatch]:
         """The need words spelled by ``tokens`` (an analyzer's query tokens, stop words
-        included), longest first at each position, without overlaps, in query order."""
+        included), longest first at each position, without overlaps, in query order.
+
+        ``gaps``: tokens that may stand inside a need word without being part of it, once
+        per match and never first (a measure word or numeral between a verb and its
+        object: 叫 / 个 / 车 spells 叫车, 送 / 束 / 花 送花, 买 / 点 / 菜 买菜)."""
         found: list[NeedMatch] = []
-        i, n = 0, len(tokens)
-        while i < n:
-            best: NeedMatch | None = None
-            text = ""
-            for j in range(i, n):
-                text += tokens[j]
-                if len(text) > self._longest:
-                    break
-                hit = self._table.get(text)
-                if hit is not None:
-                    best = NeedMatch(text, i, j + 1, *hit)
+        i = 0
+        while i < len(tokens):
+            best = self._longest_at(tokens, i, gaps)
             if best is None:
                 i += 1
             else:
                 found.append(best)
                 i = best.end
         return found
+
+    def _longest_at(self, tokens: Sequence[str], i: int, gaps: Container[str]) -> NeedMatch | None:
+        """The longest need word whose first token is ``i`` (without a gap if it can)."""
+        best: tuple[int, bool, str, int] | None = None  # length, no gap, word, end
+
+        def walk(j: int, text: str, skipped: bool) -> None:
+            nonlocal best
+            while j < len(tokens):
+                token = tokens[j]
+                if text and not skipped and token in gaps:
+                    walk(j + 1, text, True)
+                text += token
+                if len(text) > self._longest:
+                    return
+                if text in self._table:
+                    found = (len(text), not skipped, text, j + 1)
+                    if best is None or found[:2] > best[:2]:
+                        best = found
+                j += 1
+
+        walk(i, "", False)
+        if best is None:
+            return None
+        word, end = best[2], best[3]
+        return NeedMatch(word, i, end, *self._table[word])

@@ -13,7 +13,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 9
+SCHEMA_VERSION: Final = 10
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -48,6 +48,7 @@ BRAND_ID: Final = "brand_id"
 BRAND_OFFICIAL: Final = "brand_official"  # brand_id of an official (brand-owned) listing
 BRAND_DEALER: Final = "brand_dealer"  # brand_id of a brand's other listings
 CATEGORIES: Final = "categories"  # category strings as published, for the category filter
+CATEGORY_PATH: Final = "category_path"  # its top-level category and Top/sub (needs)
 # Visibility filters. LIVE: the hosts an online listing can be found in (nothing for any
 # other status); HIDDEN: every other known host. One filter term instead of a status and a
 # host term, since each filter is walked for every listing the words match. Searches
@@ -85,6 +86,7 @@ RAW_FIELDS: Final = (
     BRAND_OFFICIAL,
     BRAND_DEALER,
     CATEGORIES,
+    CATEGORY_PATH,
     LIVE,
     HIDDEN,
 )

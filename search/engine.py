@@ -18,6 +18,11 @@ fewer than a page (``PAGE``):
    says little alone, and scoring all it matches is most of what a search could cost;
 4. the same, descriptions included.
 
+A query stating a need (``search.rank.need``: a need of the lexicon, or a category the
+catalog's words predict) also gets, from the third tier on (a one-word query: in a third
+tier), the listings serving it; its partial matches must be in the need's top-level
+categories.
+
 A query that names a brand also gets every listing of that brand, and a brand zone:
 the brand's main official listing in the host, above (and not among) the results.
 """
@@ -44,7 +49,9 @@ from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_fields, load_listing
 from indexer.errors import IncompatibleIndexError
+from indexer.intent import Intent, IntentReader
 from indexer.models import Listing
+from indexer.needs import NeedLexicon
 from indexer.settings import KNOWN_HOSTS
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
 from search.cards import query_words, render
@@ -53,6 +60,7 @@ from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
+from search.rank.need import NO_NEED, NeedPart, need_part
 from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
@@ -91,16 +99,18 @@ class Tier:
     description: bool
     among: tuple[int, ...] | None = None  # indices of the words of which one is enough
     among_description: bool = True
+    need: bool = False  # the listings serving the query's need are results too
 
 
-def tiers(query: ParsedQuery, held: Sequence[int]) -> list[Tier]:
+def tiers(query: ParsedQuery, held: Sequence[int], need: bool = False) -> list[Tier]:
     """The tiers of a query, in order: each holds the listings of the one before.
 
     ``held``: how many listings hold each word. The words that retrieve on their own in
     the later tiers are those neither a lone character nor held by more than
     ``ALONE_MAX`` listings (a word that common says little by itself, and scoring every
     listing that holds it is most of what a search could cost); when no word is such, the
-    rarest one.
+    rarest one. With ``need``, the later tiers (a third for a one-word query) also hold
+    the listings serving the query's need: a route for when its words find too little.
     """
     n = len(query.units)
     out = [Tier(False), Tier(True)]
@@ -108,8 +118,15 @@ def tiers(query: ParsedQuery, held: Sequence[int]) -> list[Tier]:
         some = tuple(
             i for i, u in enumerate(query.units) if not _weak(u) and held[i] <= ALONE_MAX
         ) or (min(range(n), key=held.__getitem__),)
-        out += [Tier(True, some, among_description=False), Tier(True, some)]
+        out += [Tier(True, some, False, need), Tier(True, some, True, need)]
+    elif need:
+        out.append(Tier(True, None, True, need))
     return out
+
+
+def _names_brand(query: ParsedQuery) -> bool:
+    """Whether the query names a brand (the brand, not a need, is what it asks for)."""
+    return query.resolution is not None or any(u.brand_ids for u in query.units)
 
 
 def _backfilled(query: ParsedQuery) -> bool:
@@ -124,9 +141,13 @@ class Understood:
 
     query: ParsedQuery
     compiled: Compiled
-    family: tantivy.Query | None
+    family: tantivy.Query | None  # a named brand's listings, retrieved whatever else
+    serving: tantivy.Query | None  # the listings serving the need, from the third tier
+    scope: tantivy.Query | None  # where a listing matching some of the words must be
     words: list[str]
     held: list[int]  # listings holding each word
+    intent: Intent
+    need: NeedPart
 
 
 @dataclass(slots=True)
@@ -153,9 +174,10 @@ class SearchResult:
     total_relation: Literal["eq", "gte"]
     took_ms: float
     index_version: str
+    understanding: dict[str, Any] | None = None  # with debug only
 
     def data(self) -> dict[str, Any]:
-        return {
+        out = {
             "query": self.query,
             "normalized": self.normalized,
             "host": self.host,
@@ -166,6 +188,9 @@ class SearchResult:
             "took_ms": self.took_ms,
             "index_version": self.index_version,
         }
+        if self.understanding is not None:
+            out["understanding"] = self.understanding
+        return out
 
     def json(self) -> bytes:
         return orjson.dumps(self.data())
@@ -192,6 +217,23 @@ class SearchResult:
         return str(self.results[0]["appid"]) if self.results else None
 
 
+def _understanding(understood: Understood) -> dict[str, Any]:
+    """How a query was read, for ``debug=true`` (``search.models.Understanding``)."""
+    need = understood.need
+    return {
+        "words": [u.text for u in understood.query.units],
+        **understood.intent.explain(),
+        "service_terms": list(need.service_terms),
+        "route_categories": list(need.route_categories),
+        "scope": list(need.scope),
+    }
+
+
+def _brand_words(table: BrandTable) -> list[str]:
+    """Every brand name and alias: never dropped from a query as filler."""
+    return [w for b in table.brands.values() for w in (b.name, *b.aliases)]
+
+
 def settle_heap() -> None:
     """Collect, then freeze what is alive (an engine's analyzer tables above all) so the
     cyclic collector stops walking it.
@@ -215,13 +257,23 @@ class Engine:
     """Everything needed to answer queries from one index version."""
 
     def __init__(
-        self, manifest: Manifest, index: tantivy.Index, analyzer: Analyzer, table: BrandTable
+        self,
+        manifest: Manifest,
+        index: tantivy.Index,
+        analyzer: Analyzer,
+        table: BrandTable,
+        reader: IntentReader | None = None,
     ) -> None:
+        """``reader``: how queries are read for their need (default: the need lexicon
+        alone, no category model)."""
         self.manifest = manifest
         self.version = manifest.version
         self.index = index
         self.analyzer = analyzer
         self.table = table
+        self.reader = reader or IntentReader(
+            analyzer, NeedLexicon.from_dictionaries(analyzer.dicts), None, _brand_words(table)
+        )
         self.searcher = index.searcher()
         self.compiler = Compiler(self.searcher, index.schema)
         self.exclude = self._cheaper_to_exclude()
@@ -258,7 +310,9 @@ class Engine:
         check_compatible(manifest, dicts)
         analyzer = analyzer_for(dicts, root, store.path(version))
         index = tantivy.Index.open(str(root / INDEX_DIR))
-        engine = cls(manifest, index, analyzer, BrandTable.read(root))
+        table = BrandTable.read(root)
+        reader = IntentReader.for_version(analyzer, root, _brand_words(table))
+        engine = cls(manifest, index, analyzer, table, reader)
         settle_heap()
         return engine
 
@@ -266,7 +320,10 @@ class Engine:
         """A new engine over the latest commit of the same index (and brands, if given);
         this one keeps its searcher, so requests running on it are not disturbed."""
         self.index.reload()
-        return Engine(self.manifest, self.index, self.analyzer, table or self.table)
+        reader = self.reader
+        if table is not None:
+            reader = IntentReader(self.analyzer, reader.lexicon, reader.model, _brand_words(table))
+        return Engine(self.manifest, self.index, self.analyzer, table or self.table, reader)
 
     @property
     def num_docs(self) -> int:
@@ -279,12 +336,13 @@ class Engine:
         something (维修服务 → 维修: 服务 is in a large share of the listings,
         ``COMMON_SHARE``), and a common-word brand name (苹果 in 红富士苹果) read literally
         unless another query word also occurs in that brand's listings."""
-        query = self._parse(q)
+        query = self._parse(q, self.reader.read(q))
         self._read_by_context(query, Compiled(self.compiler, ranking(query, self.table)))
         return query
 
-    def _parse(self, q: str) -> ParsedQuery:
-        query = parse(q, self.analyzer, self.table)
+    def _parse(self, q: str, intent: Intent) -> ParsedQuery:
+        fillers = frozenset(d.word for d in intent.content.dropped)
+        query = parse(q, self.analyzer, self.table, fillers, self.reader.lexicon)
         common = max(COMMON_MIN, COMMON_SHARE * self.searcher.num_docs)
         for unit in query.units:
             if unit.subwords:
@@ -414,33 +472,67 @@ class Engine:
             if hit is not None:
                 self._understood.move_to_end(key)
                 return hit
-        query = self._parse(q)
+        intent = self.reader.read(q)
+        query = self._parse(q, intent)
         held = [self._held(u) for u in query.units]
         informative = self.informative(held)
-        compiled = Compiled(
-            self.compiler, ranking(query, self.table, recent, informative=informative)
-        )
+        need = NO_NEED if _names_brand(query) else need_part(intent, self.analyzer, WEIGHTS)
+
+        def scoring() -> Ranking:
+            return ranking(query, self.table, recent, informative=informative, need=need.groups)
+
+        compiled = Compiled(self.compiler, scoring())
         if self._read_by_context(query, compiled):  # a brand word is read as a word: again
-            scoring = ranking(query, self.table, recent, informative=informative)
-            compiled = Compiled(self.compiler, scoring)
-        understood = Understood(query, compiled, self._family(query), query_words(query), held)
+            compiled = Compiled(self.compiler, scoring())
+        serving = self._serving(need)
+        scope = self.compiler.any_of(f.CATEGORY_PATH, need.scope) if need.scope else None
+        understood = Understood(
+            query,
+            compiled,
+            self._family(query),
+            serving,
+            scope,
+            query_words(query),
+            held,
+            intent,
+            need,
+        )
         with self._understood_lock:
             self._understood[key] = understood
             while len(self._understood) > UNDERSTOOD:
                 self._understood.popitem(last=False)
         return understood
 
+    def _serving(self, need: NeedPart) -> tantivy.Query | None:
+        """The listings serving a query's need: holding a service word of it, or in a
+        sub-category it predicts with confidence (``search.rank.need``)."""
+        c = self.compiler
+        routes = []
+        if need.service_terms:
+            routes.append(c.any_of(f.COVER_WORDS, need.service_terms))
+        if need.route_categories:
+            routes.append(c.any_of(f.CATEGORY_PATH, need.route_categories))
+        if len(routes) < 2:
+            return routes[0] if routes else None
+        return tantivy.Query.boolean_query([(Occur.Should, r) for r in routes])
+
     def rank(self, understood: Understood, req: SearchRequest, filters: Clauses) -> Page:
         """The page of results in final order, tier by tier (see the module docstring)."""
         if req.category:
             category = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
             filters = [*filters, (Occur.Must, nothing(category))]
-        query, compiled, family = understood.query, understood.compiled, understood.family
+        query, compiled = understood.query, understood.compiled
+        family, serving = understood.family, understood.serving
+        both = family if serving is None else serving
+        if family is not None and serving is not None:
+            both = tantivy.Query.boolean_query([(Occur.Should, family), (Occur.Should, serving)])
         backfill = _backfilled(query)
         page = Page([], 0, Tier(False))
-        for tier in tiers(query, understood.held):
+        scope = understood.scope
+        for tier in tiers(query, understood.held, serving is not None):
+            also = both if tier.need else family
             q = compiled.query(
-                filters, tier.description, tier.among, tier.among_description, also=family
+                filters, tier.description, tier.among, tier.among_description, also, scope
             )
             hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
             page = Page(hits, total, tier)
@@ -471,6 +563,7 @@ class Engine:
             total_relation="eq",
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             index_version=self.version,
+            understanding=_understanding(understood) if req.debug else None,
         )
 
     def search(self, req: SearchRequest) -> SearchResponse:

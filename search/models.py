@@ -62,6 +62,43 @@ class BrandZone(BaseModel):
     card: Card
 
 
+class DroppedWord(BaseModel):
+    """A query word left out as filler, and why (stop word, or its part of speech)."""
+
+    word: str
+    reason: str
+
+
+class NeedExplain(BaseModel):
+    """A need word of the lexicon found in the query, and what it expands to."""
+
+    word: str
+    service_words: list[str]
+    categories: list[str]
+
+
+class CategoryGuess(BaseModel):
+    """A category the query predicts (``Top`` or ``Top/sub``) and its probability."""
+
+    category: str
+    score: float
+
+
+class Understanding(BaseModel):
+    """How the query was read (``debug=true``): the words searched, the fillers dropped,
+    the lexicon's needs, the predicted categories and what they retrieve."""
+
+    words: list[str] = Field(description="the query words searched for")
+    content_words: list[str]
+    dropped: list[DroppedWord]
+    needs: list[NeedExplain]
+    model_words: list[str] = Field(description="the words the category model read")
+    categories: list[CategoryGuess]
+    service_terms: list[str] = Field(description="service words whose listings are retrieved")
+    route_categories: list[str] = Field(description="sub-categories whose listings are retrieved")
+    scope: list[str] = Field(description="top-level categories a partial match must be in")
+
+
 class SearchResponse(BaseModel):
     """``GET /v1/search``."""
 
@@ -76,6 +113,9 @@ class SearchResponse(BaseModel):
     )
     took_ms: float
     index_version: str
+    understanding: Understanding | None = Field(
+        default=None, description="with debug=true only: how the query was read"
+    )
 
 
 class Suggestion(BaseModel):

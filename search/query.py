@@ -10,6 +10,7 @@ of 4+ letters).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Container
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -82,6 +83,30 @@ class ParsedQuery:
         return r.unique if r is not None and r.zone else None
 
 
+PHRASE_TOKENS = 3  # the most words merged into one phrase
+
+
+def _merge_phrases(tokens: list[str], phrases: Container[str]) -> list[str]:
+    """Runs of adjacent words that spell a phrase, merged into it, longest first, when a
+    word of the run is a single character (叫 / 车: weak alone; 咖啡 / 外卖 each say
+    something and stay two words)."""
+    if not phrases:
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(min(len(tokens), i + PHRASE_TOKENS), i + 1, -1):
+            text = "".join(tokens[i:j])
+            if text in phrases and any(len(t) == 1 for t in tokens[i:j]):
+                out.append(text)
+                i = j
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def _merge_brand_runs(tokens: list[str], table: BrandTable) -> list[tuple[str, Resolution | None]]:
     """Greedily merge adjacent tokens (normalised) that together spell a brand name or alias."""
     out: list[tuple[str, Resolution | None]] = []
@@ -128,12 +153,21 @@ def _lone_run(text: str) -> bool:
     return all(has_cjk(ch) for ch in text) and text.isalnum()
 
 
-def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
+def parse(
+    raw: str,
+    analyzer: Analyzer,
+    table: BrandTable,
+    fillers: Collection[str] = (),
+    phrases: Container[str] = (),
+) -> ParsedQuery:
     """Normalise and segment a query, resolve brands, attach synonyms.
 
     A query that as a whole names a brand (any spelling, pinyin, typo, prefix)
     becomes one unit carrying that brand; otherwise each word is a unit and
-    runs of words that spell a brand name or alias are merged.
+    runs of words that spell a brand name or alias are merged. ``fillers``: words left
+    out (``indexer.content_words``: 帮我, 一下, 哪里), unless nothing else is left;
+    ``phrases``: words that runs of the words left, one a single character, are merged
+    into (the need lexicon's: 叫 / 车 → 叫车).
     """
     normalized = normalize(raw)
     key = normalized.replace(" ", "")
@@ -143,6 +177,7 @@ def parse(raw: str, analyzer: Analyzer, table: BrandTable) -> ParsedQuery:
         pieces: list[tuple[str, Resolution | None]] = [(key, resolution)]
     else:
         tokens = analyzer.tokens(normalized, "query", normalized=True)
+        tokens = _merge_phrases([t for t in tokens if t not in fillers] or tokens, phrases)
         merged = _merge_brand_runs(tokens, table)
         pieces = _merge_lone_characters(merged, normalized, analyzer.dicts.stopwords)[:MAX_UNITS]
     units: list[Unit] = []

@@ -164,3 +164,8 @@ def test_everyday_requests(
     words = fill.select(tokens, lexicon.match(tokens))
     assert words.kept == kept
     assert sorted([*words.kept, *(d.word for d in words.dropped)]) == sorted(set(tokens))
+
+
+def test_gaps_are_measure_words_and_numerals() -> None:
+    fill = ContentFilter(STOP, protected={"一点"}, function_tags={**TAGS, "束": "q", "一点": "m"})
+    assert fill.gaps(["送", "束", "花", "一点", "我"]) == {"束"}  # 一点 protected, 我 a pronoun

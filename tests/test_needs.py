@@ -114,6 +114,17 @@ def test_longest_wins_without_overlap() -> None:
     assert [(m.word, m.start, m.end) for m in matches] == [("快递到哪了", 0, 4), ("饿了", 4, 6)]
 
 
+def test_a_measure_word_may_stand_inside_a_need_word() -> None:
+    """送 / 束 / 花 spells 送花 when 束 is a gap; never first, once per match, and the
+    match covers the gap's token too."""
+    lexicon = NeedLexicon([entry("送花, 打车", "鲜花", "生活服务/鲜花")])
+    matches = lexicon.match(["给", "她", "送", "束", "花"], gaps={"束"})
+    assert [(m.word, m.start, m.end) for m in matches] == [("送花", 2, 5)]
+    assert lexicon.match(["送", "束", "花"]) == []  # 束 is no gap here
+    assert lexicon.match(["束", "送", "花"], gaps={"束"})[0][1:3] == (1, 3)
+    assert lexicon.match(["打", "个", "一", "车"], gaps={"个", "一"}) == []  # one gap at most
+
+
 def test_no_match() -> None:
     assert LEXICON.match(["星巴克", "咖啡"]) == []
     assert LEXICON.match([]) == []

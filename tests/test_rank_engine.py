@@ -25,10 +25,11 @@ import pytest
 from indexer import schema as f
 from indexer.document import analyse_fields
 from indexer.models import Listing
-from search.engine import Engine, Page, SearchRequest, Tier, _backfilled
+from search.engine import Engine, Page, SearchRequest, Tier, Understood, _backfilled
 from search.query import ParsedQuery
 from search.rank import ranking
 from search.rank.compile import Compiled
+from search.rank.need import NeedPart
 from search.rank.reference import ListingTerms, Scored, score
 from search.relevance.eval import load_golden
 from tests.conftest import GOLDEN, SAMPLE_LISTINGS
@@ -82,19 +83,33 @@ def family(query: ParsedQuery, terms: ListingTerms) -> bool:
     return any(held.get(fn, frozenset()) & spellings for fn in f.WORD_FIELDS)
 
 
+def serves(need: NeedPart, terms: ListingTerms) -> bool:
+    """The engine's need route: a listing holding a service word of the query's need in
+    its first-tier fields, or in a sub-category the query predicts with confidence."""
+    held = terms.terms
+    return bool(
+        held.get(f.COVER_WORDS, frozenset()) & set(need.service_terms)
+        or held.get(f.CATEGORY_PATH, frozenset()) & set(need.route_categories)
+    )
+
+
 def matches(
-    query: ParsedQuery, tier: Tier, scored: Scored, first: Scored, terms: ListingTerms
+    understood: Understood, tier: Tier, scored: Scored, first: Scored, terms: ListingTerms
 ) -> bool:
     """Whether the reference puts a listing among the tier's results: it holds every word
-    (as scored), or is of a named brand, or holds one of the tier's words (in the fields
-    of the first tier unless the tier counts descriptions there too); ``first`` is the
-    listing scored as in the first tier."""
+    (as scored), or is of a named brand, or serves the query's need, or holds one of the
+    tier's words (in the fields of the first tier unless the tier counts descriptions
+    there too) and is in the need's scope; ``first`` is the listing scored as in the first
+    tier."""
+    query, scope = understood.query, understood.need.scope
     held = [u.best is not None for u in scored.units]
     every = bool(held) and all(held)
+    also = family(query, terms) or (tier.need and serves(understood.need, terms))
     if tier.among is None:
-        return every or family(query, terms)
+        return every or also
     some = scored if tier.among_description else first
-    return every or family(query, terms) or any(some.units[i].best is not None for i in tier.among)
+    in_scope = not scope or bool(terms.terms.get(f.CATEGORY_PATH, frozenset()) & set(scope))
+    return every or also or (in_scope and any(some.units[i].best is not None for i in tier.among))
 
 
 def engine_page(
@@ -133,14 +148,15 @@ def test_engine_equals_reference(
     host: str,
 ) -> None:
     recent = frozenset(list(listings)[:3])
-    hits, page, zone, parsed = engine_page(engine, q, host, recent, limit=50)
-    scoring = engine.understand(q, recent).compiled.ranking
+    hits, page, zone, _ = engine_page(engine, q, host, recent, limit=50)
+    understood = engine.understand(q, recent)
+    scoring = understood.compiled.ranking
     expected: list[tuple[str, float]] = []
     for appid, (item, terms) in listings.items():
         if not item.visible_in(host) or appid == zone:
             continue
         s = score(scoring, terms, page.tier.description)
-        if matches(parsed, page.tier, s, score(scoring, terms, False), terms):
+        if matches(understood, page.tier, s, score(scoring, terms, False), terms):
             expected.append((appid, s.score))
     expected.sort(key=lambda a: -a[1])
     assert page.total == len(expected), (q, page.tier)

@@ -3,8 +3,10 @@ in-memory indexes of hand-made listings.
 
 1. Backfill: a plain-word query with fewer than a page of listings matching every
    word also gets listings matching fewer words, ranked after the full matches;
-   with a page of full matches, no partial ones. Descriptions are searched only when
-   the other fields give fewer than a page, and then rank below them.
+   with a page of full matches, no partial ones. A query stating a need gets the
+   listings serving it, and partial matches only within the need's categories.
+   Descriptions are searched only when the other fields give fewer than a page, and then
+   rank below them.
 2. A query naming a brand is not backfilled (a partial match there is another
    brand's product); it is relaxed only when nothing matches all its units.
 3. A common-word brand name is read literally when no listing of the brand holds
@@ -44,13 +46,17 @@ def names(eng: Engine, q: str, limit: int = 50, host: str = "jd") -> list[str]:
 # ------------------------------------------------------------------ 1 backfill
 
 
+COFFEE = ("咖啡茶饮", "咖啡")
+DELIVERY = ("生活服务", "外卖")
+
+
 def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
     eng = memory_engine(
         kit,
         [
-            listing("拿铁工坊", mau=10**8),
-            listing("外卖小铺", mau=10**8),
-            listing("拿铁外卖", mau=0),
+            listing("拿铁工坊", mau=10**8, category=COFFEE),
+            listing("外卖小铺", mau=10**8, category=DELIVERY),
+            listing("拿铁外卖", mau=0, category=COFFEE),
             listing("水果铺"),
         ],
     )
@@ -60,13 +66,35 @@ def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
 
 
 def test_no_backfill_with_a_page_of_full_matches(kit: Kit) -> None:
-    full = [listing("拿铁外卖", key=f"full{i}") for i in range(PAGE)]
-    eng = memory_engine(kit, [*full, listing("拿铁工坊", mau=10**8)])
+    full = [listing("拿铁外卖", key=f"full{i}", category=COFFEE) for i in range(PAGE)]
+    # in the need's scope (餐饮, as 外卖 says), not in a category that serves it
+    partial = listing("拿铁工坊", mau=10**8, category=("餐饮", "西餐"))
+    eng = memory_engine(kit, [*full, partial])
     got = names(eng, "拿铁 外卖")
     assert got == ["拿铁外卖"] * PAGE
     # one full match fewer: the partial match comes back
-    eng = memory_engine(kit, [*full[1:], listing("拿铁工坊", mau=10**8)])
+    eng = memory_engine(kit, [*full[1:], partial])
     assert names(eng, "拿铁 外卖")[-1] == "拿铁工坊"
+
+
+def test_partial_matches_of_a_need_stay_in_its_categories(kit: Kit) -> None:
+    """A listing sharing a word with a need query but serving something else is no answer:
+    宠物医院 (a need of the lexicon, 生活服务/宠物) does not bring people's hospitals, and
+    the need brings the listings of its category whose text says nothing of the words."""
+    pets = ("生活服务", "宠物")
+    eng = memory_engine(
+        kit,
+        [
+            listing("猫咪宠物医院", category=pets),
+            listing("猫咪乐园", category=pets),
+            listing("爱宠之家", category=pets, keywords=["宠物用品"]),
+            listing("人民医院", category=("医疗健康", "医院"), mau=10**8),
+            listing("猫咪表情包", category=("工具",), mau=10**8),
+        ],
+    )
+    got = names(eng, "猫咪 宠物医院")
+    assert got[0] == "猫咪宠物医院"
+    assert sorted(got[1:]) == ["爱宠之家", "猫咪乐园"]
 
 
 # ------------------------------------------------------------------ 1b descriptions, a second tier

@@ -116,6 +116,18 @@ def render_search(
             f"{card.score:.3f}",
         )
     console.print(table)
+    if explain and resp.understanding is not None:
+        u = resp.understanding
+        lines = [
+            f"words: {' '.join(u.words)}",
+            "dropped: " + (", ".join(f"{d.word} ({d.reason})" for d in u.dropped) or "-"),
+            "needs: "
+            + (", ".join(f"{n.word} → {'/'.join(n.service_words[:4])}" for n in u.needs) or "-"),
+            "categories: "
+            + (", ".join(f"{c.category} {c.score:.2f}" for c in u.categories) or "-"),
+        ]
+        for line in lines:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     if explain:
         for card in cards:
             assert card.explain is not None

@@ -1,7 +1,7 @@
 """Ranking: one function, evaluated by the engine and by its Python reference.
 
 One module per signal builds its part of a :class:`~search.rank.clauses.Ranking` (``text``,
-``exactness``, ``official``, ``recent``; ``popularity`` multiplies the sum), with the
+``exactness``, ``official``, ``recent``, ``need``; ``popularity`` multiplies the sum), with the
 weights of ``weights``. ``compile`` turns a ranking into the tantivy query the engine
 runs; ``reference`` scores a listing with the same ranking in Python, for tests and
 ``explain``.
@@ -29,14 +29,17 @@ def ranking(
     recent: frozenset[str] = frozenset(),
     weights: Weights = WEIGHTS,
     informative: Sequence[float] | None = None,
+    need: Sequence[Group] = (),
 ) -> Ranking:
     """How listings are scored for ``query``; ``informative``: how much each query word
-    says (``search.rank.text``; default: every word alike)."""
+    says (``search.rank.text``; default: every word alike); ``need``: the groups of the
+    need the query states (``search.rank.need``)."""
     priors: list[Group | None] = [
         exact_group(query, weights),
         brand_group(query, table, weights),
         first_party_group(weights),
         recent_group(recent, weights),
+        *need,
     ]
     return Ranking(
         units=text_parts(query, weights, informative),

@@ -32,6 +32,10 @@ LATIN_TAIL = "[0-9a-z]"
 lower-case ASCII letters and digits, and a small class compiles to a small automaton."""
 
 
+def _any(queries: Sequence[Query]) -> Query:
+    return Query.boolean_query([(Occur.Should, q) for q in queries])
+
+
 def nothing(query: Query) -> Query:
     """``query`` as a pure filter: it decides what matches and adds nothing to the score."""
     return Query.const_score_query(query, 0.0)
@@ -239,12 +243,13 @@ class Compiled:
         among: Sequence[int] | None = None,
         among_second_tier: bool = True,
         also: Query | None = None,
+        scope: Query | None = None,
     ) -> Query | None:
         """Listings that match every word, or ``also``, or (with ``among``) at least one of
         those words, scored by the ranking (``second_tier``: descriptions count, in the
         score and in matching every word); ``filters`` decide visibility. Matching one of
-        the ``among`` words counts descriptions only with ``among_second_tier``. None when
-        no listing can match.
+        the ``among`` words counts descriptions only with ``among_second_tier``, and only
+        within ``scope`` when given. None when no listing can match.
 
         Words that are not required still add to the score of the listings that hold them.
         """
@@ -266,14 +271,14 @@ class Compiled:
         if also is not None:
             routes.append(also)
         if among is not None:
-            routes += [c for i in among if (c := self.cover(i, among_second_tier)) is not None]
+            some = [c for i in among if (c := self.cover(i, among_second_tier)) is not None]
+            if some and scope is not None:
+                one = some[0] if len(some) == 1 else _any(some)
+                some = [Query.boolean_query([(Occur.Must, one), (Occur.Must, scope)])]
+            routes += some
         if not routes:
             return None
-        match = (
-            routes[0]
-            if len(routes) == 1
-            else Query.boolean_query([(Occur.Should, r) for r in routes])
-        )
+        match = routes[0] if len(routes) == 1 else _any(routes)
         return Query.boolean_query(
             [(Occur.Must, nothing(match)), *scoring, *self.priors(), *filters]
         )

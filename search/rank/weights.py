@@ -57,6 +57,12 @@ class Weights:
     mentioned_official: float = 0.8  # official listing of a brand named by one query word
     first_party: float = 0.25  # any official (brand-owned) listing: a first-party provider
     recent: float = 0.1  # the caller says the user recently used it
+    # A need the query states (``search.rank.need``): a service word of the need in the
+    # listing's best field (times the field weight), and its categories as predicted
+    # (times the prediction's probability).
+    service: float = 0.6
+    category: float = 0.4  # its sub-category
+    category_top: float = 0.1  # its top-level category
     # The score is multiplied by 1 + popularity × log-scaled monthly users. Fixed when a
     # listing is indexed (``indexer.priors``): shown here, changed there.
     popularity: float = POPULARITY_WEIGHT
