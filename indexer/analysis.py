@@ -35,7 +35,7 @@ from indexer.schema import SCHEMA_VERSION
 Mode = Literal["index", "query"]
 
 # Bump when a change to this module changes the tokens it produces.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 _CJK_RANGES = (
     (0x3400, 0x4DBF),
@@ -256,7 +256,8 @@ class Analyzer:
     """Segmentation with a dedicated jieba tokenizer and the project dictionaries.
 
     ``extra_words`` are catalog-derived words (brand names, aliases, listing
-    names) added to segmentation; they travel with each index version.
+    names) added to segmentation; they travel with each index version. The place names of
+    ``regions.txt`` are whole words too (:meth:`_add_place_names`).
     """
 
     def __init__(
@@ -271,6 +272,7 @@ class Analyzer:
         """
         self._setup(dicts)
         self._jieba.initialize()
+        self._add_place_names()
         for word, freq in dicts.user_words:
             self._jieba.add_word(word, freq)
         words = sorted({w for w in extra_words if 2 <= len(w) <= MAX_WORD_LEN})
@@ -281,6 +283,17 @@ class Analyzer:
         known = word_freqs or {}
         for word in words:
             self._jieba.add_word(word, known.get(word))
+
+    def _add_place_names(self) -> None:
+        """Make every name of ``regions.txt`` one word: those jieba's dictionary cuts into
+        pieces (鄂尔多斯市 is whole already; 唐山, 黔东南州, 高雄 are not) are added with the
+        frequency jieba suggests for them, just enough to keep them whole on their own.
+        Words jieba keeps whole are left as they are, so other text segments as before.
+        """
+        for entry in self.dicts.regions:
+            for name in (n for group in (entry.names, *entry.cities) for n in group):
+                if tuple(self._jieba.cut(name, HMM=False)) != (name,):
+                    self._jieba.add_word(name)
 
     def _setup(self, dicts: Dictionaries) -> None:
         """What does not depend on the catalog words: dictionaries, synonyms, caches."""

@@ -70,6 +70,12 @@ def jieba_dictionary() -> Path:
     return Path(jieba.__file__).resolve().parent / "dict.txt"
 
 
+def jieba_dictionary_text() -> str:
+    """The lines ``word freq tag`` of jieba's general dictionary (read on each call: callers
+    keep what they take from it)."""
+    return jieba_dictionary().read_text(encoding="utf-8")
+
+
 def function_words() -> Mapping[str, str]:
     """Word → its jieba tag, for every word jieba's dictionary tags as a function word.
 
@@ -79,8 +85,7 @@ def function_words() -> Mapping[str, str]:
     if _function_words is None:
         with _lock:
             if _function_words is None:
-                text = jieba_dictionary().read_text(encoding="utf-8")
-                _function_words = dict(_LINE_RE.findall(text))
+                _function_words = dict(_LINE_RE.findall(jieba_dictionary_text()))
     return _function_words
 
 

@@ -12,7 +12,7 @@ Properties checked:
 5. A synonym group of one word raises DictionaryError naming ``file:line``.
 6. A missing folder raises DictionaryError; a missing file is an empty one.
 7. The digest is stable for identical content (wherever the folder is) and
-   changes with the content of any of the four files.
+   changes with the content of any of the five files.
 8. A ``needs.txt`` line ``need, need => service | Top/sub, Top`` is parsed into
    its need words, service words and categories (stripped, repeats dropped, line
    number kept); service words or categories may be left out, not both; full-width
