@@ -476,7 +476,13 @@ class Analyzer:
         return tuple(precise), inner
 
     def tokens(
-        self, text: str, mode: Mode, *, normalized: bool = False, keep_stopwords: bool = False
+        self,
+        text: str,
+        mode: Mode,
+        *,
+        normalized: bool = False,
+        keep_stopwords: bool = False,
+        precise: list[str] | None = None,
     ) -> list[str]:
         """Word tokens of ``text``: jieba words for CJK, whole words for Latin/digits.
 
@@ -486,6 +492,8 @@ class Analyzer:
         token is one, so that index tokens always include the query tokens.
         ``normalized``: ``text`` is already :func:`normalize`'s output.
         ``keep_stopwords``: drop none (for query understanding, which explains what it drops).
+        ``precise``: a list that gets the query-mode tokens too, as index mode cuts them
+        anyway (stop words dropped as for the tokens returned).
         """
         norm = text if normalized else normalize(text)
         out: list[str] = []
@@ -501,16 +509,23 @@ class Analyzer:
             if run.kind == "cjk":
                 flush()
                 out.extend(self._cut(run.text, mode))
-                precise = self._cut(run.text, "query")
-                precise_kept = precise_kept or any(t not in self.dicts.stopwords for t in precise)
+                words = self._cut(run.text, "query")
+                precise_kept = precise_kept or any(t not in self.dicts.stopwords for t in words)
+                if precise is not None:
+                    precise.extend(words)
             else:
                 out.append(run.text)
                 latin_streak.append(run.text)
                 precise_kept = precise_kept or run.text not in self.dicts.stopwords
+                if precise is not None:
+                    precise.append(run.text)
         flush()
         if keep_stopwords or not precise_kept:
             return out
-        return [t for t in out if t not in self.dicts.stopwords]
+        stop = self.dicts.stopwords
+        if precise is not None:
+            precise[:] = [t for t in precise if t not in stop]
+        return [t for t in out if t not in stop]
 
     def pinyin_forms(self, text: str) -> tuple[list[str], list[str]]:
         """Full pinyin and initials of each CJK run and of each index word in it.

@@ -15,6 +15,7 @@ from indexer.categories import category_paths
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
 from indexer.priors import prior_value
+from indexer.regions import region_table
 from indexer.settings import KNOWN_HOSTS
 
 
@@ -38,6 +39,7 @@ class _Forms(NamedTuple):
     tokens: tuple[str, ...]
     norm: str
     grams: tuple[str, ...]
+    words: tuple[str, ...]  # its query-mode (precise) words: where places are looked for
 
 
 class AnalysisMemo:
@@ -51,6 +53,7 @@ class AnalysisMemo:
 
     def __init__(self, analyzer: Analyzer, capacity: int = 200_000) -> None:
         self.analyzer = analyzer
+        self.regions = region_table(analyzer.dicts)
         self.capacity = capacity
         self._forms: dict[tuple[str, bool], _Forms] = {}
         self._pinyin: dict[str, tuple[list[str], list[str]]] = {}
@@ -61,10 +64,12 @@ class AnalysisMemo:
         if hit is None:
             a = self.analyzer
             norm = normalize(value)
+            words: list[str] = []
             hit = _Forms(
-                tuple(a.tokens(norm, "index", normalized=True)),
+                tuple(a.tokens(norm, "index", normalized=True, precise=words)),
                 norm,
                 tuple(a.ngrams(norm, normalized=True)) if grams else (),
+                tuple(words),
             )
             if len(self._forms) >= self.capacity:
                 self._forms.clear()
@@ -84,6 +89,7 @@ class AnalysisMemo:
 _GRAM_FIELDS = frozenset(f.GRAM_FIELDS)
 _COVERED = frozenset(f.COVERED_FIELDS)
 LATIN_SOURCES = (f.NAME, f.BRAND, f.KEYWORDS)  # the fields fuzzy matching looks in
+REGION_SOURCES = (f.NAME, f.BRAND, f.KEYWORDS)  # the words that say which region it serves
 
 
 def latin_tokens(tok: dict[str, list[str]]) -> list[str]:
@@ -130,23 +136,27 @@ def analyse_fields(
     memo = memo if memo is not None and memo.analyzer is analyzer else AnalysisMemo(analyzer)
     texts = field_texts(listing, brand)
     tok: dict[str, list[str]] = {}
+    words: dict[str, list[str]] = {}
     grams: list[str] = []
     cover_grams: list[str] = []
     titles: list[str] = []
     for field, values in texts.items():
         tokens: list[str] = []
+        precise: list[str] = []
         with_grams = field in _GRAM_FIELDS
         code = f.GRAM_CODES.get(field, "")
         covered = field in _COVERED
         for value in values:
             forms = memo.forms(value, with_grams)
             tokens.extend(forms.tokens)
+            precise.extend(forms.words)
             grams.extend(code + g for g in forms.grams)
             if covered:
                 cover_grams.extend(forms.grams)
             if field == f.SHOWCASE:
                 titles.append(forms.norm)
         tok[field] = tokens
+        words[field] = precise
     py: list[str] = []
     pi: list[str] = []
     for value in texts[f.NAME] + texts[f.BRAND]:
@@ -174,6 +184,9 @@ def analyse_fields(
         out.append((f.BRAND_OFFICIAL if listing.official else f.BRAND_DEALER, listing.brand_id))
     out += [(f.CATEGORIES, category) for category in listing.category]
     out += [(f.CATEGORY_PATH, path) for path in category_paths(listing.category)]
+    own = [w for fn in REGION_SOURCES for w in words[fn]]
+    regions = memo.regions.of_listing(own, words[f.DESCRIPTION])
+    out += [(f.REGION, region) for region in sorted(regions) or [f.NATIONAL]]
     for host in KNOWN_HOSTS:
         out.append((f.LIVE if listing.visible_in(host) else f.HIDDEN, host))
     out += [

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -60,6 +61,21 @@ MAX_DESCRIBED_PROVINCES = 2
 IDIOM_TAGS = frozenset({"i", "l"})
 # A dict.txt line ``word freq tag`` of a word of three or more characters.
 _LINE_RE = re.compile(r"^([^ \n]{3,}) [0-9]+ ([a-z]+)$", re.MULTILINE)
+
+
+_TABLES: dict[str, RegionTable] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def region_table(dicts: Dictionaries) -> RegionTable:
+    """The region table of ``dicts``, built once per process for each set of dictionaries."""
+    table = _TABLES.get(dicts.digest())
+    if table is None:
+        with _TABLES_LOCK:
+            table = _TABLES.get(dicts.digest())
+            if table is None:
+                table = _TABLES[dicts.digest()] = RegionTable.from_dictionaries(dicts)
+    return table
 
 
 class Place(NamedTuple):

@@ -13,7 +13,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 10
+SCHEMA_VERSION: Final = 11
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -49,6 +49,8 @@ BRAND_OFFICIAL: Final = "brand_official"  # brand_id of an official (brand-owned
 BRAND_DEALER: Final = "brand_dealer"  # brand_id of a brand's other listings
 CATEGORIES: Final = "categories"  # category strings as published, for the category filter
 CATEGORY_PATH: Final = "category_path"  # its top-level category and Top/sub (needs)
+REGION: Final = "region"  # the provinces it serves (indexer.regions), or NATIONAL
+NATIONAL: Final = "*"  # the REGION term of a listing for no province in particular
 # Visibility filters. LIVE: the hosts an online listing can be found in (nothing for any
 # other status); HIDDEN: every other known host. One filter term instead of a status and a
 # host term, since each filter is walked for every listing the words match. Searches
@@ -87,6 +89,7 @@ RAW_FIELDS: Final = (
     BRAND_DEALER,
     CATEGORIES,
     CATEGORY_PATH,
+    REGION,
     LIVE,
     HIDDEN,
 )

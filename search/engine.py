@@ -52,6 +52,7 @@ from indexer.errors import IncompatibleIndexError
 from indexer.intent import Intent, IntentReader
 from indexer.models import Listing
 from indexer.needs import NeedLexicon
+from indexer.regions import region_table
 from indexer.settings import KNOWN_HOSTS
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
 from search.cards import query_words, render
@@ -271,6 +272,7 @@ class Engine:
         self.index = index
         self.analyzer = analyzer
         self.table = table
+        self.regions = region_table(analyzer.dicts)
         self.reader = reader or IntentReader(
             analyzer, NeedLexicon.from_dictionaries(analyzer.dicts), None, _brand_words(table)
         )
@@ -343,6 +345,9 @@ class Engine:
     def _parse(self, q: str, intent: Intent) -> ParsedQuery:
         fillers = frozenset(d.word for d in intent.content.dropped)
         query = parse(q, self.analyzer, self.table, fillers, self.reader.lexicon)
+        for unit in query.units:
+            if not unit.brand_ids and (place := self.regions.lookup(unit.text)) is not None:
+                unit.province = place.province
         common = max(COMMON_MIN, COMMON_SHARE * self.searcher.num_docs)
         for unit in query.units:
             if unit.subwords:
@@ -476,7 +481,8 @@ class Engine:
         query = self._parse(q, intent)
         held = [self._held(u) for u in query.units]
         informative = self.informative(held)
-        need = NO_NEED if _names_brand(query) else need_part(intent, self.analyzer, WEIGHTS)
+        places = tuple(dict.fromkeys(u.province for u in query.units if u.province))
+        need = NO_NEED if _names_brand(query) else need_part(intent, self.analyzer, WEIGHTS, places)
 
         def scoring() -> Ranking:
             return ranking(query, self.table, recent, informative=informative, need=need.groups)

@@ -41,6 +41,7 @@ class Unit:
     common: bool = False  # the unit is also a frequent general word
     subwords: list[str] = field(default_factory=list)  # dictionary words inside a compound
     officials: tuple[str, ...] = ()  # official appids of the brands the unit names
+    province: str | None = None  # the province a place word names (杭州 → 浙江)
 
     @property
     def anchors(self) -> tuple[str, ...]:

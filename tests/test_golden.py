@@ -44,19 +44,19 @@ class Floors:
 
 
 # The need queries do not meet the gate yet. Each floor is the value measured with the
-# need signals (lexicon, content words, query → category model, need route), rounded down
-# to two decimals, and the ceiling the count measured then: a regression fails. Raise them
-# as the ranking improves; when they reach the gate, the whole file meets it.
+# need signals (lexicon, content words, query → category model, need route, regions),
+# rounded down to two decimals, and the ceiling the count measured then: a regression
+# fails. Raise them as the ranking improves; at the gate, the whole file meets it.
 NEED_FLOORS = Floors(
-    ndcg=0.73,
-    p1=0.56,
+    ndcg=0.75,
+    p1=0.58,
     tag_ndcg={
         "nl": 0.71,
         "intent": 0.53,
-        "question": 0.77,
+        "question": 0.79,
         "colloquial": 0.65,
-        "region": 0.85,
-        "service": 0.77,
+        "region": 0.93,
+        "service": 0.78,
     },
     max_must_not=11,
 )

@@ -9,6 +9,8 @@
    and explains what it read with ``debug=true`` only.
 4. A need query finds the listings serving it though their text lacks its words, and a
    listing sharing a word with it but serving something else stays out.
+5. A listing is indexed with the provinces it serves (or as national); a need query naming
+   a place ranks that place's listings and national ones above another region's.
 """
 
 from __future__ import annotations
@@ -19,13 +21,20 @@ import pytest
 from indexer import schema as f
 from indexer.categories import CategoryScore
 from indexer.content_words import ContentWords
+from indexer.document import analyse_fields
 from indexer.intent import Intent
+from indexer.models import Listing
 from indexer.needs import NeedMatch
 from search.engine import Engine, SearchRequest
 from search.rank.need import NO_NEED, ROUTE_MIN, need_part
 from search.rank.weights import WEIGHTS
+from tests.conftest import SAMPLE_LISTINGS
 
 RIDE = NeedMatch("打车", 0, 1, ("网约车", "专车"), ("出行/打车",))
+
+
+def sample_listings() -> list[Listing]:
+    return [Listing.model_validate_json(x) for x in SAMPLE_LISTINGS.read_bytes().splitlines()]
 
 
 def intent(needs: tuple[NeedMatch, ...], categories: tuple[CategoryScore, ...]) -> Intent:
@@ -113,3 +122,28 @@ def test_partial_matches_stay_in_the_need_categories(engine: Engine) -> None:
     resp = engine.search(SearchRequest(q="猫咪生病了 附近有宠物医院吗", host="jd", limit=50))
     assert resp.results
     assert all(c.category[:2] != ["医疗健康", "医院"] for c in resp.results)
+
+
+# ------------------------------------------------------------------ 5 region + need
+
+
+def test_listing_regions_are_indexed(engine: Engine) -> None:
+    def regions(name: str) -> set[str]:
+        listing = next(x for x in sample_listings() if x.name == name)
+        brand = engine.table.brands.get(listing.brand_id or "")
+        fields = analyse_fields(listing, brand, engine.analyzer)
+        return {str(v) for k, v in fields if k == f.REGION}
+
+    assert regions("浙里办") == {"浙江"}
+    assert regions("i深圳") == {"广东"}  # a city names its province
+    assert regions("滴滴出行") == {f.NATIONAL}
+
+
+def test_a_place_prefers_its_region_then_national_services(engine: Engine) -> None:
+    understood = engine.understand("杭州公积金怎么提取")
+    assert (understood.query.units[0].text, understood.query.units[0].province) == ("杭州", "浙江")
+    got = engine.ranked_appids("杭州公积金怎么提取", "jd", 20)
+    names = {a: engine.listing(a)["name"] for a in got}
+    rank = {n: i for i, n in enumerate(names.values())}
+    assert rank["浙里办"] < rank["鄂汇办"]  # 浙江's own above 湖北's
+    assert rank["全国住房公积金"] < rank["鄂汇办"]  # a national service above another region's

@@ -10,6 +10,9 @@ category model, with the lexicon's categories). Two parts of the score come from
 - ``category`` and ``category_top``: the listing is in a sub-category (``Top/sub``) or a
   top-level category the query predicts, worth the prediction's probability (the need
   lexicon's categories are certain); the best of each level counts.
+- ``region``: the query names a place and the listing serves its province or no region
+  in particular: a listing for another region ranks below both (the place's own listings
+  also match the place word, ``search.rank.text``, so they lead the national ones).
 
 ``route`` says which listings a need query retrieves beyond those its words match:
 those holding a service word, and those of the sub-categories predicted with at least
@@ -20,6 +23,7 @@ of a need query's words must be in one (宠物医院 does not bring people's hos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from indexer import schema as f
@@ -59,8 +63,11 @@ def service_terms(intent: Intent, analyzer: Analyzer) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def need_part(intent: Intent, analyzer: Analyzer, w: Weights) -> NeedPart:
-    """The need part of a query's ranking (empty when it states no need)."""
+def need_part(
+    intent: Intent, analyzer: Analyzer, w: Weights, places: Sequence[str] = ()
+) -> NeedPart:
+    """The need part of a query's ranking (empty when it states no need); ``places``: the
+    provinces of the places the query names."""
     groups: list[Group] = []
     terms = service_terms(intent, analyzer)
     if terms and w.service:
@@ -83,6 +90,9 @@ def need_part(intent: Intent, analyzer: Analyzer, w: Weights) -> NeedPart:
                 for c, p in level
             )
             groups.append(Group(name, clauses))
+    if places and w.region:
+        match = Match("any", f.REGION, (f.NATIONAL, *places))
+        groups.append(Group("region", (Clause(match, w.region, f.REGION, "region"),)))
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
     scope = tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
     return NeedPart(tuple(groups), terms, route, scope)

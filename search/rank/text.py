@@ -123,6 +123,10 @@ def _unit_groups(unit: Unit, latin_only: bool, w: Weights) -> tuple[Group, ...]:
         groups.append(Group(f.LATIN, (fuzzy,)))
     if unit.latin and latin_only:
         groups.append(_spelled_group(unit, w))
+    if unit.province:  # a place: the listings serving its province, by their region
+        match = Match("term", f.REGION, (unit.province,))
+        region = Clause(match, w.field[f.REGION] * w.form["region"], f.REGION, "region")
+        groups.append(Group(f.REGION, (region,)))
     return tuple(groups)
 
 

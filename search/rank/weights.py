@@ -26,6 +26,7 @@ class Weights:
             f.LATIN: 1.0,  # a typo of a Latin word of the name, brand or keywords
             f.PINYIN: 0.85,
             f.INITIALS: 0.85,
+            f.REGION: 1.0,  # the province a place word names, as the listings it serves
         }
     )
     form: dict[str, float] = dataclasses.field(
@@ -42,6 +43,8 @@ class Weights:
             # Inside a word of a category (茶 in 茶饮): categories are short labels chosen
             # from a fixed list, so a query word inside one names that kind of service.
             "inside": 1.0,
+            # A city's province (杭州 → 浙江): the listing serves a wider region.
+            "region": 0.95,
         }
     )
     breadth: float = 0.0  # share of further fields' matches added to a word's best match
@@ -63,6 +66,9 @@ class Weights:
     service: float = 0.6
     category: float = 0.4  # its sub-category
     category_top: float = 0.1  # its top-level category
+    # A need query naming a place: a listing serving that place's province or no region
+    # in particular (a national service) is above one serving another region.
+    region: float = 0.6
     # The score is multiplied by 1 + popularity × log-scaled monthly users. Fixed when a
     # listing is indexed (``indexer.priors``): shown here, changed there.
     popularity: float = POPULARITY_WEIGHT
