@@ -371,13 +371,24 @@ def run_one(server: str, app: str, home: Path, args: argparse.Namespace) -> dict
         warm_up(port, suggest, args.warmup_seconds, args)
         out["search"] = _wrk(port, search, args.seconds, args.connections, args.threads)
         out["suggest"] = _wrk(port, suggest, args.seconds, args.connections, args.threads)
-        if app == "mpsearch" and args.rate > 0:
+        if app.startswith("mpsearch") and args.rate > 0:
             out["paced_search"] = paced(port, search, args)
         out["memory_pss_mib"] = proc.memory_mib()
     finally:
         proc.stop()
     _print(server, app, out)
     return out
+
+
+def _ratio(ours: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
+    """Throughput and p99 of an app ÷ those of the bare endpoint, per endpoint."""
+    return {
+        ep: {
+            "req_per_s": round(ours[ep]["req_per_s"] / bare[ep]["req_per_s"], 3),
+            "p99": round(ours[ep]["latency_ms"]["p99"] / bare[ep]["latency_ms"]["p99"], 2),
+        }
+        for ep in ("search", "suggest")
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -396,25 +407,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "servers": {},
     }
     for server in args.servers.split(","):
-        result = {app: run_one(server, app, home, args) for app in ("bare", "mpsearch")}
-        ours, bare = result["mpsearch"], result["bare"]
-        result["ratio"] = {
-            ep: {
-                "req_per_s": round(ours[ep]["req_per_s"] / bare[ep]["req_per_s"], 3),
-                "p99": round(ours[ep]["latency_ms"]["p99"] / bare[ep]["latency_ms"]["p99"], 2),
-            }
-            for ep in ("search", "suggest")
-        }
+        result = {app: run_one(server, app, home, args) for app in args.apps.split(",")}
+        if "bare" in result:
+            for app in [a for a in result if a != "bare"]:
+                key = "ratio" if app == "mpsearch" else f"ratio_{app}"
+                result[key] = _ratio(result[app], result["bare"])
+                r = result[key]
+                print(
+                    f"{server:>17}: {app}/bare throughput search "
+                    f"{r['search']['req_per_s']:.3f}, suggest {r['suggest']['req_per_s']:.3f}",
+                    flush=True,
+                )
         out["servers"][server] = result
-        r = result["ratio"]
-        print(
-            f"{server:>17}: mpsearch/bare throughput search {r['search']['req_per_s']:.3f}, "
-            f"suggest {r['suggest']['req_per_s']:.3f}",
-            flush=True,
-        )
     # The product's figures at the top level (what summary.py and the targets read).
     product = out["servers"].get(PRODUCT_SERVER) or next(iter(out["servers"].values()))
-    out.update(bare=product["bare"], mpsearch=product["mpsearch"], ratio=product["ratio"])
+    out.update({k: product[k] for k in ("bare", "mpsearch", "ratio") if k in product})
     return out
 
 
@@ -424,6 +431,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
         "--servers", default="granian,uvicorn", help=f"comma-separated: {', '.join(SERVERS)}"
+    )
+    ap.add_argument(
+        "--apps",
+        default="bare,mpsearch",
+        help="comma-separated: bare, mpsearch and (the HTTP path without search) mpsearch-fixed",
     )
     ap.add_argument("--seconds", type=int, default=15, help="each saturated run")
     ap.add_argument("--warmup-seconds", type=int, default=2)

@@ -3,12 +3,14 @@
     .venv/bin/python benchmarks/http_parts.py
 
 The app is driven through ASGI directly, one request at a time on one event loop, with
-the engine's search replaced by a fixed answer (so no search cost is counted): the full
-mpsearch app, then the same app without one part at a time, beside the bare endpoint
-(``benchmarks/bare_app.py``). Each figure is the CPU microseconds per request (this
-thread's CPU time, best of ``--rounds`` rounds of ``--requests`` requests, each request a
-different real query); a part's cost is the full app's figure minus the figure without it.
-The pieces the route calls are also timed on their own. The HTTP server's own cost is
+the engine's search and suggest replaced by fixed answers (so no search cost is counted):
+the full mpsearch app, then the same app without one part at a time, beside the bare
+endpoint (``benchmarks/bare_app.py``), the bare endpoint without FastAPI (Starlette alone)
+and with the search route's seven parameters (FastAPI validating them). Each figure is CPU
+microseconds per request (this thread's CPU time, the best of ``--rounds`` rounds of
+``--requests`` requests, each request a different real query; the rounds interleave the
+variants); a part's cost is the full app's figure minus the figure without it. The pieces
+the route calls are also timed on their own. The HTTP server's own cost is
 ``bench_http.py``'s (the bare endpoint under each server).
 
 Prometheus runs in multiprocess mode as under ``mpsearch serve``, the query log and the
@@ -71,7 +73,8 @@ class Driver:
         self.loop = loop
         self.queries = queries
 
-    def per_request_us(self, app: Any, path: str, requests: int, rounds: int) -> float:
+    def per_request_us(self, app: Any, path: str, requests: int) -> float:
+        """One round of ``requests`` requests; fails unless every answer is 200."""
         statuses: list[int] = []
 
         async def receive() -> dict[str, Any]:
@@ -86,15 +89,12 @@ class Driver:
             for i in range(requests):
                 await app(_scope(path, qs[i % len(qs)]), receive, send)
 
-        best = float("inf")
-        for _ in range(rounds):
-            statuses.clear()
-            started = time.thread_time()
-            self.loop.run_until_complete(batch())
-            best = min(best, (time.thread_time() - started) / requests * 1e6)
-            if set(statuses) != {200}:
-                raise SystemExit(f"{path}: statuses {sorted(set(statuses))}")
-        return best
+        started = time.thread_time()
+        self.loop.run_until_complete(batch())
+        took = (time.thread_time() - started) / requests * 1e6
+        if set(statuses) != {200}:
+            raise SystemExit(f"{path}: statuses {sorted(set(statuses))}")
+        return took
 
 
 def best_us(fn: Callable[[], object], n: int, rounds: int) -> float:
@@ -171,6 +171,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import logging
 
     from benchmarks.bare_app import create_app as bare_app
+    from benchmarks.params_app import create_app as parameters_app
     from indexer.settings import Settings
     from search.engine import Engine, SearchRequest
     from search.http.app import create_app
@@ -184,15 +185,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     drive = Driver(loop, _queries(args.requests))
     n, rounds = args.requests, args.rounds
     settings = Settings(home=home)
-    results: dict[str, float] = {}
 
-    def measure(name: str, app: Any, path: str = "/v1/search") -> None:
-        results[name] = round(drive.per_request_us(app, path, n, rounds), 1)
-        print(f"{name:<44}{results[name]:9.1f} µs", flush=True)
-
-    measure("bare endpoint (FastAPI, fixed body)", bare_app())
-    measure("bare suggest endpoint (FastAPI)", bare_app(), "/v1/suggest")
-    measure("bare endpoint (Starlette only, fixed body)", _starlette_app())
     fixed: dict[str, Any] = {}
 
     def mpsearch_app(drop: tuple[type, ...] = (), quiet_ops: bool = False) -> Any:
@@ -202,28 +195,42 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             app.state.ops.on_search = lambda res: None
         return app
 
-    variants: list[tuple[str, tuple[type, ...], bool]] = [
-        ("mpsearch, full", (), False),
-        ("  without the worker header", (WorkerHeader,), False),
-        ("  without operations (middleware)", (OpsMiddleware,), False),
-        ("  without the safety net", (SafetyNet,), False),
-        ("  without the request guard", (RequestGuard,), False),
-        ("  without metrics + query log (route)", (), True),
-        ("  without any middleware", (WorkerHeader, OpsMiddleware, SafetyNet, RequestGuard), False),
+    every = (WorkerHeader, OpsMiddleware, SafetyNet, RequestGuard)
+    full = mpsearch_app()
+    cases: list[tuple[str, Any, str]] = [
+        ("bare endpoint (FastAPI, fixed body)", bare_app(), "/v1/search"),
+        ("bare suggest endpoint (FastAPI)", bare_app(), "/v1/suggest"),
+        ("bare endpoint (Starlette only, fixed body)", _starlette_app(), "/v1/search"),
+        ("search's 7 parameters (FastAPI, fixed body)", parameters_app(), "/v1/search"),
+        ("mpsearch, full", full, "/v1/search"),
+        ("mpsearch suggest, full", full, "/v1/suggest"),
+        ("  without the worker header", mpsearch_app((WorkerHeader,)), "/v1/search"),
+        ("  without operations (middleware)", mpsearch_app((OpsMiddleware,)), "/v1/search"),
+        ("  without the safety net", mpsearch_app((SafetyNet,)), "/v1/search"),
+        ("  without the request guard", mpsearch_app((RequestGuard,)), "/v1/search"),
+        ("  without metrics + query log (route)", mpsearch_app(quiet_ops=True), "/v1/search"),
+        ("  without any middleware", mpsearch_app(every), "/v1/search"),
     ]
-    for name, drop, quiet in variants:
-        app = mpsearch_app(drop, quiet)
-        with running(app, loop):
+    results: dict[str, float] = {}
+    with contextlib.ExitStack() as stack:
+        for app in {id(app): app for _, app, _ in cases if hasattr(app.state, "holder")}.values():
+            stack.enter_context(running(app, loop))
             engine: Engine = app.state.holder.get()
             if not fixed:
-                fixed["result"] = engine.run(SearchRequest(q="LV", host="jd"))
-            engine.run = lambda req: fixed["result"]  # type: ignore[method-assign]
-            measure(name, app)
-            if name == "mpsearch, full":
+                fixed["search"] = engine.run(SearchRequest(q="LV", host="jd"))
                 fixed["suggest"] = engine.suggest("xingba", "jd")
-                engine.suggest = lambda q, host, limit: fixed["suggest"]  # type: ignore[method-assign]
-                measure("mpsearch suggest, full", app, "/v1/suggest")
-                results.update(_pieces(app.state.ops, fixed["result"], n, rounds))
+            engine.run = lambda req: fixed["search"]  # type: ignore[method-assign]
+            engine.suggest = lambda q, host, limit: fixed["suggest"]  # type: ignore[method-assign]
+        for _, app, path in cases:  # warm-up: first-request set-up is not counted
+            drive.per_request_us(app, path, 200)
+        # Rounds interleave the cases, so a slower minute of the machine falls on all alike.
+        for _ in range(rounds):
+            for name, app, path in cases:
+                us = drive.per_request_us(app, path, n)
+                results[name] = round(min(results.get(name, us), us), 1)
+        for name, _, _ in cases:
+            print(f"{name:<44}{results[name]:9.1f} µs", flush=True)
+        results.update(_pieces(full.state.ops, fixed["search"], n, rounds))
     full = results["mpsearch, full"]
     costs = {
         name.strip().removeprefix("without ").removesuffix(" (route)"): round(full - us, 1)

@@ -2,9 +2,10 @@
 
     python benchmarks/serve_app.py --server granian --app bare --port 8001 --workers 2
 
-``--app``: ``bare`` (``benchmarks/bare_app.py``) or ``mpsearch`` (the API, set up as
+``--app``: ``bare`` (``benchmarks/bare_app.py``), ``mpsearch`` (the API, set up as
 ``mpsearch serve`` sets it up: Prometheus multiprocess folder, JSON logs, no server access
-log). ``--server``:
+log) or ``mpsearch-fixed`` (the same, but every search answered with the answer to one
+query: the whole HTTP path of a search without the search). ``--server``:
 
 - ``granian``: ``search.http.server.run``, the code of ``mpsearch serve`` (granian, ASGI,
   forked workers, asyncio loop);
@@ -24,13 +25,18 @@ import argparse
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-APPS = {"bare": "benchmarks.bare_app:create_app", "mpsearch": "search.http.app:create_app"}
+APPS = {
+    "bare": "benchmarks.bare_app:create_app",
+    "mpsearch": "search.http.app:create_app",
+    "mpsearch-fixed": "benchmarks.serve_app:fixed_answer_app",
+}
 SERVERS = ("granian", "granian-uvloop", "uvicorn", "uvicorn-httptools")
 
 
@@ -42,6 +48,23 @@ class TcpConfig(uvicorn.Config):
         tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
         tcp.set_inheritable(True)
         return tcp
+
+
+def fixed_answer_app() -> Any:
+    """The API with every search answered by one precomputed answer (no search cost)."""
+    from search.engine import Engine, SearchRequest, SearchResult
+    from search.http.app import create_app
+
+    real = Engine.run
+    answers: dict[str, SearchResult] = {}
+
+    def run(self: Engine, req: SearchRequest) -> SearchResult:
+        if "LV" not in answers:
+            answers["LV"] = real(self, SearchRequest(q="LV", host="jd"))
+        return answers["LV"]
+
+    Engine.run = run  # type: ignore[method-assign]
+    return create_app()
 
 
 def _uvicorn(app: str, port: int, workers: int, fast: bool) -> None:
@@ -70,7 +93,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     app = APPS[args.app]
-    if args.app == "mpsearch":
+    if args.app.startswith("mpsearch"):
         from indexer.settings import get_settings
         from search.ops import multiproc
 
