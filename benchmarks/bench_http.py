@@ -11,8 +11,10 @@ mpsearch. Each is warmed up, then loaded to saturation by wrk on the same machin
 package, ``make wrk``; ``--connections`` keep-alive connections, ``--threads`` threads) on
 search, then on suggest; then mpsearch search is paced at ``--rate`` requests/s by an
 open-loop client (below). Reported: requests/s, latency p50/p90/p99/p99.9, non-2xx answers
-and socket errors, the mpsearch ÷ bare throughput ratio per server, seconds to a ready
-/readyz, and memory (PSS of the server's process tree) after the load.
+and socket errors, the server's CPU time per answered request (all its processes and
+threads; unlike throughput it hardly moves when other processes share the cores), the
+mpsearch ÷ bare ratios per server, seconds to a ready /readyz, and memory (PSS of the
+server's process tree) after the load.
 
 Unique queries: the search paths are the query mix of ``bench_query.py`` with every real
 query of the e-commerce file (about 99,000), and each server process gets each path at most
@@ -43,6 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,6 +149,30 @@ class Server:
 
     def memory_mib(self) -> float:
         return round(tree_rss_kib(self.proc.pid) / 1024, 1)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, every thread) of the server's processes so far."""
+        ticks = 0
+        stack = [self.proc.pid]
+        while stack:
+            pid = stack.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    stack.extend(int(c) for c in (task / "children").read_text().split())
+            except (OSError, ValueError):
+                continue
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def measured(self, load: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``load``'s result with the server's CPU milliseconds per answered request: unlike
+        throughput, it hardly moves when other processes share the cores."""
+        before = self.cpu_seconds()
+        out = load()
+        used = self.cpu_seconds() - before
+        out["server_cpu_ms_per_request"] = round(used * 1000 / max(1, out["requests"]), 3)
+        return out
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -343,8 +370,9 @@ def _print(server: str, app: str, r: dict[str, Any]) -> None:
     print(
         f"{server:>17} {app:>8}: ready {r['ready_s']:5.2f}s  search {s['req_per_s']:7.0f} req/s "
         f"p50 {s['latency_ms']['p50']:6.2f} p99 {s['latency_ms']['p99']:6.2f} ms "
-        f"(passes {s['passes']})  suggest {g['req_per_s']:7.0f} req/s "
-        f"p99 {g['latency_ms']['p99']:6.2f} ms (passes {g['passes']})  "
+        f"(passes {s['passes']}) cpu {s['server_cpu_ms_per_request']:.3f} ms/req  "
+        f"suggest {g['req_per_s']:7.0f} req/s p99 {g['latency_ms']['p99']:6.2f} ms "
+        f"(passes {g['passes']}) cpu {g['server_cpu_ms_per_request']:.3f} ms/req  "
         f"errors {s['errors'] + s['non2xx'] + g['errors'] + g['non2xx']}  "
         f"memory {r['memory_pss_mib']:.0f} MiB",
         flush=True,
@@ -369,10 +397,14 @@ def run_one(server: str, app: str, home: Path, args: argparse.Namespace) -> dict
         out: dict[str, Any] = {"ready_s": round(proc.wait_ready(), 2)}
         warm_up(port, search, args.warmup_seconds, args)
         warm_up(port, suggest, args.warmup_seconds, args)
-        out["search"] = _wrk(port, search, args.seconds, args.connections, args.threads)
-        out["suggest"] = _wrk(port, suggest, args.seconds, args.connections, args.threads)
+        out["search"] = proc.measured(
+            lambda: _wrk(port, search, args.seconds, args.connections, args.threads)
+        )
+        out["suggest"] = proc.measured(
+            lambda: _wrk(port, suggest, args.seconds, args.connections, args.threads)
+        )
         if app.startswith("mpsearch") and args.rate > 0:
-            out["paced_search"] = paced(port, search, args)
+            out["paced_search"] = proc.measured(lambda: paced(port, search, args))
         out["memory_pss_mib"] = proc.memory_mib()
     finally:
         proc.stop()
@@ -386,6 +418,9 @@ def _ratio(ours: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
         ep: {
             "req_per_s": round(ours[ep]["req_per_s"] / bare[ep]["req_per_s"], 3),
             "p99": round(ours[ep]["latency_ms"]["p99"] / bare[ep]["latency_ms"]["p99"], 2),
+            "server_cpu_per_request": round(
+                ours[ep]["server_cpu_ms_per_request"] / bare[ep]["server_cpu_ms_per_request"], 2
+            ),
         }
         for ep in ("search", "suggest")
     }

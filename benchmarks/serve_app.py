@@ -8,8 +8,8 @@ log) or ``mpsearch-fixed`` (the same, but every search answered with the answer 
 query: the whole HTTP path of a search without the search). ``--server``:
 
 - ``granian``: ``search.http.server.run``, the code of ``mpsearch serve`` (granian, ASGI,
-  forked workers, asyncio loop);
-- ``granian-uvloop``: the same with uvloop as the workers' event loop;
+  forked workers, uvloop as the workers' event loop);
+- ``granian-asyncio``: the same with asyncio's own event loop;
 - ``uvicorn``: uvicorn with h11 and asyncio (what uvicorn runs without its optional
   packages), its own worker supervisor, the listening socket bound as TCP so that every
   accepted connection gets TCP_NODELAY (uvicorn issue #3149: without it each keep-alive
@@ -37,7 +37,7 @@ APPS = {
     "mpsearch": "search.http.app:create_app",
     "mpsearch-fixed": "benchmarks.serve_app:fixed_answer_app",
 }
-SERVERS = ("granian", "granian-uvloop", "uvicorn", "uvicorn-httptools")
+SERVERS = ("granian", "granian-asyncio", "uvicorn", "uvicorn-httptools")
 
 
 class TcpConfig(uvicorn.Config):
@@ -104,7 +104,7 @@ def main() -> None:
     from search.http.server import run
     from search.ops.jsonlog import server_log_config
 
-    loop = "uvloop" if args.server == "granian-uvloop" else "asyncio"
+    loop = "asyncio" if args.server == "granian-asyncio" else "uvloop"
     run("127.0.0.1", args.port, args.workers, app=app, log_config=server_log_config(), loop=loop)
 
 

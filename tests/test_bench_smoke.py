@@ -128,6 +128,7 @@ def test_bench_http_smoke(bench_env: dict[str, str]) -> None:
                 load = server[app][endpoint]
                 assert load["requests"] > 0, (name, app, endpoint)
                 assert load["non2xx"] == 0 and load["errors"] == 0, (name, app, endpoint, load)
+                assert load["server_cpu_ms_per_request"] > 0
             assert server[app]["ready_s"] > 0 and server[app]["memory_pss_mib"] > 0
         paced = server["mpsearch"]["paced_search"]
         assert paced["requests"] == 100 and paced["non2xx"] == paced["errors"] == 0

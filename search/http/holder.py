@@ -7,7 +7,7 @@ a lock and *drains* the engine it replaced: requests hold a lease on the engine
 they started with, and the old engine is closed once its last lease ends.
 
 Every worker also runs an applier thread that takes over applying when it holds
-the applier lock, so a plain ``uvicorn`` with any number of workers is complete.
+the applier lock, so any ASGI server with any number of workers is complete.
 
 Guarantees: a request runs start to end on the engine it leased; an engine is
 dropped only once no lease is left on it; one refresh runs at a time; a version
