@@ -1,18 +1,18 @@
 """HTTP throughput and latency of /v1/search and /v1/suggest, against a bare FastAPI endpoint.
 
     .venv/bin/python benchmarks/bench_http.py --size 100k
-    .venv/bin/python benchmarks/bench_http.py --size 100k --servers granian --rate 1000
+    .venv/bin/python benchmarks/bench_http.py --size 100k --servers uvicorn --rate 1000
     .venv/bin/python benchmarks/bench_http.py --size 100k --ready-only
 
-For each server (``--servers``, see ``benchmarks/serve_app.py``; ``granian`` is
-``mpsearch serve`` itself) both apps run the same way, one after the other, with
-``--workers 2``: the bare endpoint (``benchmarks/bare_app.py``, a fixed search body) and
-mpsearch. Each is warmed up, then loaded to saturation by wrk on the same machine (Debian
-package, ``make wrk``; ``--connections`` keep-alive connections, ``--threads`` threads) on
-search, then on suggest; then mpsearch search is paced at ``--rate`` requests/s by an
-open-loop client (below). Reported: requests/s, latency p50/p90/p99/p99.9, non-2xx answers
-and socket errors, the server's CPU time per answered request (all its processes and
-threads; unlike throughput it hardly moves when other processes share the cores), the
+For each server (``--servers``, see ``benchmarks/serve_app.py``; ``uvicorn`` is the code of
+``mpsearch serve``, which serves mpsearch itself) both apps run the same way, one after the
+other, with ``--workers 2``: the bare endpoint (``benchmarks/bare_app.py``, a fixed search
+body) and mpsearch. Each is warmed up, then loaded to saturation by wrk on the same machine
+(Debian package, ``make wrk``; ``--connections`` keep-alive connections, ``--threads``
+threads) on search, then on suggest; then mpsearch search is paced at ``--rate`` requests/s
+by an open-loop client (below). Reported: requests/s, latency p50/p90/p99/p99.9, non-2xx
+answers and socket errors, the server's CPU time per answered request (all its processes
+and threads; unlike throughput it hardly moves when other processes share the cores), the
 mpsearch ÷ bare ratios per server, seconds to a ready /readyz, and memory (PSS of the
 server's process tree) after the load.
 
@@ -70,7 +70,7 @@ from benchmarks.common import (
 )
 from benchmarks.serve_app import SERVERS
 
-PRODUCT_SERVER = "granian"  # what `mpsearch serve` runs
+PRODUCT_SERVER = "uvicorn"  # what `mpsearch serve` runs
 WARMUP_PATHS = 2000  # per endpoint, kept apart from the measured ones
 
 WRK_SCRIPT = """
@@ -465,7 +465,7 @@ def main() -> None:
     add_mix_arguments(ap, ecom=-1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
-        "--servers", default="granian,uvicorn", help=f"comma-separated: {', '.join(SERVERS)}"
+        "--servers", default="uvicorn,granian", help=f"comma-separated: {', '.join(SERVERS)}"
     )
     ap.add_argument(
         "--apps",

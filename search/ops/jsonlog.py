@@ -107,8 +107,8 @@ class AccessLog:
             self._own = None
 
 
-def server_log_config(level: str = "info") -> dict[str, Any]:
-    """``logging.config.dictConfig`` for ``mpsearch serve``: granian and mpsearch as JSON."""
+def uvicorn_log_config(level: str = "info") -> dict[str, Any]:
+    """``logging.config.dictConfig`` for ``mpsearch serve``: uvicorn and mpsearch as JSON."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -121,8 +121,9 @@ def server_log_config(level: str = "info") -> dict[str, Any]:
             }
         },
         "loggers": {
-            "_granian": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
-            "granian.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "mpsearch": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
         },
     }
