@@ -11,9 +11,8 @@ Properties checked:
 4. Its workers are forked children of the server process; a worker killed with SIGKILL is
    replaced by a new one that serves, and SIGTERM then stops every worker (exit code 0).
 5. SIGKILL of the server process alone stops its workers too (none left serving).
-6. Under `mpsearch serve --workers 2` (httptools, uvloop), the workers are forked (the same
-   command line as the server process) and a connection a worker accepted has TCP_NODELAY,
-   read from the worker's own socket.
+6. Under `mpsearch serve --workers 2` (httptools, uvloop), a connection a worker accepted
+   has TCP_NODELAY, read from the worker's own socket.
 """
 
 from __future__ import annotations
@@ -163,6 +162,19 @@ def test_killed_worker_is_replaced_and_sigterm_stops_all(sample_home: Path, tmp_
         for pid in workers:  # forked: the same program, started by the server process
             status = Path(f"/proc/{pid}/status").read_text()
             assert f"PPid:\t{server.proc.pid}\n" in status
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as client:
+            client.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += client.recv(65536)
+            worker = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"x-mpsearch-worker:")
+            )
+            assert worker in workers  # the answering worker's end of it:
+            assert _worker_side_nodelay(worker, client) == 1
         with httpx.Client(base_url=server.base_url, timeout=5) as client:
             assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in workers}
             victim = min(workers)
@@ -224,32 +236,3 @@ def _worker_side_nodelay(worker: int, client: socket.socket) -> int:
     finally:
         os.close(pidfd)
     raise AssertionError(f"worker {worker} holds no socket connected to {client.getsockname()}")
-
-
-def test_forked_workers_answer_with_tcp_nodelay(sample_home: Path, tmp_path: Path) -> None:
-    from tests.server_support import home_serving, serving
-
-    home = tmp_path / "home"
-    home_serving(sample_home, home)
-    with serving(home, "--workers", "2") as server:
-        workers = _children(server.proc.pid)
-        assert len(workers) == 2
-        parent_cmdline = Path(f"/proc/{server.proc.pid}/cmdline").read_bytes()
-        for pid in workers:
-            # Forked, not spawned: the same command line (a spawned worker would be a new
-            # interpreter, `python -c 'from multiprocessing.spawn import ...'`).
-            assert Path(f"/proc/{pid}/cmdline").read_bytes() == parent_cmdline
-            assert f"PPid:\t{server.proc.pid}\n" in Path(f"/proc/{pid}/status").read_text()
-        host, port = server.base_url.removeprefix("http://").split(":")
-        with socket.create_connection((host, int(port)), timeout=5) as client:
-            client.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
-            head = b""
-            while b"\r\n\r\n" not in head:
-                head += client.recv(65536)
-            worker = next(
-                int(line.split(b":", 1)[1])
-                for line in head.split(b"\r\n")
-                if line.lower().startswith(b"x-mpsearch-worker:")
-            )
-            assert worker in workers
-            assert _worker_side_nodelay(worker, client) == 1
