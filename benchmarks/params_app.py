@@ -1,8 +1,8 @@
 """The bare endpoint with the search route's parameters: what FastAPI's handling of them
 costs per request (``http_parts.py``), by difference with ``bare_app.py``.
 
-The endpoint takes the parameters of ``search.http.routes.search`` itself (its signature,
-less the request), so the two never drift apart.
+The endpoint takes the query parameters of ``search.http.routes.search`` itself (its
+signature less the request and any dependency), so the two never drift apart.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, get_type_hints
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.params import Depends
 from fastapi.responses import Response
 
 from benchmarks.bare_app import SEARCH_BODY
@@ -23,7 +24,8 @@ def create_app() -> FastAPI:
     parameters = [
         p.replace(annotation=hints[p.name])
         for p in signature.parameters.values()
-        if p.name != "request"
+        if hints[p.name] is not Request
+        and not any(isinstance(m, Depends) for m in getattr(hints[p.name], "__metadata__", ()))
     ]
 
     async def search(**_: Any) -> Response:
