@@ -97,9 +97,9 @@ bench: $(STAMP) wrk
 	$(BIN)/python benchmarks/bench_build.py --sizes $(BENCH_SIZES)
 	for n in $$(echo $(BENCH_SIZES) | tr , ' '); do \
 		$(BIN)/python benchmarks/bench_query.py --size $$n && \
-		$(BIN)/python benchmarks/bench_depth.py --size $$n && \
 		$(BIN)/python benchmarks/bench_http.py --size $$n || exit 1; \
 	done
+	$(BIN)/python benchmarks/http_parts.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

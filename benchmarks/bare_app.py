@@ -30,28 +30,31 @@ def _cards(n: int) -> list[dict[str, Any]]:
     return cards
 
 
+SEARCH_BODY = orjson.dumps(
+    {"query": "", "normalized": "", "host": "jd", "brand_zone": None, "results": _cards(10),
+     "total": 10, "total_relation": "eq", "took_ms": 0.0, "index_version": "bare"}
+)  # fmt: skip
+SUGGEST_BODY = orjson.dumps(
+    {"query": "", "suggestions": [{"text": c["name"], "kind": "listing", "appid": c["appid"]}
+                                  for c in _cards(8)]}
+)  # fmt: skip
+
+
 def create_app() -> FastAPI:
-    """An app whose answers are rendered once at start-up."""
-    search_body = orjson.dumps(
-        {"query": "", "normalized": "", "host": "jd", "brand_zone": None,
-         "results": _cards(10), "total": 10, "took_ms": 0.0, "index_version": "bare"}
-    )  # fmt: skip
-    suggest_body = orjson.dumps(
-        {"query": "", "suggestions": [{"text": c["name"], "kind": "listing", "appid": c["appid"]}
-                                      for c in _cards(8)]}
-    )  # fmt: skip
+    """An app whose answers are rendered once, at import. Its routes are ``async`` like
+    mpsearch's (a plain ``def`` route would add a thread-pool hand-off to every request)."""
     app = FastAPI(title="bare")
 
     @app.get("/v1/search")
-    def search(q: Annotated[str, Query(max_length=1024)], host: str) -> Response:
-        return Response(search_body, media_type="application/json")
+    async def search(q: Annotated[str, Query(max_length=1024)], host: str) -> Response:
+        return Response(SEARCH_BODY, media_type="application/json")
 
     @app.get("/v1/suggest")
-    def suggest(q: Annotated[str, Query(max_length=1024)], host: str) -> Response:
-        return Response(suggest_body, media_type="application/json")
+    async def suggest(q: Annotated[str, Query(max_length=1024)], host: str) -> Response:
+        return Response(SUGGEST_BODY, media_type="application/json")
 
     @app.get("/readyz")
-    def readyz() -> Response:
+    async def readyz() -> Response:
         return Response(b'{"status":"ready"}', media_type="application/json")
 
     return app

@@ -1,12 +1,20 @@
-"""In-process latency of search and suggest, side by side with the raw tantivy floor.
+"""In-process latency of search and suggest on unique queries, beside the raw tantivy floor.
 
     .venv/bin/python benchmarks/bench_query.py --size 100k
 
-Query mix: the golden queries, synthetic brand / pinyin / initials / typo / prefix queries
-drawn from the generated brands, and (when ../shared is present) 2,000 real e-commerce
-queries. The floor runs on the same index in the same loop, interleaved query by query:
-a bare tantivy boolean of term queries on the query's pre-analysed terms over the word
-fields, top 10, with the stored field of each hit fetched. Ratios are mpsearch / floor.
+The queries (:func:`query_mix`), each run once: real e-commerce queries
+(``../shared/data/external/multi-cpr-ecom/train.query.txt``, shuffled with the seed; empty
+ones and those over 64 characters skipped), the dev golden queries and synthetic brand /
+full pinyin / initials / one-edit Latin typo / Chinese and pinyin prefix queries drawn from
+the generated brands, each labelled with its kind. No query text is timed twice in a run
+(a cache could stand in for search otherwise); the warm-up uses other real queries.
+
+The floor runs on the same index, interleaved query by query: a boolean of term queries
+(the query's analysed terms over the word fields), built before the clock starts, top 10,
+the stored card of each hit fetched. Figures: wall and CPU time (this thread's, which
+hardly moves when other processes share the cores), p50 / p99 / p99.9, overall and per
+kind, and the ratio mpsearch ÷ floor. Suggest gets 1-3 characters (Chinese) or 2-5
+letters (Latin) of the same queries, each (prefix, host) once.
 """
 
 from __future__ import annotations
@@ -18,7 +26,8 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +52,36 @@ from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
 from indexer.dictionaries import Dictionaries
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.engine import Depth, Engine, SearchRequest
+from search.engine import Engine, SearchRequest
 
 GOLDEN = REPO / "tests" / "golden" / "dev.jsonl"
 ECOM = EXTERNAL / "multi-cpr-ecom" / "train.query.txt"
 HOSTS = ("jd", "qqbrowser", "samsung")
 PERCENTILES = ("p50", "p99", "p99.9")
+MAX_QUERY_CHARS = 64  # what the API accepts
 
-Query = tuple[str, str, str]  # (kind, text, host)
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    kind: str
+    text: str
+    host: str
+
+
+def ecom_queries(seed: int) -> list[str]:
+    """Every distinct real query of the e-commerce file (1-64 characters), shuffled with
+    ``seed``; [] when ../shared is absent."""
+    if not ECOM.is_file():
+        return []
+    seen: dict[str, None] = {}
+    with ECOM.open(encoding="utf-8") as fh:
+        for line in fh:
+            text = line.rstrip("\n").split("\t", 1)[-1].strip()
+            if text and len(text) <= MAX_QUERY_CHARS:
+                seen[text] = None
+    out = list(seen)
+    random.Random(seed).shuffle(out)
+    return out
 
 
 def _typo(word: str, rng: random.Random) -> str:
@@ -61,89 +92,111 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1 :]
 
 
-def query_mix(n: int, seed: int, synthetic: int, ecom: int) -> list[Query]:
-    """The benchmark queries, deterministic for a catalog and seed."""
-    rng = random.Random(seed)
-    mix: list[Query] = []
-    for line in GOLDEN.read_bytes().splitlines():
-        g = orjson.loads(line)
-        mix.append(("golden", g["query"], g["host"]))
+def _synthetic(n: int, seed: int, count: int, rng: random.Random) -> Iterator[Query]:
+    """Brand, pinyin, initials, prefix and typo queries from ``count`` generated brands."""
     _, brands_path = ensure_catalog(n, seed)
     brands = [orjson.loads(x) for x in brands_path.read_bytes().splitlines()]
-    picked = rng.sample(brands, min(synthetic, len(brands)))
-    for b in picked:
+    for b in rng.sample(brands, min(count, len(brands))):
         host = rng.choice(HOSTS)
         name = b["name"]
         key = compact(name)
-        mix.append(("brand", name, host))
+        yield Query("brand", name, host)
         if has_cjk(key):
-            mix.append(("pinyin", pinyin_full(key), host))
+            yield Query("pinyin", pinyin_full(key), host)
             initials = pinyin_initials(key)
             if len(initials) >= 3:
-                mix.append(("initials", initials, host))
-            mix.append(("prefix", key[:2], host))
-            mix.append(("prefix", pinyin_full(key)[:4], host))
+                yield Query("initials", initials, host)
+            yield Query("prefix", key[:2], host)
+            yield Query("prefix", pinyin_full(key)[:4], host)
         latin = [a for a in b["aliases"] if a.isascii() and len(compact(a)) >= 5]
         if latin:
-            mix.append(("typo", _typo(compact(latin[0]), rng), host))
-    if ECOM.is_file() and ecom:
-        with ECOM.open(encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.rstrip("\n").split("\t", 1)
-                text = parts[-1].strip()
-                if text:
-                    mix.append(("ecom", text[:64], rng.choice(HOSTS)))
-                if sum(1 for k, _, _ in mix if k == "ecom") >= ecom:
-                    break
+            yield Query("typo", _typo(compact(latin[0]), rng), host)
+
+
+def query_mix(n: int, seed: int, synthetic: int, ecom: int) -> list[Query]:
+    """The benchmark's queries, deterministic for a catalog and seed, no text twice: the
+    golden queries, the synthetic ones, then ``ecom`` real queries (all of them if -1)."""
+    rng = random.Random(seed)
+    mix: list[Query] = []
+    seen: set[str] = set()
+
+    def add(q: Query) -> None:
+        if q.text not in seen:
+            seen.add(q.text)
+            mix.append(q)
+
+    for line in GOLDEN.read_bytes().splitlines():
+        g = orjson.loads(line)
+        add(Query("golden", g["query"], g["host"]))
+    for q in _synthetic(n, seed, synthetic, rng):
+        add(q)
+    wanted = len(mix) + ecom
+    for text in ecom_queries(seed):
+        if ecom >= 0 and len(mix) >= wanted:
+            break
+        add(Query("ecom", text, rng.choice(HOSTS)))
     return mix
 
 
-def suggest_inputs(mix: list[Query], seed: int) -> list[tuple[str, str]]:
-    """What a user has typed so far: 1-3 characters of Chinese, 2-5 letters of Latin."""
+def warmup_queries(mix: list[Query], seed: int, count: int) -> list[Query]:
+    """``count`` real queries that are not in ``mix`` (the tail of the shuffled file)."""
+    used = {q.text for q in mix}
+    rng = random.Random(seed + 2)
+    out: list[Query] = []
+    for text in reversed(ecom_queries(seed)):
+        if len(out) >= count:
+            break
+        if text not in used:
+            out.append(Query("warmup", text, rng.choice(HOSTS)))
+    return out
+
+
+def suggest_inputs(mix: list[Query], seed: int) -> list[Query]:
+    """What a user has typed so far: 1-3 characters of Chinese, 2-5 letters of Latin; each
+    (prefix, host) once."""
     rng = random.Random(seed + 1)
-    out: list[tuple[str, str]] = []
-    for kind, text, host in mix:
-        if kind == "ecom" and rng.random() < 0.7:
-            continue
-        key = compact(text)
+    out: list[Query] = []
+    seen: set[tuple[str, str]] = set()
+    for q in mix:
+        key = compact(q.text)
         if not key:
             continue
         cut = rng.randint(1, 3) if has_cjk(key) else rng.randint(2, 5)
-        out.append((key[:cut], host))
+        item = (key[:cut], q.host)
+        if item not in seen:
+            seen.add(item)
+            out.append(Query(q.kind, *item))
     return out
 
 
 class Floor:
-    """The raw tantivy floor: term queries on pre-analysed terms, top 10, stored field fetched."""
+    """The raw tantivy floor: a prebuilt boolean of term queries (the query's analysed terms
+    over the word fields), top 10, each hit's stored card read."""
 
     def __init__(self, engine: Engine) -> None:
-        self.index = engine.index
         self.searcher = engine.searcher
         self.schema = engine.index.schema
         self.analyzer = engine.analyzer
 
-    def terms(self, text: str) -> list[str]:
-        return list(dict.fromkeys(self.analyzer.tokens(text, "query")))
-
-    def run(self, terms: list[str]) -> int:
+    def query(self, text: str) -> tantivy.Query | None:
+        """Built before the clock starts; None for a query without terms."""
         clauses = [
             (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, term))
-            for term in terms
+            for term in dict.fromkeys(self.analyzer.tokens(text, "query"))
             for field in f.WORD_FIELDS
         ]
-        hits = self.searcher.search(tantivy.Query.boolean_query(clauses), limit=10).hits
+        return tantivy.Query.boolean_query(clauses) if clauses else None
+
+    def run(self, query: tantivy.Query) -> int:
         fetched = 0
-        for _, addr in hits:
-            blob = self.searcher.doc(addr).get_first(f.DOC)
+        for _, addr in self.searcher.search(query, limit=10).hits:
+            blob = self.searcher.doc(addr).get_first(f.CARD)
             fetched += len(blob) if isinstance(blob, bytes) else 0
         return fetched
 
 
 def _time(fn: Callable[[], object], cpu: list[float]) -> float:
-    """Wall-clock ms of one call; its CPU ms (this thread) is appended to ``cpu``.
-
-    The CPU figure hardly moves when other processes share the cores, the wall figure does.
-    """
+    """Wall-clock ms of one call; its CPU ms (this thread) is appended to ``cpu``."""
     c = time.thread_time()
     t = time.perf_counter()
     fn()
@@ -159,115 +212,108 @@ def ratios(ours: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     n = parse_count(args.size)
     home = ensure_index(n, args.seed)
-    settings = Settings(home=home)
     store = IndexStore(home)
     version = store.current()
     assert version is not None
     started = time.perf_counter()
-    engine = Engine.open(
-        store, version, Dictionaries.load(settings.dictionaries), Depth.of(settings)
-    )
+    engine = Engine.open(store, version, Dictionaries.load(Settings(home=home).dictionaries))
     open_s = time.perf_counter() - started
     floor = Floor(engine)
     mix = query_mix(n, args.seed, args.synthetic, args.ecom)
+    warm = warmup_queries(mix, args.seed, args.warmup)
     suggests = suggest_inputs(mix, args.seed)
-    terms = [floor.terms(text) for _, text, _ in mix]
+    floors = [floor.query(q.text) for q in mix]
     print(
-        f"{label(n)}: {engine.num_docs} docs, engine open {open_s:.2f}s, "
-        f"{len(mix)} search queries, {len(suggests)} suggest inputs",
+        f"{label(n)}: {engine.num_docs} docs, engine open {open_s:.2f}s, {len(mix)} unique "
+        f"search queries ({sum(q.kind == 'ecom' for q in mix)} real), {len(suggests)} "
+        f"suggest inputs, {len(warm)} warm-up queries",
         flush=True,
     )
 
     searching = args.only != "suggest"
-    # Warm-up: page the index in and fill per-process caches once.
-    for (_, text, host), t in zip(mix[: args.warmup] if searching else [], terms, strict=False):
-        engine.search(SearchRequest(q=text, host=host))
-        if t:
-            floor.run(t)
-    for text, host in suggests[: args.warmup]:
-        engine.suggest(text, host)
+    for q in warm:  # page the index in, fill per-process state; none of these is timed
+        if searching:
+            engine.run(SearchRequest(q=q.text, host=q.host))
+        engine.suggest(compact(q.text)[:2] or q.text, q.host)
 
     profiler = cProfile.Profile() if args.profile else None
-    ours: dict[str, list[float]] = {}
+    wall: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     base: list[float] = []
-    sugg: list[float] = []
-    cpu_ours: list[float] = []
     cpu_base: list[float] = []
+    sugg: list[float] = []
     cpu_sugg: list[float] = []
     gc.collect()
     load_start = os.getloadavg()[0]
-    for _ in range(args.repeat):
-        for (kind, text, host), t in zip(mix if searching else [], terms, strict=False):
-            if t:
-                base.append(_time(lambda t=t: floor.run(t), cpu_base))  # type: ignore[misc]
-            req = SearchRequest(q=text, host=host)
-            if profiler:
-                profiler.enable()
-            ms = _time(lambda req=req: engine.search(req), cpu_ours)  # type: ignore[misc]
-            if profiler:
-                profiler.disable()
-            ours.setdefault(kind, []).append(ms)
-        for text, host in suggests:
-            if profiler:
-                profiler.enable()
-            ms = _time(lambda text=text, host=host: engine.suggest(text, host), cpu_sugg)  # type: ignore[misc]
-            if profiler:
-                profiler.disable()
-            sugg.append(ms)
+    for q, fq in zip(mix if searching else [], floors, strict=False):
+        if fq is not None:
+            base.append(_time(lambda fq=fq: floor.run(fq), cpu_base))  # type: ignore[misc]
+        req = SearchRequest(q=q.text, host=q.host)
+        if profiler:
+            profiler.enable()
+        ms = _time(lambda req=req: engine.run(req), cpu.setdefault(q.kind, []))  # type: ignore[misc]
+        if profiler:
+            profiler.disable()
+        wall.setdefault(q.kind, []).append(ms)
+    for s in suggests:
+        if profiler:
+            profiler.enable()
+        ms = _time(lambda s=s: engine.suggest(s.text, s.host), cpu_sugg)  # type: ignore[misc]
+        if profiler:
+            profiler.disable()
+        sugg.append(ms)
     if profiler:
         profiler.dump_stats(args.profile)
         print(f"profile written to {args.profile}")
 
-    all_ms = [ms for values in ours.values() for ms in values]
-    search = latency_summary(all_ms)
-    floor_s = latency_summary(base)
+    search = latency_summary([ms for values in wall.values() for ms in values])
+    search_cpu = latency_summary([ms for values in cpu.values() for ms in values])
+    floor_s, floor_cpu = latency_summary(base), latency_summary(cpu_base)
     return {
         "listings": n,
         "docs": engine.num_docs,
         "engine_open_s": round(open_s, 3),
-        "candidates": settings.candidates,
-        "pool": settings.pool,
         "queries": len(mix),
-        "repeat": args.repeat,
+        "unique": True,
+        "warmup_queries": len(warm),
         "external_ecom": ECOM.is_file(),
         "search_ms": search,
         "floor_ms": floor_s,
         "ratio": ratios(search, floor_s),
         "suggest_ms": latency_summary(sugg),
         "cpu": {
-            "search_ms": latency_summary(cpu_ours),
-            "floor_ms": latency_summary(cpu_base),
-            "ratio": ratios(latency_summary(cpu_ours), latency_summary(cpu_base)),
+            "search_ms": search_cpu,
+            "floor_ms": floor_cpu,
+            "ratio": ratios(search_cpu, floor_cpu),
             "suggest_ms": latency_summary(cpu_sugg),
         },
         "loadavg_during": [round(load_start, 2), round(os.getloadavg()[0], 2)],
-        "search_by_kind_ms": {k: latency_summary(v) for k, v in sorted(ours.items())},
+        "search_by_kind_ms": {k: latency_summary(v) for k, v in sorted(wall.items())},
+        "search_by_kind_cpu_ms": {k: latency_summary(v) for k, v in sorted(cpu.items())},
     }
 
 
+def _row(name: str, v: dict[str, float]) -> str:
+    return f"{name:<16}{v['p50']:9.3f}{v['p99']:9.3f}{v['p99.9']:9.3f}{v['n']:8d}"
+
+
 def report(r: dict[str, Any]) -> None:
-    s, fl, sg, ra = r["search_ms"], r["floor_ms"], r["suggest_ms"], r["ratio"]
-    print(f"{'ms':<14}{'p50':>9}{'p99':>9}{'p99.9':>9}{'n':>7}")
-    print(f"{'search':<14}{s['p50']:9.2f}{s['p99']:9.2f}{s['p99.9']:9.2f}{s['n']:7d}")
-    print(f"{'floor':<14}{fl['p50']:9.2f}{fl['p99']:9.2f}{fl['p99.9']:9.2f}{fl['n']:7d}")
-    print(f"{'search/floor':<14}{ra['p50']:9.2f}{ra['p99']:9.2f}{ra['p99.9']:9.2f}")
-    print(f"{'suggest':<14}{sg['p50']:9.2f}{sg['p99']:9.2f}{sg['p99.9']:9.2f}{sg['n']:7d}")
     c = r["cpu"]
-    for name, v in (("search cpu", c["search_ms"]), ("floor cpu", c["floor_ms"])):
-        print(f"{name:<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
-    cr = c["ratio"]
-    print(f"{'cpu ratio':<14}{cr['p50']:9.2f}{cr['p99']:9.2f}{cr['p99.9']:9.2f}")
-    v = c["suggest_ms"]
-    print(f"{'suggest cpu':<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
+    print(f"{'ms':<16}{'p50':>9}{'p99':>9}{'p99.9':>9}{'n':>8}")
+    for name, key in (("search", "search_ms"), ("floor", "floor_ms"), ("suggest", "suggest_ms")):
+        print(_row(name, r[key]))
+        print(_row(f"{name} cpu", c[key]))
+    for name, ra in (("search/floor", r["ratio"]), ("cpu search/floor", c["ratio"])):
+        print(f"{name:<16}{ra['p50']:9.2f}{ra['p99']:9.2f}{ra['p99.9']:9.2f}")
     for kind, k in r["search_by_kind_ms"].items():
-        print(f"  {kind:<12}{k['p50']:9.2f}{k['p99']:9.2f}{k['p99.9']:9.2f}{k['n']:7d}")
+        print(_row(f"  {kind}", k))
+        print(_row(f"  {kind} cpu", r["search_by_kind_cpu_ms"][kind]))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_mix_arguments(ap)
-    ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--warmup", type=int, default=300)
+    add_mix_arguments(ap, ecom=5000)
+    ap.add_argument("--warmup", type=int, default=500, help="real queries run before timing")
     ap.add_argument(
         "--only", choices=("all", "suggest"), default="all", help="suggest: skip search and floor"
     )

@@ -152,12 +152,12 @@ def save_result(
     print(f"wrote {path}")
 
 
-def add_mix_arguments(ap: argparse.ArgumentParser) -> None:
+def add_mix_arguments(ap: argparse.ArgumentParser, ecom: int) -> None:
     """The catalog and query-mix options of the benchmarks that run the query mix."""
     ap.add_argument("--size", default="100k", help="catalog size: 1k, 100k, 1m")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--synthetic", type=int, default=300, help="brands drawn for synthetic queries")
-    ap.add_argument("--ecom", type=int, default=2000, help="real e-commerce queries (if present)")
+    ap.add_argument("--ecom", type=int, default=ecom, help="unique real queries (-1: all of them)")
 
 
 def dir_bytes(path: Path) -> int:

@@ -32,6 +32,13 @@ ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("HTTP search req/s (p99 ms)", "http", "mpsearch.search", "load"),
     ("HTTP bare search req/s (p99 ms)", "http", "bare.search", "load"),
     ("HTTP search ÷ bare throughput", "http", "ratio.search.req_per_s", "num"),
+    (
+        "HTTP search server CPU ms/request",
+        "http",
+        "mpsearch.search.server_cpu_ms_per_request",
+        "num",
+    ),
+    ("HTTP search paced req/s (p99 ms)", "http", "mpsearch.paced_search", "load"),
     ("HTTP suggest req/s (p99 ms)", "http", "mpsearch.suggest", "load"),
     ("HTTP suggest ÷ bare throughput", "http", "ratio.suggest.req_per_s", "num"),
     ("serve ready (s)", "http", "mpsearch.ready_s", "num"),

@@ -1,4 +1,4 @@
-"""End to end: the real CLI builds and publishes an index, a real uvicorn server serves it.
+"""End to end: the real CLI builds and publishes an index, `mpsearch serve` serves it.
 
 Properties checked:
 1. `mpsearch index build` (the venv's console script) of the sample catalog into a fresh

@@ -13,7 +13,7 @@ Properties checked:
 3. A takedown acknowledged after a rebuild started (the build's change_seq is below the
    takedown's sequence, and its catalog still has the listing) stays down once that
    rebuild is published and served.
-4. Applier failover: SIGKILL of the worker holding the applier lock; uvicorn starts a new
+4. Applier failover: SIGKILL of the worker holding the applier lock; the server starts a new
    worker, one of the two takes the lock, and a takedown acknowledged afterwards reaches
    every worker.
 5. The admin token never appears in the server's log.
@@ -164,7 +164,7 @@ def test_applier_failover(home: Path, server: Server) -> None:
 
     wait_for("both workers and the applier", both_seen)
     (applier,) = appliers
-    os.kill(applier, signal.SIGKILL)  # uvicorn starts a new worker; the other takes over
+    os.kill(applier, signal.SIGKILL)  # the server starts a new worker; the other takes over
     with httpx.Client(base_url=server.base, headers=AUTH, timeout=5.0) as admin:
         ack = wait_for_ack(admin, f"/v1/admin/listings/{FAILOVER}")
     server.on_every_worker(

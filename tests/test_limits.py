@@ -10,7 +10,7 @@ Properties checked:
 3. A query string over MAX_QUERY_STRING_BYTES is a 414; a body over MAX_BODY_BYTES is a 413,
    both when announced by Content-Length and when streamed in chunks; a body within the limit
    reaches the route byte for byte (checked on an echo route added to the app).
-4. Against a real uvicorn server, with raw request bytes on a socket (no client library
+4. Against a real `mpsearch serve`, with raw request bytes on a socket (no client library
    re-encoding anything): malformed percent-encoding (``%zz``, ``%``, ``%4``) and invalid UTF-8
    once decoded (``%ff``, a truncated sequence, an overlong form, an encoded surrogate), in a
    value, in a parameter name or in the path, give 400 JSON bodies naming the parameter;

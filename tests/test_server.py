@@ -11,11 +11,14 @@ Properties checked:
 4. Its workers are forked children of the server process; a worker killed with SIGKILL is
    replaced by a new one that serves, and SIGTERM then stops every worker (exit code 0).
 5. SIGKILL of the server process alone stops its workers too (none left serving).
+6. Under `mpsearch serve --workers 2` (httptools, uvloop), a connection a worker accepted
+   has TCP_NODELAY, read from the worker's own socket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import socket
@@ -32,6 +35,8 @@ from search.http.server import APP, TcpConfig
 pytestmark = pytest.mark.slow  # real `mpsearch serve` processes, killed and stopped
 
 MPSEARCH = Path(sys.executable).parent / "mpsearch"
+_SYS_PIDFD_OPEN = 434  # x86-64 and arm64 syscall numbers
+_SYS_PIDFD_GETFD = 438
 
 
 def free_port() -> int:
@@ -157,6 +162,19 @@ def test_killed_worker_is_replaced_and_sigterm_stops_all(sample_home: Path, tmp_
         for pid in workers:  # forked: the same program, started by the server process
             status = Path(f"/proc/{pid}/status").read_text()
             assert f"PPid:\t{server.proc.pid}\n" in status
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as client:
+            client.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += client.recv(65536)
+            worker = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"x-mpsearch-worker:")
+            )
+            assert worker in workers  # the answering worker's end of it:
+            assert _worker_side_nodelay(worker, client) == 1
         with httpx.Client(base_url=server.base_url, timeout=5) as client:
             assert _serving_workers(client, 2, time.monotonic() + 30) == {str(p) for p in workers}
             victim = min(workers)
@@ -190,3 +208,31 @@ def test_workers_stop_when_the_server_process_is_killed(sample_home: Path, tmp_p
             assert time.monotonic() < deadline, server.log()
             time.sleep(0.1)
         assert "Finished server process" in server.log()  # a graceful stop, not a kill
+
+
+def _worker_side_nodelay(worker: int, client: socket.socket) -> int:
+    """TCP_NODELAY of the worker's end of ``client``'s connection, from a duplicate of the
+    worker's own file descriptor (pidfd_getfd)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = libc.syscall(_SYS_PIDFD_OPEN, worker, 0)
+    assert pidfd >= 0, os.strerror(ctypes.get_errno())
+    try:
+        for name in os.listdir(f"/proc/{worker}/fd"):
+            try:
+                if not os.readlink(f"/proc/{worker}/fd/{name}").startswith("socket:"):
+                    continue
+            except OSError:
+                continue
+            fd = libc.syscall(_SYS_PIDFD_GETFD, pidfd, int(name), 0)
+            if fd < 0:
+                continue
+            with socket.socket(fileno=fd) as theirs:  # closes the duplicate only
+                try:
+                    if theirs.getpeername() != client.getsockname():
+                        continue
+                except OSError:
+                    continue
+                return theirs.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        os.close(pidfd)
+    raise AssertionError(f"worker {worker} holds no socket connected to {client.getsockname()}")

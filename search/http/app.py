@@ -1,4 +1,4 @@
-"""The ASGI app: the one place the HTTP service is put together (``create_app``, a uvicorn
+"""The ASGI app: the one place the HTTP service is put together (``create_app``, an app
 factory).
 
 A request passes the middleware below from the top, then routing, a route and its

@@ -3,12 +3,17 @@
 Routes name what they need with these ``Annotated`` aliases (``EngineDep``,
 ``SettingsDep``, ``OpsDep``, ``HolderDep``) and stay thin. :func:`require_admin` is the
 one credential check: the admin routes and ``/v1/analytics`` share its rule.
+
+Search and suggest, called on every keystroke, take the request instead and use
+:func:`engine_lease` and :func:`ops_of`: FastAPI's dependency machinery costs about 25 µs
+per dependency and request (``benchmarks/http_parts.py``), as much as all the middleware.
 """
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -20,26 +25,40 @@ from search.http.holder import EngineHolder
 from search.ops.wiring import Ops
 
 
-def _settings(request: Request) -> Settings:
+# Dependencies are `async def`: FastAPI runs a plain `def` dependency in its thread pool,
+# a hand-off that cost about 100 µs of CPU a request (`benchmarks/http_parts.py`).
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _holder(request: Request) -> EngineHolder:
+async def _holder(request: Request) -> EngineHolder:
     holder: EngineHolder = request.app.state.holder
     return holder
 
 
-def _ops(request: Request) -> Ops:
+def ops_of(request: Request) -> Ops:
+    """The worker's operations state."""
     ops: Ops = request.app.state.ops
     return ops
 
 
+def engine_lease(request: Request) -> AbstractContextManager[Engine]:
+    """A lease on the worker's current engine: it stays open until the lease ends, even if a
+    newer one is swapped in meanwhile."""
+    holder: EngineHolder = request.app.state.holder
+    return holder.lease()
+
+
+async def _ops(request: Request) -> Ops:
+    return ops_of(request)
+
+
 async def _engine(request: Request) -> AsyncIterator[Engine]:
-    """The request's engine lease: the engine stays open until the request is done, even if
-    a newer one is swapped in meanwhile. Routes that use it are ``async``: their work is
-    CPU bound, so a thread pool would only add hand-offs, never overlap."""
-    with _holder(request).lease() as engine:
+    """The request's engine lease (:func:`engine_lease`) for the whole request. Routes that
+    use it are ``async``: their work is CPU bound, so a thread pool would only add
+    hand-offs, never overlap."""
+    with engine_lease(request) as engine:
         yield engine
 
 

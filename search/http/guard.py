@@ -17,6 +17,7 @@ counted, logged and carries the worker header like any other answer.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
 
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,13 +26,7 @@ from search.http.limits import MAX_BODY_BYTES, MAX_QUERY_STRING_BYTES
 from search.http.responses import error_response
 
 _BAD_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-_PERCENT = re.compile(rb"%([0-9A-Fa-f]{2})")
 _SHOWN = 40
-
-
-def _unquote(raw: bytes) -> bytes:
-    """Percent-decoding to bytes (``+`` is handled by the caller)."""
-    return _PERCENT.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
 def _shown(raw: bytes) -> str:
@@ -46,7 +41,7 @@ def _encoding_problem(raw: bytes) -> str | None:
         at = bad.start()
         return f"malformed percent-encoding at byte {at}: '%' must be followed by 2 hex digits"
     try:
-        _unquote(raw).decode("utf-8")
+        unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         return f"not valid UTF-8 once percent-decoded (byte {exc.start})"
     return None
@@ -54,6 +49,10 @@ def _encoding_problem(raw: bytes) -> str | None:
 
 def check_query_string(query: bytes) -> tuple[str, str] | None:
     """(field, reason) for the first badly encoded parameter of a raw query string."""
+    if _encoding_problem(query.replace(b"+", b" ")) is None:
+        # All of it decodes, so every part does: ``&`` and ``=`` are ASCII, never part of a
+        # multi-byte sequence. Only a bad string is taken apart, to name the parameter.
+        return None
     for pair in query.split(b"&"):
         if not pair:
             continue
@@ -62,7 +61,7 @@ def check_query_string(query: bytes) -> tuple[str, str] | None:
         key_problem = _encoding_problem(key)
         if key_problem is not None:
             return _shown(raw_key), f"parameter name {_shown(raw_key)!r}: {key_problem}"
-        field = _unquote(key).decode("utf-8")
+        field = unquote_to_bytes(key).decode("utf-8")
         problem = _encoding_problem(raw_value.replace(b"+", b" "))
         if problem is not None:
             return field, f"{field}: {problem}"

@@ -7,7 +7,7 @@ a lock and *drains* the engine it replaced: requests hold a lease on the engine
 they started with, and the old engine is closed once its last lease ends.
 
 Every worker also runs an applier thread that takes over applying when it holds
-the applier lock, so a plain ``uvicorn`` with any number of workers is complete; with a
+the applier lock, so any ASGI server with any number of workers is complete; with a
 shared change log, also a follower thread (``indexer.replica``) that keeps this
 replica's cache and ``current`` in step with the shared publication history.
 

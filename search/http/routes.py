@@ -1,7 +1,9 @@
 """The read routes: search, suggest, a listing by appid, health and readiness.
 
 Thin: each checks what the OpenAPI schema cannot say (``q`` trimmed, a known host,
-``recent`` as appids), asks the leased engine and renders its model with orjson.
+``recent`` as appids), asks the leased engine and renders its answer as JSON. Search and
+suggest take their engine lease and operations state from the request rather than as
+dependencies (``search.http.deps``: each dependency costs FastAPI time on every request).
 """
 
 from __future__ import annotations
@@ -9,14 +11,14 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from indexer.ids import is_valid
 from indexer.settings import KNOWN_HOSTS
 from search.engine import SearchRequest
 from search.errors import BadRequest
-from search.http.deps import EngineDep, HolderDep, OpsDep
+from search.http.deps import EngineDep, HolderDep, engine_lease, ops_of
 from search.http.limits import (
     MAX_APPID_CHARS,
     MAX_CATEGORY_CHARS,
@@ -111,8 +113,7 @@ def recent_appids(recent: str | None) -> frozenset[str]:
 
 @router.get("/v1/search", response_model=SearchResponse)
 async def search(
-    eng: EngineDep,
-    ops: OpsDep,
+    request: Request,
     q: SearchText,
     host: HostParam,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
@@ -131,26 +132,27 @@ async def search(
         recent=recent_appids(recent),
         debug=debug,
     )
-    result = eng.run(req)
-    ops.on_search(result)
+    with engine_lease(request) as eng:
+        result = eng.run(req)
+    ops_of(request).on_search(result)
     # Cards carry `explain` only with debug=true (not even as null).
     return Response(result.json(), media_type="application/json")
 
 
 @router.get("/v1/suggest", response_model=SuggestResponse)
 async def suggest(
-    eng: EngineDep,
-    ops: OpsDep,
+    request: Request,
     q: PrefixText,
     host: HostParam,
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGEST)] = 8,
-) -> JSONBody:
+) -> Response:
     """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""
     text = checked_query(q, host)
     started = time.perf_counter()
-    resp = eng.suggest(text, host, limit)
-    ops.on_suggest(resp, host, round((time.perf_counter() - started) * 1000, 3))
-    return JSONBody(resp.model_dump(mode="json"))
+    with engine_lease(request) as eng:
+        resp = eng.suggest(text, host, limit)
+    ops_of(request).on_suggest(resp, host, round((time.perf_counter() - started) * 1000, 3))
+    return Response(resp.model_dump_json(), media_type="application/json")
 
 
 @router.get(

@@ -1,4 +1,9 @@
-"""Running the API under uvicorn, with TCP_NODELAY on every connection also with workers.
+"""Running the API under uvicorn (httptools, uvloop), with TCP_NODELAY on every connection
+also with workers.
+
+uvicorn runs with its C parts, httptools for HTTP/1.1 and uvloop as the event loop: with
+its pure-Python defaults (h11, asyncio) a worker spent more CPU on each request and served
+half as many searches (``benchmarks/bench_http.py``, which also compares granian).
 
 Workers are forked from a parent that has already imported the app's modules
 (:class:`Supervisor`): they start serving without importing anything again, and
@@ -69,15 +74,31 @@ class TcpConfig(uvicorn.Config):
 
 
 def run(
-    host: str, port: int, workers: int, log_level: str = "info", app: str = APP, **options: Any
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str = "info",
+    app: str = APP,
+    http: str = "httptools",
+    loop: str = "uvloop",
+    **options: Any,
 ) -> None:
     """Serve an app factory (the API, ``search.http.app:create_app``) until interrupted.
 
-    ``options`` go to ``uvicorn.Config`` (log configuration, access log).
+    ``http`` and ``loop`` choose uvicorn's HTTP parser and event loop; ``options`` go to
+    ``uvicorn.Config`` (log configuration, access log).
     """
     limit_malloc_arenas()
     config = TcpConfig(
-        app, factory=True, host=host, port=port, workers=workers, log_level=log_level, **options
+        app,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        http=http,
+        loop=loop,
+        **options,
     )
     try:
         if config.workers > 1:

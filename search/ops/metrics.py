@@ -1,6 +1,6 @@
 """Prometheus metrics of the service (prometheus-client).
 
-With several uvicorn workers (``mpsearch serve`` sets ``PROMETHEUS_MULTIPROC_DIR``, see
+With several server workers (``mpsearch serve`` sets ``PROMETHEUS_MULTIPROC_DIR``, see
 ``search.ops.multiproc``) every worker writes its values to files there and a scrape of any
 worker aggregates them all; otherwise values live in this process.
 """

@@ -2,7 +2,7 @@
 
 prometheus-client picks its value storage when it is first imported, from
 ``PROMETHEUS_MULTIPROC_DIR``; so this module never imports it, and ``serve`` calls
-:func:`prepare` before uvicorn (and so any worker) loads the app.
+:func:`prepare` before the server (and so any worker) loads the app.
 """
 
 from __future__ import annotations

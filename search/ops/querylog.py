@@ -3,7 +3,7 @@
 A request only appends a tuple to an in-memory deque (thread-safe, no lock, no I/O);
 a background thread drains it every ``flush_seconds`` into JSON Lines under
 ``$MPSEARCH_HOME/querylog/``. Each process writes its own ``active-<pid>.jsonl``, so
-several uvicorn workers never share a file; a file that reaches ``segment_bytes`` is
+several server workers never share a file; a file that reaches ``segment_bytes`` is
 sealed (renamed ``seg-<utc>-<pid>.jsonl``) and the oldest files are deleted while the
 folder holds more than ``max_bytes``. A full buffer drops records and counts them.
 """
