@@ -14,7 +14,7 @@ from indexer.brands import MIN_INITIALS
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
 from indexer.priors import prior_value
-from indexer.settings import KNOWN_HOSTS
+from indexer.settings import known_hosts
 
 
 def field_texts(listing: Listing, brand: Brand | None) -> dict[str, list[str]]:
@@ -172,7 +172,7 @@ def analyse_fields(
         out.append((f.BRAND_ID, listing.brand_id))
         out.append((f.BRAND_OFFICIAL if listing.official else f.BRAND_DEALER, listing.brand_id))
     out += [(f.CATEGORIES, category) for category in listing.category]
-    for host in KNOWN_HOSTS:
+    for host in known_hosts():
         out.append((f.LIVE if listing.visible_in(host) else f.HIDDEN, host))
     out += [
         (f.OFFICIAL, int(listing.official)),

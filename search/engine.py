@@ -45,7 +45,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_fields, load_listing
 from indexer.errors import IncompatibleIndexError
 from indexer.models import Listing
-from indexer.settings import KNOWN_HOSTS
+from indexer.settings import known_hosts
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
 from search.cards import query_words, render
 from search.errors import NotFound, UnknownHost
@@ -207,8 +207,9 @@ def settle_heap() -> None:
 
 
 def _check_host(host: str) -> None:
-    if host not in KNOWN_HOSTS:
-        raise UnknownHost("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+    hosts = known_hosts()
+    if host not in hosts:
+        raise UnknownHost("host", f"unknown host {host!r}", list(hosts))
 
 
 class Engine:
@@ -230,9 +231,11 @@ class Engine:
 
     def _cheaper_to_exclude(self) -> frozenset[str]:
         """Hosts where fewer listings are hidden than live: their filter excludes the
-        hidden ones (a shorter list, and exclusion costs less per matching listing)."""
+        hidden ones (a shorter list, and exclusion costs less per matching listing). Only
+        hosts the version was built for: the listings of a build know nothing of a host
+        added since, so there only listings said to be live in it pass."""
         df = self.searcher.doc_freq
-        return frozenset(h for h in KNOWN_HOSTS if df(f.HIDDEN, h) < df(f.LIVE, h))
+        return frozenset(h for h in self.manifest.hosts if df(f.HIDDEN, h) < df(f.LIVE, h))
 
     @classmethod
     def open(

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -31,6 +32,7 @@ from indexer.settings import Settings, get_settings
 from search.cli.render import render_diff, render_replicas, render_report, render_search
 from search.engine import Engine, SearchRequest
 from search.errors import SearchError
+from search.http.credentials import CredentialsError, load_credentials
 from search.relevance.eval import check_thresholds, compare_reports, load_golden
 from search.relevance.gate import evaluate_engine, gate
 
@@ -49,8 +51,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _settings() -> Settings:
+    """The process's settings, or exit 2 saying which setting is wrong and why."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = "".join(f"MPSEARCH_{str(p).upper()}: " for p in error["loc"][:1])
+            problems.append(where + str(error["msg"]).removeprefix("Value error, "))
+        raise _fail("; ".join(problems)) from None
+
+
 def _context() -> tuple[Settings, Deployment, Dictionaries]:
-    settings = get_settings()
+    settings = _settings()
     return settings, Deployment(settings), Dictionaries.load(settings.dictionaries)
 
 
@@ -296,7 +310,7 @@ def index_list() -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="what the user typed")],
-    host: Annotated[str, typer.Option(help="host app: jd, qqbrowser or samsung")] = "jd",
+    host: Annotated[str, typer.Option(help="host app (MPSEARCH_HOSTS)")] = "jd",
     limit: Annotated[int, typer.Option(min=1, max=50)] = 10,
     explain: Annotated[bool, typer.Option(help="show why each card ranked")] = False,
     index: Annotated[str | None, typer.Option(help="version (default: current)")] = None,
@@ -388,7 +402,11 @@ def serve(
     from search.ops import multiproc
     from search.ops.jsonlog import uvicorn_log_config
 
-    settings = get_settings()
+    settings = _settings()
+    try:  # refuse to start, naming the file and line, before any worker does
+        load_credentials(settings)
+    except CredentialsError as exc:
+        raise _fail(str(exc)) from None
     multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
     # Workers read the address they serve from the settings (a replica's default name).
     os.environ["MPSEARCH_HOST"] = host or settings.host
@@ -416,7 +434,7 @@ def analytics(
     """Top queries, zero-result queries and slowest queries from the query log."""
     from search.ops.analytics import parse_since, report
 
-    settings = get_settings()
+    settings = _settings()
     try:
         start = parse_since(since) if since else None
     except ValueError as exc:

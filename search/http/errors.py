@@ -6,7 +6,7 @@ raised                   status  body ``error``
 =======================  ======  ============================================
 RequestValidationError   422     ``invalid_request``, ``field`` from pydantic
 BadRequest               422     ``invalid_request``, its field (and allowed)
-NotAuthorized            401     ``unauthorized`` + ``WWW-Authenticate: Bearer``
+NotAuthorized            401     ``unauthorized`` + ``WWW-Authenticate`` (its challenge)
 Forbidden                403     ``forbidden``
 NotFound                 404     ``not_found``
 NotReady                 503     ``not_ready``
@@ -45,7 +45,10 @@ async def _bad(_: Request, exc: Exception) -> JSONBody:
 
 
 async def _unauthorized(_: Request, exc: Exception) -> JSONBody:
-    return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+    assert isinstance(exc, NotAuthorized)
+    return error_response(
+        401, "unauthorized", str(exc), headers={"WWW-Authenticate": exc.challenge}
+    )
 
 
 async def _forbidden(_: Request, exc: Exception) -> JSONBody:
