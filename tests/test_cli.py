@@ -386,7 +386,7 @@ def test_rebuild_keeps_a_takedown(runner: CliRunner, home: Path) -> None:
     log.close()
     rebuilt = build(runner)
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "held back by takedowns made through the API: 1" in rebuilt.stdout
+    assert "held back by decisions made through the API: 1" in rebuilt.stdout
     assert invoke(runner, "index", "publish", "--latest").exit_code == 0
     found = invoke(runner, "search", "LV", "--host", "jd")
     assert found.exit_code == 0 and LV_OFFICIAL not in found.stdout

@@ -171,7 +171,7 @@ def index_build(
     )
     if result.manifest is not None:
         held = result.manifest.counts.get("listings_held_back", 0)
-        out.print(f"held back by takedowns made through the API: {held}")
+        out.print(f"held back by decisions made through the API: {held}")
     if result.version is None:
         raise _fail(
             f"{report.rejected} rejected record(s) and --strict is set: no version built", 1
