@@ -47,6 +47,10 @@ class Forbidden(SearchError):
 class NotFound(SearchError):
     """No listing with that appid in the served index, or no such version."""
 
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field  # what named the missing thing, when a request field did
+
 
 class NotReady(SearchError):
     """No index is open yet."""
