@@ -49,6 +49,7 @@ from indexer.settings import known_hosts
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
 from search.cards import query_words, render
 from search.errors import NotFound, UnknownHost
+from search.facets import category_facets
 from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
@@ -137,6 +138,7 @@ class Page:
     hits: list[tuple[float, tantivy.DocAddress]]
     total: int
     tier: Tier
+    query: tantivy.Query | None = None  # what found the matches (None: nothing could)
 
 
 @dataclass(slots=True)
@@ -151,6 +153,7 @@ class SearchResult:
     results: list[dict[str, Any]]
     total: int
     total_relation: Literal["eq", "gte"]
+    facets: dict[str, list[dict[str, Any]]]
     took_ms: float
     index_version: str
 
@@ -163,6 +166,7 @@ class SearchResult:
             "results": self.results,
             "total": self.total,
             "total_relation": self.total_relation,
+            "facets": self.facets,
             "took_ms": self.took_ms,
             "index_version": self.index_version,
         }
@@ -446,7 +450,7 @@ class Engine:
                 filters, tier.description, tier.among, tier.among_description, also=family
             )
             hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
-            page = Page(hits, total, tier)
+            page = Page(hits, total, tier, q)
             if total >= PAGE or (total and tier.description and not backfill):
                 break
         return page
@@ -472,8 +476,17 @@ class Engine:
             results=cards,
             total=page.total,
             total_relation="eq",
+            facets={"category": self.facets(page)},
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             index_version=self.version,
+        )
+
+    def facets(self, page: Page) -> list[dict[str, Any]]:
+        """The top-level categories of every match of a search (``search.facets``)."""
+        return (
+            []
+            if page.query is None or not page.total
+            else category_facets(self.searcher, page.query)
         )
 
     def search(self, req: SearchRequest) -> SearchResponse:

@@ -62,6 +62,22 @@ class BrandZone(BaseModel):
     card: Card
 
 
+class FacetCount(BaseModel):
+    """How many matches one facet value has."""
+
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts over every match of a search (exact when ``total`` is, a lower bound when
+    ``total_relation`` is ``gte``)."""
+
+    category: list[FacetCount] = Field(
+        description="top-level categories of the matches, most matches first"
+    )
+
+
 class SearchResponse(BaseModel):
     """``GET /v1/search``."""
 
@@ -74,6 +90,7 @@ class SearchResponse(BaseModel):
     total_relation: Literal["eq", "gte"] = Field(
         default="eq", description="eq: total is exact; gte: a lower bound (above 1,000)"
     )
+    facets: Facets
     took_ms: float
     index_version: str
 

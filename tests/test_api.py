@@ -47,6 +47,7 @@ RESPONSE_KEYS = {
     "results",
     "total",
     "total_relation",
+    "facets",
     "took_ms",
     "index_version",
 }
