@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+import tantivy
+
+from indexer import schema as f
 from indexer.analysis import normalize
 from search.query import ParsedQuery
 from search.rank.reference import Scored
@@ -76,6 +79,13 @@ def showcase(
         for item, title in zip(items, titles, strict=True)
     ]
     return sorted(marked, key=lambda c: not c["matched"])
+
+
+def titles_of(doc: tantivy.Document, listing: dict[str, Any]) -> list[str]:
+    """The listing's showcase titles as stored with it, normalised: one a line, one line
+    per item (an item's title may normalise to nothing)."""
+    stored = doc.get_first(f.TITLES)
+    return stored.decode().split("\n") if isinstance(stored, bytes) and listing["showcase"] else []
 
 
 def explain(scored: Scored) -> dict[str, Any]:

@@ -47,7 +47,8 @@ from indexer.errors import IncompatibleIndexError
 from indexer.models import Listing
 from indexer.settings import known_hosts
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
-from search.cards import query_words, render
+from search.cards import query_words, render, titles_of
+from search.discover import DiscoverRequest, DiscoverResult, Discovery
 from search.errors import NotFound, UnknownHost
 from search.facets import category_facets
 from search.models import SearchResponse, SuggestResponse
@@ -230,6 +231,7 @@ class Engine:
         self.searcher = index.searcher()
         self.compiler = Compiler(self.searcher, index.schema)
         self.exclude = self._cheaper_to_exclude()
+        self.discovery = Discovery(self.compiler)
         self._understood: OrderedDict[tuple[str, frozenset[str]], Understood] = OrderedDict()
         self._understood_lock = threading.Lock()
 
@@ -511,13 +513,8 @@ class Engine:
         doc: tantivy.Document,
     ) -> dict[str, Any]:
         listing = self._stored_listing(doc)
-        stored = doc.get_first(f.TITLES)
-        # One title a line, one line per item (an item's title may normalise to nothing).
-        titles = (
-            stored.decode().split("\n") if isinstance(stored, bytes) and listing["showcase"] else []
-        )
         explained = self.explain(scoring, listing, second_tier) if req.debug else None
-        return render(words, listing, titles, score_, req.recent, explained)
+        return render(words, listing, titles_of(doc, listing), score_, req.recent, explained)
 
     def explain(self, scoring: Ranking, listing: dict[str, Any], second_tier: bool) -> Scored:
         """The Python reference of the ranking on one listing: its parts, word by word."""
@@ -533,6 +530,11 @@ class Engine:
         _check_host(host)
         items = suggest(self.searcher, self.index.schema, self.table, self.filters(host), q, limit)
         return SuggestResponse(query=q, suggestions=items)
+
+    def discover(self, req: DiscoverRequest) -> DiscoverResult:
+        """The host's online listings, most used first (``search.discover``)."""
+        _check_host(req.host)
+        return self.discovery.run(req, self.filters(req.host), self.version)
 
     def ranked_appids(self, q: str, host: str, limit: int = 10) -> list[str]:
         """The evaluated list: brand zone card first, then results."""

@@ -95,6 +95,22 @@ class SearchResponse(BaseModel):
     index_version: str
 
 
+class DiscoverResponse(BaseModel):
+    """``GET /v1/discover``: the host's online listings, most used first."""
+
+    host: str
+    category: str | None
+    results: list[Card] = Field(
+        description="recent appids first (recently_used), then by monthly active users, "
+        "a brand's resellers after its official listing; score: the users ordered by"
+    )
+    total: int = Field(description="listings the host lists (of the category)")
+    total_relation: Literal["eq", "gte"] = Field(
+        description="eq: total is exact; gte: a lower bound (above 1,000)"
+    )
+    index_version: str
+
+
 class Suggestion(BaseModel):
     """One search-as-you-type completion."""
 

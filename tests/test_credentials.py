@@ -8,7 +8,8 @@ Properties checked:
 2. A file that cannot be used is refused naming the file and the line: invalid JSON, not an
    object, a short or non-ASCII key, a host that is not a host app, a repeated key, a name
    that is not a string, an empty object, a missing file. No message quotes a secret.
-3. With host keys, the read endpoints (search, suggest, listings) need X-Mpsearch-Key: no
+3. With host keys, the read endpoints (search, suggest, discover, listings) need
+   X-Mpsearch-Key: no
    key or an unknown one is 401 (WWW-Authenticate names the header), a key asking for
    another host 403, its own host 200; a request without `host` reads its key's host; a
    listing not in the key's host is 404. /healthz and /readyz stay open.
@@ -123,6 +124,7 @@ def keyed(sample_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     [
         ("/v1/search", {"q": "星巴克", "host": "jd"}),
         ("/v1/suggest", {"q": "星巴", "host": "jd"}),
+        ("/v1/discover", {"host": "jd"}),
         (f"/v1/listings/{STARBUCKS}", {}),
     ],
 )
@@ -148,6 +150,8 @@ def test_a_key_pins_its_host(keyed: TestClient) -> None:
     )
     assert samsung.status_code == 200 and samsung.json()["host"] == "samsung"
     assert STARBUCKS not in [c["appid"] for c in samsung.json()["results"]]
+    found = keyed.get("/v1/discover", headers={"X-Mpsearch-Key": SAMSUNG_KEY})
+    assert found.status_code == 200 and found.json()["host"] == "samsung"
     listing = keyed.get(f"/v1/listings/{STARBUCKS}", headers={"X-Mpsearch-Key": SAMSUNG_KEY})
     assert listing.status_code == 404  # not a listing of samsung
     unknown = keyed.get(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from indexer.ids import is_valid
+from search.discover import DiscoverRequest
 from search.engine import SearchRequest
 from search.errors import BadRequest, NotFound
 from search.http.deps import EngineDep, HolderDep, KeyHost, OpsDep, ReadHost
@@ -29,7 +30,13 @@ from search.http.limits import (
     MAX_SUGGEST,
 )
 from search.http.responses import JSONBody
-from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
+from search.models import (
+    DiscoverResponse,
+    ErrorBody,
+    ListingResponse,
+    SearchResponse,
+    SuggestResponse,
+)
 
 # What the OpenAPI document promises (the contract); the routes check it with their own
 # messages (q is trimmed first, an unknown host lists the allowed ones).
@@ -139,6 +146,30 @@ async def suggest(
     resp = eng.suggest(text, host, limit)
     ops.on_suggest(resp, host, round((time.perf_counter() - started) * 1000, 3))
     return JSONBody(resp.model_dump(mode="json"))
+
+
+@router.get("/v1/discover", response_model=DiscoverResponse)
+async def discover(
+    eng: EngineDep,
+    host: ReadHost,
+    category: Annotated[
+        str | None,
+        Query(max_length=MAX_CATEGORY_CHARS, description="a top-level category or a sub one"),
+    ] = None,
+    recent: RecentParam = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> Response:
+    """The host's online listings, most used first (the caller's recent ones before them):
+    for drop-downs and showcase slots."""
+    req = DiscoverRequest(
+        host=host,
+        category=category or None,
+        recent=recent_appids(recent),
+        limit=limit,
+        offset=offset,
+    )
+    return Response(eng.discover(req).json(), media_type="application/json")
 
 
 @router.get(

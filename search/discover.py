@@ -1,0 +1,243 @@
+"""Discovery: a host's online listings, most used first, for drop-downs and showcase slots.
+
+``GET /v1/discover?host=&category=&recent=&limit=&offset=`` lists the listings a search in
+the host could return (online, live there), of one category if asked (top-level or sub),
+in this order:
+
+1. the caller's ``recent`` appids, in the order given, flagged ``recently_used``;
+2. the others by monthly active users, most first, except that a reseller (a listing of a
+   brand that is not official) never comes before the most used official listing of its
+   brand that is listed too: it is ordered by that listing's users when it has more (ties:
+   the official one first).
+
+Cheap enough for a drop-down that opens on every visit: instead of ordering every listing
+of the host (most of the index), it orders those of the top popularity bands
+(``indexer.priors.popularity_band``: every listing of a band has more users than every
+listing of a lower band), as many bands as hold the page and ``EXACT_TOTAL`` matches, and
+widens only when a page needs more. ``total`` is exact up to ``EXACT_TOTAL`` and a lower
+bound above it (``total_relation`` ``gte``), as for searches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal, NamedTuple
+
+import orjson
+import tantivy
+
+from indexer import schema as f
+from indexer.document import load_listing
+from indexer.priors import BANDS_PER_OCTAVE
+from search.cards import render, titles_of
+from search.rank.compile import Clauses, Compiler, nothing
+
+EXACT_TOTAL: Final = 1000  # totals are exact up to here, a lower bound above
+SLACK: Final = 1.5  # the top bands read hold this many times the matches they must
+WHOLE_SHARE: Final = 0.5  # reading this share of the index or more: read it all, unbanded
+Occur = tantivy.Occur
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoverRequest:
+    """One discovery, already validated for shape by the caller (API or CLI)."""
+
+    host: str
+    category: str | None = None
+    recent: tuple[str, ...] = ()  # most recent first
+    limit: int = 10
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class DiscoverResult:
+    """A discovery's answer as JSON data (``search.models.DiscoverResponse`` documents it)."""
+
+    host: str
+    category: str | None
+    results: list[dict[str, Any]]
+    total: int
+    total_relation: Literal["eq", "gte"]
+    index_version: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "category": self.category,
+            "results": self.results,
+            "total": self.total,
+            "total_relation": self.total_relation,
+            "index_version": self.index_version,
+        }
+
+    def json(self) -> bytes:
+        return orjson.dumps(self.data())
+
+
+class Entry(NamedTuple):
+    """A listing read for the order: its key (users, a reseller's capped), whether it is
+    official, its place in tantivy's order, and what its card is made of."""
+
+    key: int
+    official: bool
+    place: int
+    listing: dict[str, Any]
+    doc: tantivy.Document
+
+
+class Ranked(NamedTuple):
+    """The most used listings in discovery order, as many as asked (or all there are), and
+    how many listings match (exactly, or at least)."""
+
+    entries: list[Entry]
+    total: int
+    exact: bool
+
+
+def band_floor(band: int) -> float:
+    """The fewest users a listing of ``band`` has (a listing below it has fewer)."""
+    return float(2.0 ** (band / BANDS_PER_OCTAVE) - 1.0)
+
+
+class Discovery:
+    """Discovery over one searcher (an engine's)."""
+
+    def __init__(self, compiler: Compiler) -> None:
+        self.compiler = compiler
+        self.searcher = compiler.searcher
+        self._bands: list[tuple[str, int]] | None = None
+
+    def bands(self) -> list[tuple[str, int]]:
+        """Every popularity band's term and listing count, the most used band first."""
+        if self._bands is None:  # the same for the searcher's life: a race computes it twice
+            terms = self.searcher.terms_with_prefix(f.POPULARITY_BAND, "")
+            self._bands = sorted(((t, int(n)) for t, n in terms), reverse=True)
+        return self._bands
+
+    def run(self, req: DiscoverRequest, filters: Clauses, version: str) -> DiscoverResult:
+        """The page of ``req`` among the listings ``filters`` let through (the host's)."""
+        c = self.compiler
+        if req.category:
+            filters = [*filters, (Occur.Must, nothing(c.term(f.CATEGORIES, req.category)))]
+        recent = self._recent(req.recent, filters) if req.recent else []
+        if recent:
+            filters = [*filters, (Occur.MustNot, c.any_of(f.APPID, [e[0] for e in recent]))]
+        need = max(0, req.offset + req.limit - len(recent))
+        ranked = self._ranked(filters, need, self._share(req))
+        shown = [e for _, e in recent] + ranked.entries
+        used = frozenset(req.recent)
+        cards = [
+            render([], e.listing, titles_of(e.doc, e.listing), float(e.key), used)
+            for e in shown[req.offset : req.offset + req.limit]
+        ]
+        return DiscoverResult(
+            host=req.host,
+            category=req.category,
+            results=cards,
+            total=ranked.total + len(recent),
+            total_relation="eq" if ranked.exact else "gte",
+            index_version=version,
+        )
+
+    def _share(self, req: DiscoverRequest) -> float:
+        """About which share of all listings the filters let through (host and category)."""
+        n = max(self.searcher.num_docs, 1)
+        share = self.compiler.df(f.LIVE, req.host) / n
+        if req.category:
+            share *= self.compiler.df(f.CATEGORIES, req.category) / n
+        return max(share, 1.0 / n)
+
+    def _recent(self, appids: tuple[str, ...], filters: Clauses) -> list[tuple[str, Entry]]:
+        """The recent appids the filters let through, in the caller's order."""
+        query = self._query(filters, self.compiler.any_of(f.APPID, appids))
+        found: dict[str, Entry] = {}
+        for _, addr in self.searcher.search(query, limit=len(appids), count=False).hits:
+            entry = self._entry(addr, len(found))
+            found[entry.listing["appid"]] = entry
+        return [(a, found[a]) for a in appids if a in found]
+
+    def _query(self, filters: Clauses, *must: tantivy.Query) -> tantivy.Query:
+        clauses = [(Occur.Must, nothing(q)) for q in must] + list(filters)
+        if not any(occur == Occur.Must for occur, _ in clauses):
+            clauses.append((Occur.Must, tantivy.Query.all_query()))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _entry(self, addr: tantivy.DocAddress, place: int) -> Entry:
+        doc = self.searcher.doc(addr)
+        blob = doc.get_first(f.CARD)
+        listing = load_listing(blob) if isinstance(blob, bytes) else {}
+        users = int(listing.get("monthly_active_users", 0))
+        return Entry(users, bool(listing.get("official")), place, listing, doc)
+
+    def _ranked(self, filters: Clauses, need: int, share: float) -> Ranked:
+        """The ``need`` most used listings the filters let through, in discovery order."""
+        bands = self.bands()
+        everything = sum(n for _, n in bands)
+        target = max(need, EXACT_TOTAL)  # matches the bands read must hold (but the last)
+        want = target / share * SLACK  # listings of the bands read, by their counts
+        window = max(need, 1)
+        read: dict[tuple[int, int], Entry] = {}  # listings read so far, by address
+        most: dict[str, int | None] = {}  # a brand's most used official listing's users
+        while True:
+            cut, held = 0, 0
+            while cut < len(bands) and (held < want or cut == 0):
+                held += bands[cut][1]
+                cut += 1
+            whole = cut == len(bands) or held >= WHOLE_SHARE * everything
+            extra = (
+                []
+                if whole
+                else [self.compiler.any_of(f.POPULARITY_BAND, [t for t, _ in bands[:cut]])]
+            )
+            result = self.searcher.search(
+                self._query(filters, *extra), limit=window, count=True, order_by_field=f.POPULARITY
+            )
+            count: int = getattr(result, "count", None) or 0  # missing from the stubs
+            if not whole and count < target:
+                want *= 2  # the bands hold fewer matches than they should: read more
+                continue
+            entries = []
+            for place, (_, addr) in enumerate(result.hits):
+                at = (addr.segment_ord, addr.doc)
+                if at not in read:
+                    read[at] = self._entry(addr, place)
+                entries.append(read[at]._replace(place=place))
+            if window < count:  # listings after the window have at most its last one's users
+                floor = float(entries[-1].key)
+            else:
+                floor = -1.0 if whole else band_floor(int(bands[cut - 1][0]))
+            ordered = self._capped(entries, filters, most)
+            reliable = next((i for i, e in enumerate(ordered) if e.key < floor), len(ordered))
+            if reliable >= need or (whole and window >= count):
+                return Ranked(ordered[:need], count, whole)
+            if window < count:
+                window *= 2  # resellers moved below the window's end: read further
+            else:
+                want *= 2
+
+    def _capped(
+        self, entries: list[Entry], filters: Clauses, most: dict[str, int | None]
+    ) -> list[Entry]:
+        """``entries`` in discovery order: each reseller keyed by at most its brand's most
+        used official listing among those the filters let through (``most``: the users of
+        the brands' found so far, None for a brand without one)."""
+        capped = []
+        for e in entries:
+            brand = e.listing.get("brand_id")
+            if brand and not e.official:
+                if brand not in most:
+                    most[brand] = self._most_used_official(brand, filters)
+                cap = most[brand]
+                if cap is not None and cap < e.key:
+                    e = e._replace(key=cap)
+            capped.append(e)
+        return sorted(capped, key=lambda e: (-e.key, not e.official, e.place))
+
+    def _most_used_official(self, brand: str, filters: Clauses) -> int | None:
+        """The users of the brand's most used official listing the filters let through."""
+        query = self._query(filters, self.compiler.term(f.BRAND_OFFICIAL, brand))
+        hits = self.searcher.search(query, limit=1, count=False, order_by_field=f.POPULARITY).hits
+        if not hits:
+            return None
+        users = self.searcher.fast_field_values(f.POPULARITY, [hits[0][1]])[0]
+        return int(users or 0)
