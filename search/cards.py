@@ -7,7 +7,7 @@ Cards are built as JSON data, not models: a search page is serialised straight f
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -36,12 +36,14 @@ def _fold_char(ch: str) -> str:
     return normalize(ch) or " "
 
 
-def highlight(name: str, words: Iterable[str]) -> str:
+def highlight(name: str, words: Sequence[str]) -> str:
     """HTML-escaped ``name`` with ``<em>`` around every stretch matching a query word.
 
     Matching is done on a per-character normalised copy, so ``ＬＶ`` or
     ``麥當勞`` in a name light up for ``lv`` / ``麦当劳``.
     """
+    if not words:  # nothing to mark (discovery has no query)
+        return html.escape(name)
     folded = [_fold_char(ch) for ch in name]
     flat = "".join(folded)
     # Position in ``flat`` → position in ``name`` (the same unless a character folds to

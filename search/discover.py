@@ -35,6 +35,9 @@ from search.rank.compile import Clauses, Compiler, nothing
 EXACT_TOTAL: Final = 1000  # totals are exact up to here, a lower bound above
 SLACK: Final = 1.5  # the top bands read hold this many times the matches they must
 WHOLE_SHARE: Final = 0.5  # reading this share of the index or more: read it all, unbanded
+WINDOW: Final = 2  # listings read for the order: this many times the page, and ...
+WINDOW_EXTRA: Final = 10  # ... this many more (their fast fields only)
+MAX_OFFICIALS: Final = 2  # official listings a brand names at most (``Brand.official_appids``)
 Occur = tantivy.Occur
 
 
@@ -75,14 +78,19 @@ class DiscoverResult:
 
 
 class Entry(NamedTuple):
-    """A listing read for the order: its key (users, a reseller's capped), whether it is
-    official, its place in tantivy's order, and what its card is made of."""
+    """A listing as the order reads it, from its fast fields: its key (users, a reseller's
+    capped), whether it is official, its brand's key (0: none), its place in tantivy's
+    order and its address (its stored listing is read only for the page's cards)."""
 
     key: int
     official: bool
+    brand: int
     place: int
-    listing: dict[str, Any]
-    doc: tantivy.Document
+    addr: tantivy.DocAddress
+
+
+Stored = tuple[dict[str, Any], tantivy.Document]
+"""A listing as stored (the validated record) and the document holding it."""
 
 
 class Ranked(NamedTuple):
@@ -119,17 +127,18 @@ class Discovery:
         c = self.compiler
         if req.category:
             filters = [*filters, (Occur.Must, nothing(c.term(f.CATEGORIES, req.category)))]
-        recent = self._recent(req.recent, filters) if req.recent else []
+        read: dict[tuple[int, int], Stored] = {}  # stored listings read, by address
+        recent = self._recent(req.recent, filters, read) if req.recent else []
         if recent:
             filters = [*filters, (Occur.MustNot, c.any_of(f.APPID, [e[0] for e in recent]))]
         need = max(0, req.offset + req.limit - len(recent))
         ranked = self._ranked(filters, need, self._share(req))
         shown = [e for _, e in recent] + ranked.entries
         used = frozenset(req.recent)
-        cards = [
-            render([], e.listing, titles_of(e.doc, e.listing), float(e.key), used)
-            for e in shown[req.offset : req.offset + req.limit]
-        ]
+        cards = []
+        for e in shown[req.offset : req.offset + req.limit]:
+            listing, doc = read.get((e.addr.segment_ord, e.addr.doc)) or self._stored(e.addr)
+            cards.append(render([], listing, titles_of(doc, listing), float(e.key), used))
         return DiscoverResult(
             host=req.host,
             category=req.category,
@@ -147,14 +156,24 @@ class Discovery:
             share *= self.compiler.df(f.CATEGORIES, req.category) / n
         return max(share, 1.0 / n)
 
-    def _recent(self, appids: tuple[str, ...], filters: Clauses) -> list[tuple[str, Entry]]:
-        """The recent appids the filters let through, in the caller's order."""
+    def _recent(
+        self, appids: tuple[str, ...], filters: Clauses, read: dict[tuple[int, int], Stored]
+    ) -> list[tuple[str, Entry]]:
+        """The recent appids the filters let through, in the caller's order (their stored
+        listings kept in ``read``)."""
         query = self._query(filters, self.compiler.any_of(f.APPID, appids))
-        found: dict[str, Entry] = {}
-        for _, addr in self.searcher.search(query, limit=len(appids), count=False).hits:
-            entry = self._entry(addr, len(found))
-            found[entry.listing["appid"]] = entry
+        hits = self.searcher.search(query, limit=len(appids), count=False).hits
+        found = {}
+        for entry in self._entries([addr for _, addr in hits]):
+            stored = read[(entry.addr.segment_ord, entry.addr.doc)] = self._stored(entry.addr)
+            found[stored[0].get("appid")] = entry
         return [(a, found[a]) for a in appids if a in found]
+
+    def _stored(self, addr: tantivy.DocAddress) -> Stored:
+        """The stored listing at ``addr`` and its document."""
+        doc = self.searcher.doc(addr)
+        blob = doc.get_first(f.CARD)
+        return (load_listing(blob) if isinstance(blob, bytes) else {}), doc
 
     def _query(self, filters: Clauses, *must: tantivy.Query) -> tantivy.Query:
         clauses = [(Occur.Must, nothing(q)) for q in must] + list(filters)
@@ -162,12 +181,16 @@ class Discovery:
             clauses.append((Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(clauses)
 
-    def _entry(self, addr: tantivy.DocAddress, place: int) -> Entry:
-        doc = self.searcher.doc(addr)
-        blob = doc.get_first(f.CARD)
-        listing = load_listing(blob) if isinstance(blob, bytes) else {}
-        users = int(listing.get("monthly_active_users", 0))
-        return Entry(users, bool(listing.get("official")), place, listing, doc)
+    def _entries(self, addrs: list[tantivy.DocAddress]) -> list[Entry]:
+        """The listings at ``addrs`` as the order reads them, in that order."""
+        values = self.searcher.fast_field_values
+        users = values(f.POPULARITY, addrs)
+        official = values(f.OFFICIAL, addrs)
+        brand = values(f.BRAND_KEY, addrs)
+        return [
+            Entry(int(u or 0), bool(o), int(b or 0), place, addr)
+            for place, (addr, u, o, b) in enumerate(zip(addrs, users, official, brand, strict=True))
+        ]
 
     def _ranked(self, filters: Clauses, need: int, share: float) -> Ranked:
         """The ``need`` most used listings the filters let through, in discovery order."""
@@ -175,69 +198,73 @@ class Discovery:
         everything = sum(n for _, n in bands)
         target = max(need, EXACT_TOTAL)  # matches the bands read must hold (but the last)
         want = target / share * SLACK  # listings of the bands read, by their counts
-        window = max(need, 1)
-        read: dict[tuple[int, int], Entry] = {}  # listings read so far, by address
-        most: dict[str, int | None] = {}  # a brand's most used official listing's users
+        window = WINDOW * need + WINDOW_EXTRA  # read past the page: resellers may drop out
+        most: dict[int, int | None] = {}  # a brand's most used official listing's users
+        cut = 0
         while True:
-            cut, held = 0, 0
+            held = sum(n for _, n in bands[:cut])
             while cut < len(bands) and (held < want or cut == 0):
                 held += bands[cut][1]
                 cut += 1
             whole = cut == len(bands) or held >= WHOLE_SHARE * everything
-            extra = (
-                []
-                if whole
-                else [self.compiler.any_of(f.POPULARITY_BAND, [t for t, _ in bands[:cut]])]
-            )
-            result = self.searcher.search(
-                self._query(filters, *extra), limit=window, count=True, order_by_field=f.POPULARITY
-            )
-            count: int = getattr(result, "count", None) or 0  # missing from the stubs
-            if not whole and count < target:
-                want *= 2  # the bands hold fewer matches than they should: read more
-                continue
-            entries = []
-            for place, (_, addr) in enumerate(result.hits):
-                at = (addr.segment_ord, addr.doc)
-                if at not in read:
-                    read[at] = self._entry(addr, place)
-                entries.append(read[at]._replace(place=place))
-            if window < count:  # listings after the window have at most its last one's users
-                floor = float(entries[-1].key)
-            else:
-                floor = -1.0 if whole else band_floor(int(bands[cut - 1][0]))
-            ordered = self._capped(entries, filters, most)
-            reliable = next((i for i, e in enumerate(ordered) if e.key < floor), len(ordered))
-            if reliable >= need or (whole and window >= count):
-                return Ranked(ordered[:need], count, whole)
-            if window < count:
+            top = [t for t, _ in bands[:cut]]
+            extra = [] if whole else [self.compiler.any_of(f.POPULARITY_BAND, top)]
+            query = self._query(filters, *extra)
+            while True:
+                result = self.searcher.search(
+                    query, limit=window, count=True, order_by_field=f.POPULARITY
+                )
+                count: int = getattr(result, "count", None) or 0  # missing from the stubs
+                if not whole and count < target:
+                    break  # the bands hold fewer matches than they should: read more
+                entries = self._entries([addr for _, addr in result.hits])
+                if window < count:  # listings after the window have at most its last one's
+                    floor = float(entries[-1].key)
+                else:
+                    floor = -1.0 if whole else band_floor(int(bands[cut - 1][0]))
+                ordered = self._capped(entries, filters, most)
+                reliable = next((i for i, e in enumerate(ordered) if e.key < floor), len(ordered))
+                if reliable >= need or (whole and window >= count):
+                    return Ranked(ordered[:need], count, whole)
+                if window >= count:
+                    break  # every match of these bands read: read more bands
                 window *= 2  # resellers moved below the window's end: read further
-            else:
-                want *= 2
+            want *= 2
 
     def _capped(
-        self, entries: list[Entry], filters: Clauses, most: dict[str, int | None]
+        self, entries: list[Entry], filters: Clauses, most: dict[int, int | None]
     ) -> list[Entry]:
         """``entries`` in discovery order: each reseller keyed by at most its brand's most
         used official listing among those the filters let through (``most``: the users of
-        the brands' found so far, None for a brand without one)."""
+        the brands' found so far, by brand key; None for a brand without one)."""
+        unknown = {e.brand for e in entries if e.brand and not e.official} - most.keys()
+        if unknown:
+            most.update(self._most_used_officials(sorted(unknown), filters))
         capped = []
         for e in entries:
-            brand = e.listing.get("brand_id")
-            if brand and not e.official:
-                if brand not in most:
-                    most[brand] = self._most_used_official(brand, filters)
-                cap = most[brand]
-                if cap is not None and cap < e.key:
-                    e = e._replace(key=cap)
-            capped.append(e)
+            cap = None if e.official or not e.brand else most[e.brand]
+            capped.append(e if cap is None or cap >= e.key else e._replace(key=cap))
         return sorted(capped, key=lambda e: (-e.key, not e.official, e.place))
 
-    def _most_used_official(self, brand: str, filters: Clauses) -> int | None:
-        """The users of the brand's most used official listing the filters let through."""
-        query = self._query(filters, self.compiler.term(f.BRAND_OFFICIAL, brand))
-        hits = self.searcher.search(query, limit=1, count=False, order_by_field=f.POPULARITY).hits
-        if not hits:
-            return None
-        users = self.searcher.fast_field_values(f.POPULARITY, [hits[0][1]])[0]
-        return int(users or 0)
+    def _most_used_officials(self, brands: list[int], filters: Clauses) -> dict[int, int | None]:
+        """Per brand key, the users of the brand's most used official listing the filters let
+        through (None: none): one query for all, as a brand names at most a few official
+        listings; a brand the full answer leaves out is asked alone."""
+        out: dict[int, int | None] = dict.fromkeys(brands)
+        limit = MAX_OFFICIALS * len(brands)
+        hits = self._officials(brands, filters, limit)
+        for e in hits:
+            if out[e.brand] is None:
+                out[e.brand] = e.key  # the first is its most used
+        if len(hits) >= limit:  # more official listings than brands name: ask the rest
+            for brand in (b for b, users in out.items() if users is None):
+                alone = self._officials([brand], filters, 1)
+                out[brand] = alone[0].key if alone else None
+        return out
+
+    def _officials(self, brands: list[int], filters: Clauses, limit: int) -> list[Entry]:
+        """The most used official listings of ``brands`` the filters let through."""
+        c = self.compiler
+        query = self._query(filters, c.any_of(f.BRAND_KEY, brands), c.term(f.OFFICIAL, 1))
+        found = self.searcher.search(query, limit=limit, count=False, order_by_field=f.POPULARITY)
+        return self._entries([addr for _, addr in found.hits])
