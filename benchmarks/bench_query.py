@@ -1,4 +1,4 @@
-"""In-process latency of search and suggest, side by side with the raw tantivy floor.
+"""In-process latency of search, suggest and discover, side by side with the raw tantivy floor.
 
     .venv/bin/python benchmarks/bench_query.py --size 100k
 
@@ -7,6 +7,12 @@ drawn from the generated brands, and (when ../shared is present) 2,000 real e-co
 queries. The floor runs on the same index in the same loop, interleaved query by query:
 a bare tantivy boolean of term queries on the query's pre-analysed terms over the word
 fields, top 10, with the stored field of each hit fetched. Ratios are mpsearch / floor.
+A search's time includes its category facets; ``facets_ms`` is the aggregation alone, on
+the same query, and ``facets_share`` its part of the search's time.
+
+Discover inputs (``--discover``, default 2,000): hosts, no category or one of the
+catalog's top-level or sub categories, first or later pages, with and without a few
+random recent appids; every input differs.
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
 from indexer.dictionaries import Dictionaries
 from indexer.settings import Settings
 from indexer.store import IndexStore
-from search.engine import Depth, Engine, SearchRequest
+from search.discover import DiscoverRequest
+from search.engine import Engine, SearchRequest
 
 GOLDEN = REPO / "tests" / "golden" / "dev.jsonl"
 ECOM = EXTERNAL / "multi-cpr-ecom" / "train.query.txt"
@@ -134,9 +141,38 @@ class Floor:
         hits = self.searcher.search(tantivy.Query.boolean_query(clauses), limit=10).hits
         fetched = 0
         for _, addr in hits:
-            blob = self.searcher.doc(addr).get_first(f.DOC)
+            blob = self.searcher.doc(addr).get_first(f.CARD)
             fetched += len(blob) if isinstance(blob, bytes) else 0
         return fetched
+
+
+def discover_inputs(n: int, seed: int, count: int) -> list[DiscoverRequest]:
+    """``count`` different discover requests over the generated catalog's hosts, categories
+    and appids (a tenth of the catalog read for its categories and appids)."""
+    rng = random.Random(seed + 2)
+    listings_path, _ = ensure_catalog(n, seed)
+    categories: set[str] = set()
+    appids: list[str] = []
+    with listings_path.open("rb") as fh:
+        for i, line in enumerate(fh):
+            if i % 10:
+                continue
+            row = orjson.loads(line)
+            categories.update(row["category"])
+            appids.append(row["appid"])
+    choices = [None, *sorted(categories)]
+    out: dict[DiscoverRequest, None] = {}
+    while len(out) < count:
+        recent = tuple(rng.sample(appids, rng.choice((0, 0, 1, 3))))
+        req = DiscoverRequest(
+            host=rng.choice(HOSTS),
+            category=rng.choice(choices) if rng.random() < 0.5 else None,
+            recent=recent,
+            limit=rng.choice((10, 20)),
+            offset=rng.choice((0, 0, 0, 10, 20, 50)),
+        )
+        out[req] = None
+    return list(out)
 
 
 def _time(fn: Callable[[], object], cpu: list[float]) -> float:
@@ -164,17 +200,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     version = store.current()
     assert version is not None
     started = time.perf_counter()
-    engine = Engine.open(
-        store, version, Dictionaries.load(settings.dictionaries), Depth.of(settings)
-    )
+    engine = Engine.open(store, version, Dictionaries.load(settings.dictionaries))
     open_s = time.perf_counter() - started
     floor = Floor(engine)
     mix = query_mix(n, args.seed, args.synthetic, args.ecom)
     suggests = suggest_inputs(mix, args.seed)
+    discovers = discover_inputs(n, args.seed, args.discover)
     terms = [floor.terms(text) for _, text, _ in mix]
     print(
         f"{label(n)}: {engine.num_docs} docs, engine open {open_s:.2f}s, "
-        f"{len(mix)} search queries, {len(suggests)} suggest inputs",
+        f"{len(mix)} search queries, {len(suggests)} suggest inputs, "
+        f"{len(discovers)} discover inputs",
         flush=True,
     )
 
@@ -186,6 +222,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             floor.run(t)
     for text, host in suggests[: args.warmup]:
         engine.suggest(text, host)
+    for req in discovers[: args.warmup]:
+        engine.discover(req)
 
     profiler = cProfile.Profile() if args.profile else None
     ours: dict[str, list[float]] = {}
@@ -194,6 +232,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cpu_ours: list[float] = []
     cpu_base: list[float] = []
     cpu_sugg: list[float] = []
+    disc: list[float] = []
+    cpu_disc: list[float] = []
+    facets: list[float] = []
+    facet_share: list[float] = []
     gc.collect()
     load_start = os.getloadavg()[0]
     for _ in range(args.repeat):
@@ -207,6 +249,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if profiler:
                 profiler.disable()
             ours.setdefault(kind, []).append(ms)
+            page = engine.rank(engine.understand(text), req, engine.filters(host))
+            spent = _time(lambda page=page: engine.facets(page), [])  # type: ignore[misc]
+            facets.append(spent)
+            facet_share.append(spent / ms if ms > 0 else 0.0)
         for text, host in suggests:
             if profiler:
                 profiler.enable()
@@ -214,6 +260,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if profiler:
                 profiler.disable()
             sugg.append(ms)
+        for dreq in discovers:
+            if profiler:
+                profiler.enable()
+            ms = _time(lambda dreq=dreq: engine.discover(dreq), cpu_disc)  # type: ignore[misc]
+            if profiler:
+                profiler.disable()
+            disc.append(ms)
     if profiler:
         profiler.dump_stats(args.profile)
         print(f"profile written to {args.profile}")
@@ -225,8 +278,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "listings": n,
         "docs": engine.num_docs,
         "engine_open_s": round(open_s, 3),
-        "candidates": settings.candidates,
-        "pool": settings.pool,
         "queries": len(mix),
         "repeat": args.repeat,
         "external_ecom": ECOM.is_file(),
@@ -234,11 +285,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "floor_ms": floor_s,
         "ratio": ratios(search, floor_s),
         "suggest_ms": latency_summary(sugg),
+        "discover_ms": latency_summary(disc),
+        "facets_ms": latency_summary(facets),
+        "facets_share": latency_summary(facet_share),
         "cpu": {
             "search_ms": latency_summary(cpu_ours),
             "floor_ms": latency_summary(cpu_base),
             "ratio": ratios(latency_summary(cpu_ours), latency_summary(cpu_base)),
             "suggest_ms": latency_summary(cpu_sugg),
+            "discover_ms": latency_summary(cpu_disc),
         },
         "loadavg_during": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "search_by_kind_ms": {k: latency_summary(v) for k, v in sorted(ours.items())},
@@ -252,13 +307,19 @@ def report(r: dict[str, Any]) -> None:
     print(f"{'floor':<14}{fl['p50']:9.2f}{fl['p99']:9.2f}{fl['p99.9']:9.2f}{fl['n']:7d}")
     print(f"{'search/floor':<14}{ra['p50']:9.2f}{ra['p99']:9.2f}{ra['p99.9']:9.2f}")
     print(f"{'suggest':<14}{sg['p50']:9.2f}{sg['p99']:9.2f}{sg['p99.9']:9.2f}{sg['n']:7d}")
+    for name in ("discover_ms", "facets_ms"):
+        d = r[name]
+        print(f"{name[:-3]:<14}{d['p50']:9.2f}{d['p99']:9.2f}{d['p99.9']:9.2f}{d['n']:7d}")
+    fs = r["facets_share"]
+    print(f"{'facets/search':<14}{fs['p50']:9.2f}{fs['p99']:9.2f}{fs['p99.9']:9.2f}")
     c = r["cpu"]
     for name, v in (("search cpu", c["search_ms"]), ("floor cpu", c["floor_ms"])):
         print(f"{name:<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
     cr = c["ratio"]
     print(f"{'cpu ratio':<14}{cr['p50']:9.2f}{cr['p99']:9.2f}{cr['p99.9']:9.2f}")
-    v = c["suggest_ms"]
-    print(f"{'suggest cpu':<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
+    for name in ("suggest", "discover"):
+        v = c[f"{name}_ms"]
+        print(f"{name + ' cpu':<14}{v['p50']:9.2f}{v['p99']:9.2f}{v['p99.9']:9.2f}")
     for kind, k in r["search_by_kind_ms"].items():
         print(f"  {kind:<12}{k['p50']:9.2f}{k['p99']:9.2f}{k['p99.9']:9.2f}{k['n']:7d}")
 
@@ -268,6 +329,7 @@ def main() -> None:
     add_mix_arguments(ap)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--discover", type=int, default=2000, help="discover inputs")
     ap.add_argument(
         "--only", choices=("all", "suggest"), default="all", help="suggest: skip search and floor"
     )

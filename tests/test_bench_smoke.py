@@ -80,11 +80,13 @@ def test_bench_build_smoke(bench_env: dict[str, str]) -> None:
 def test_bench_query_smoke(bench_env: dict[str, str]) -> None:
     result = _run(
         "bench_query.py", bench_env, "--size=1k", "--synthetic=10", "--ecom=30", "--warmup=5",
-        "--name=query-smoke",
+        "--discover=40", "--name=query-smoke",
     )  # fmt: skip
     assert result["docs"] == N
     assert result["search_ms"]["n"] == result["queries"] > 123  # golden + synthetic (+ ecom)
     assert result["floor_ms"]["n"] > 0 and result["suggest_ms"]["n"] > 0
+    assert result["discover_ms"]["n"] == result["cpu"]["discover_ms"]["n"] == 40
+    assert result["facets_ms"]["n"] == result["queries"] and result["facets_share"]["p50"] > 0
     assert set(result["ratio"]) == {"p50", "p99", "p99.9"}
     assert {"golden", "brand"} <= set(result["search_by_kind_ms"])
 
