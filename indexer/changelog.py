@@ -299,7 +299,34 @@ def replica_status(row: Sequence[Any], now: datetime) -> ReplicaStatus:
     )
 
 
-class SqliteChangeLog:
+Guard = tuple[Sequence[ChangeKind], Check]
+"""The kinds of a key's changes an append depends on, and the check they must pass."""
+
+
+class Appends:
+    """``append`` and ``append_checked`` of a change log, in terms of its one ``_append``
+    (a guard, when given, is read and checked in the appending transaction)."""
+
+    def _append(
+        self, kind: ChangeKind, key: str, payload: dict[str, Any] | None, guard: Guard | None
+    ) -> Change:
+        raise NotImplementedError
+
+    def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
+        return self._append(kind, key, payload, None)
+
+    def append_checked(
+        self,
+        kind: ChangeKind,
+        key: str,
+        payload: dict[str, Any] | None,
+        among: Sequence[ChangeKind],
+        check: Check,
+    ) -> Change:
+        return self._append(kind, key, payload, (among, check))
+
+
+class SqliteChangeLog(Appends):
     """The change log in one SQLite file, WAL mode, fsync on every commit.
 
     One connection per instance, guarded by a lock, so an instance can be shared
@@ -357,25 +384,8 @@ class SqliteChangeLog:
         """The change log of one ``MPSEARCH_HOME``."""
         return cls(home / CHANGELOG_FILE)
 
-    def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
-        return self._append(kind, key, payload)
-
-    def append_checked(
-        self,
-        kind: ChangeKind,
-        key: str,
-        payload: dict[str, Any] | None,
-        among: Sequence[ChangeKind],
-        check: Check,
-    ) -> Change:
-        return self._append(kind, key, payload, (among, check))
-
     def _append(
-        self,
-        kind: ChangeKind,
-        key: str,
-        payload: dict[str, Any] | None,
-        guard: tuple[Sequence[ChangeKind], Check] | None = None,
+        self, kind: ChangeKind, key: str, payload: dict[str, Any] | None, guard: Guard | None
     ) -> Change:
         at = datetime.now(UTC)
         blob = None if payload is None else orjson.dumps(payload)

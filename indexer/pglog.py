@@ -40,9 +40,10 @@ from indexer.changelog import (
     PUBLICATION_COLUMNS,
     REPLICA_COLUMNS,
     REPLICA_UPDATE,
+    Appends,
     Change,
     ChangeKind,
-    Check,
+    Guard,
     Publication,
     PublicationDecision,
     ReplicaReport,
@@ -105,7 +106,7 @@ def redacted(url: str) -> str:
     return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
-class PostgresChangeLog:
+class PostgresChangeLog(Appends):
     """The change log in PostgreSQL; connects on first use."""
 
     def __init__(self, url: str) -> None:
@@ -190,25 +191,8 @@ class PostgresChangeLog:
 
     # --- changes ----------------------------------------------------------------------
 
-    def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
-        return self._append(kind, key, payload)
-
-    def append_checked(
-        self,
-        kind: ChangeKind,
-        key: str,
-        payload: dict[str, Any] | None,
-        among: Sequence[ChangeKind],
-        check: Check,
-    ) -> Change:
-        return self._append(kind, key, payload, (among, check))
-
     def _append(
-        self,
-        kind: ChangeKind,
-        key: str,
-        payload: dict[str, Any] | None,
-        guard: tuple[Sequence[ChangeKind], Check] | None = None,
+        self, kind: ChangeKind, key: str, payload: dict[str, Any] | None, guard: Guard | None
     ) -> Change:
         blob = None if payload is None else orjson.dumps(payload).decode()
 

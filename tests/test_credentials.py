@@ -21,7 +21,6 @@ Properties checked:
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from fastapi.testclient import TestClient
 from indexer.settings import Settings
 from search.http.app import create_app
 from search.http.credentials import CredentialsError, load_credentials
-from tests.server_support import MPSEARCH, ROOT, home_serving
+from tests.server_support import home_serving, run_cli
 
 JD_KEY = "jd-key-4f1c9a7e20b3d865"
 SAMSUNG_KEY = "samsung-key-8d02b7c41e9f"
@@ -181,15 +180,7 @@ def test_malformed_keys_file_stops_the_start(tmp_path: Path) -> None:
     with pytest.raises(CredentialsError, match=f"{re.escape(str(keys))}:3"):
         create_app(Settings(home=tmp_path, host_keys=keys))
     env = {"MPSEARCH_HOME": str(tmp_path), "MPSEARCH_HOST_KEYS": str(keys), "PATH": "/usr/bin"}
-    run = subprocess.run(
-        [str(MPSEARCH), "serve", "--port", "1"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = run_cli(env, "serve", "--port", "1")
     assert run.returncode == 2, run.stdout + run.stderr
     assert f"{keys}:3: host 'tiktok' is not a host app" in " ".join(run.stderr.split())
     assert JD_KEY not in run.stdout + run.stderr and SAMSUNG_KEY not in run.stdout + run.stderr

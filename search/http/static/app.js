@@ -398,13 +398,16 @@
     );
   }
 
+  // The admin token, typed in the analytics or the go-live view: kept for the session.
+  function adminHeaders(input) {
+    const token = input.value.trim();
+    if (!token) return {};
+    sessionStorage.setItem(TOKEN_KEY, token);
+    return { Authorization: `Bearer ${token}` };
+  }
+
   async function runAnalytics() {
-    const headers = {};
-    const token = an.token.value.trim();
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-      sessionStorage.setItem(TOKEN_KEY, token);
-    }
+    const headers = adminHeaders(an.token);
     const qs = new URLSearchParams({ limit: "20" });
     if (an.since.value) qs.set("since", an.since.value);
     let r;
@@ -486,17 +489,10 @@
   };
   gl.token.value = sessionStorage.getItem(TOKEN_KEY) || "";
 
-  function adminHeaders() {
-    const token = gl.token.value.trim();
-    if (!token) return {};
-    sessionStorage.setItem(TOKEN_KEY, token);
-    an.token.value = token;
-    return { Authorization: `Bearer ${token}` };
-  }
-
   async function decide(id, verb, json) {
     try {
-      await getJSON(`/v1/admin/golive/${id}/${verb}`, adminHeaders(), undefined, "POST", json);
+      const url = `/v1/admin/golive/${id}/${verb}`;
+      await getJSON(url, adminHeaders(gl.token), undefined, "POST", json);
     } catch (e) {
       showError(gl.error, e.message);
       return;
@@ -526,7 +522,7 @@
     if (gl.status.value) qs.set("status", gl.status.value);
     let body;
     try {
-      body = await getJSON(`/v1/admin/golive?${qs}`, adminHeaders());
+      body = await getJSON(`/v1/admin/golive?${qs}`, adminHeaders(gl.token));
     } catch (e) {
       gl.body.replaceChildren();
       gl.line.textContent = "";
