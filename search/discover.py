@@ -14,7 +14,9 @@ Cheap enough for a drop-down that opens on every visit: instead of ordering ever
 of the host (most of the index), it orders those of the top popularity bands
 (``indexer.priors.popularity_band``: every listing of a band has more users than every
 listing of a lower band), as many bands as hold the page and ``EXACT_TOTAL`` matches, and
-widens only when a page needs more. ``total`` is exact up to ``EXACT_TOTAL`` and a lower
+widens only when a page needs more; in a category, the top bands of that category
+(``schema.CATEGORY_BAND``), so a category costs what the host's whole list does.
+``total`` is exact up to ``EXACT_TOTAL`` and a lower
 bound above it (``total_relation`` ``gte``), as for searches.
 """
 
@@ -37,6 +39,7 @@ SLACK: Final = 1.5  # the top bands read hold this many times the matches they m
 WHOLE_SHARE: Final = 0.5  # reading this share of the index or more: read it all, unbanded
 WINDOW: Final = 2  # listings read for the order: this many times the page, and ...
 WINDOW_EXTRA: Final = 10  # ... this many more (their fast fields only)
+MAX_CATEGORIES_KEPT: Final = 4096  # categories whose bands a searcher keeps
 MAX_OFFICIALS: Final = 2  # official listings a brand names at most (``Brand.official_appids``)
 Occur = tantivy.Occur
 
@@ -113,14 +116,24 @@ class Discovery:
     def __init__(self, compiler: Compiler) -> None:
         self.compiler = compiler
         self.searcher = compiler.searcher
-        self._bands: list[tuple[str, int]] | None = None
+        self._bands: dict[str | None, list[tuple[str, int]]] = {}  # by category, None: all
 
-    def bands(self) -> list[tuple[str, int]]:
-        """Every popularity band's term and listing count, the most used band first."""
-        if self._bands is None:  # the same for the searcher's life: a race computes it twice
-            terms = self.searcher.terms_with_prefix(f.POPULARITY_BAND, "")
-            self._bands = sorted(((t, int(n)) for t, n in terms), reverse=True)
-        return self._bands
+    def bands(self, category: str | None = None) -> list[tuple[str, int]]:
+        """Every popularity band's term and listing count, the most used band first: of the
+        whole index, or of one category (``schema.CATEGORY_BAND`` terms). The same for the
+        searcher's life (a race computes one twice)."""
+        found = self._bands.get(category)
+        if found is None:
+            if category is None:
+                terms = self.searcher.terms_with_prefix(f.POPULARITY_BAND, "")
+            else:
+                prefix = f.category_band_term(category, "")
+                terms = self.searcher.terms_with_prefix(f.CATEGORY_BAND, prefix)
+            found = sorted(((t, int(n)) for t, n in terms), reverse=True)
+            if len(self._bands) >= MAX_CATEGORIES_KEPT:
+                self._bands.clear()
+            self._bands[category] = found
+        return found
 
     def run(self, req: DiscoverRequest, filters: Clauses, version: str) -> DiscoverResult:
         """The page of ``req`` among the listings ``filters`` let through (the host's)."""
@@ -132,7 +145,7 @@ class Discovery:
         if recent:
             filters = [*filters, (Occur.MustNot, c.any_of(f.APPID, [e[0] for e in recent]))]
         need = max(0, req.offset + req.limit - len(recent))
-        ranked = self._ranked(filters, need, self._share(req))
+        ranked = self._ranked(filters, need, req)
         shown = [e for _, e in recent] + ranked.entries
         used = frozenset(req.recent)
         cards = []
@@ -148,13 +161,10 @@ class Discovery:
             index_version=version,
         )
 
-    def _share(self, req: DiscoverRequest) -> float:
-        """About which share of all listings the filters let through (host and category)."""
+    def _share(self, host: str) -> float:
+        """About which share of all listings the host lists."""
         n = max(self.searcher.num_docs, 1)
-        share = self.compiler.df(f.LIVE, req.host) / n
-        if req.category:
-            share *= self.compiler.df(f.CATEGORIES, req.category) / n
-        return max(share, 1.0 / n)
+        return max(self.compiler.df(f.LIVE, host) / n, 1.0 / n)
 
     def _recent(
         self, appids: tuple[str, ...], filters: Clauses, read: dict[tuple[int, int], Stored]
@@ -192,12 +202,14 @@ class Discovery:
             for place, (addr, u, o, b) in enumerate(zip(addrs, users, official, brand, strict=True))
         ]
 
-    def _ranked(self, filters: Clauses, need: int, share: float) -> Ranked:
-        """The ``need`` most used listings the filters let through, in discovery order."""
-        bands = self.bands()
+    def _ranked(self, filters: Clauses, need: int, req: DiscoverRequest) -> Ranked:
+        """The ``need`` most used listings the filters let through, in discovery order:
+        read from the top bands of the category asked (or of all listings)."""
+        field = f.POPULARITY_BAND if req.category is None else f.CATEGORY_BAND
+        bands = self.bands(req.category)
         everything = sum(n for _, n in bands)
         target = max(need, EXACT_TOTAL)  # matches the bands read must hold (but the last)
-        want = target / share * SLACK  # listings of the bands read, by their counts
+        want = target / self._share(req.host) * SLACK  # listings of the bands read
         window = WINDOW * need + WINDOW_EXTRA  # read past the page: resellers may drop out
         most: dict[int, int | None] = {}  # a brand's most used official listing's users
         cut = 0
@@ -208,7 +220,7 @@ class Discovery:
                 cut += 1
             whole = cut == len(bands) or held >= WHOLE_SHARE * everything
             top = [t for t, _ in bands[:cut]]
-            extra = [] if whole else [self.compiler.any_of(f.POPULARITY_BAND, top)]
+            extra = [] if whole else [self.compiler.any_of(field, top)]
             query = self._query(filters, *extra)
             while True:
                 result = self.searcher.search(
@@ -221,7 +233,7 @@ class Discovery:
                 if window < count:  # listings after the window have at most its last one's
                     floor = float(entries[-1].key)
                 else:
-                    floor = -1.0 if whole else band_floor(int(bands[cut - 1][0]))
+                    floor = -1.0 if whole else band_floor(int(bands[cut - 1][0][-3:]))
                 ordered = self._capped(entries, filters, most)
                 reliable = next((i for i, e in enumerate(ordered) if e.key < floor), len(ordered))
                 if reliable >= need or (whole and window >= count):
