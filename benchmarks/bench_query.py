@@ -1,4 +1,5 @@
-"""In-process latency of search and suggest on unique queries, beside the raw tantivy floor.
+"""In-process latency of search, suggest and discover on unique inputs, beside the raw tantivy
+floor.
 
     .venv/bin/python benchmarks/bench_query.py --size 100k
 
@@ -15,6 +16,12 @@ the stored card of each hit fetched. Figures: wall and CPU time (this thread's, 
 hardly moves when other processes share the cores), p50 / p99 / p99.9, overall and per
 kind, and the ratio mpsearch ÷ floor. Suggest gets 1-3 characters (Chinese) or 2-5
 letters (Latin) of the same queries, each (prefix, host) once.
+
+A search's time includes its category facets; ``facets_ms`` is the aggregation alone, on
+the same query, and ``facets_share`` its part of the search's time. Discover inputs
+(``--discover``, default 2,000): hosts, no category or one of the catalog's top-level or
+sub categories, first or later pages, with and without a few random recent appids; every
+input differs.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
 from indexer.dictionaries import Dictionaries
 from indexer.settings import Settings
 from indexer.store import IndexStore
+from search.discover import DiscoverRequest
 from search.engine import Engine, SearchRequest
 
 GOLDEN = REPO / "tests" / "golden" / "dev.jsonl"
@@ -195,6 +203,35 @@ class Floor:
         return fetched
 
 
+def discover_inputs(n: int, seed: int, count: int) -> list[DiscoverRequest]:
+    """``count`` different discover requests over the generated catalog's hosts, categories
+    and appids (a tenth of the catalog read for its categories and appids)."""
+    rng = random.Random(seed + 2)
+    listings_path, _ = ensure_catalog(n, seed)
+    categories: set[str] = set()
+    appids: list[str] = []
+    with listings_path.open("rb") as fh:
+        for i, line in enumerate(fh):
+            if i % 10:
+                continue
+            row = orjson.loads(line)
+            categories.update(row["category"])
+            appids.append(row["appid"])
+    choices = [None, *sorted(categories)]
+    out: dict[DiscoverRequest, None] = {}
+    while len(out) < count:
+        recent = tuple(rng.sample(appids, rng.choice((0, 0, 1, 3))))
+        req = DiscoverRequest(
+            host=rng.choice(HOSTS),
+            category=rng.choice(choices) if rng.random() < 0.5 else None,
+            recent=recent,
+            limit=rng.choice((10, 20)),
+            offset=rng.choice((0, 0, 0, 10, 20, 50)),
+        )
+        out[req] = None
+    return list(out)
+
+
 def _time(fn: Callable[[], object], cpu: list[float]) -> float:
     """Wall-clock ms of one call; its CPU ms (this thread) is appended to ``cpu``."""
     c = time.thread_time()
@@ -223,10 +260,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     warm = warmup_queries(mix, args.seed, args.warmup)
     suggests = suggest_inputs(mix, args.seed)
     floors = [floor.query(q.text) for q in mix]
+    discovers = discover_inputs(n, args.seed, args.discover)
     print(
         f"{label(n)}: {engine.num_docs} docs, engine open {open_s:.2f}s, {len(mix)} unique "
         f"search queries ({sum(q.kind == 'ecom' for q in mix)} real), {len(suggests)} "
-        f"suggest inputs, {len(warm)} warm-up queries",
+        f"suggest inputs, {len(discovers)} discover inputs, {len(warm)} warm-up queries",
         flush=True,
     )
 
@@ -235,6 +273,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if searching:
             engine.run(SearchRequest(q=q.text, host=q.host))
         engine.suggest(compact(q.text)[:2] or q.text, q.host)
+    for dreq in discovers[: args.warmup] if args.discover else []:
+        engine.discover(dreq)
 
     profiler = cProfile.Profile() if args.profile else None
     wall: dict[str, list[float]] = {}
@@ -243,6 +283,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cpu_base: list[float] = []
     sugg: list[float] = []
     cpu_sugg: list[float] = []
+    disc: list[float] = []
+    cpu_disc: list[float] = []
+    facets: list[float] = []
+    facet_share: list[float] = []
     gc.collect()
     load_start = os.getloadavg()[0]
     for q, fq in zip(mix if searching else [], floors, strict=False):
@@ -255,6 +299,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if profiler:
             profiler.disable()
         wall.setdefault(q.kind, []).append(ms)
+        page = engine.rank(engine.understand(q.text), req, engine.filters(q.host))
+        spent = _time(lambda page=page: engine.facets(page), [])  # type: ignore[misc]
+        facets.append(spent)
+        facet_share.append(spent / ms if ms > 0 else 0.0)
     for s in suggests:
         if profiler:
             profiler.enable()
@@ -262,6 +310,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if profiler:
             profiler.disable()
         sugg.append(ms)
+    for dreq in discovers:
+        if profiler:
+            profiler.enable()
+        ms = _time(lambda dreq=dreq: engine.discover(dreq), cpu_disc)  # type: ignore[misc]
+        if profiler:
+            profiler.disable()
+        disc.append(ms)
     if profiler:
         profiler.dump_stats(args.profile)
         print(f"profile written to {args.profile}")
@@ -281,11 +336,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "floor_ms": floor_s,
         "ratio": ratios(search, floor_s),
         "suggest_ms": latency_summary(sugg),
+        "discover_ms": latency_summary(disc),
+        "facets_ms": latency_summary(facets),
+        "facets_share": latency_summary(facet_share),
         "cpu": {
             "search_ms": search_cpu,
             "floor_ms": floor_cpu,
             "ratio": ratios(search_cpu, floor_cpu),
             "suggest_ms": latency_summary(cpu_sugg),
+            "discover_ms": latency_summary(cpu_disc),
         },
         "loadavg_during": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "search_by_kind_ms": {k: latency_summary(v) for k, v in sorted(wall.items())},
@@ -300,9 +359,12 @@ def _row(name: str, v: dict[str, float]) -> str:
 def report(r: dict[str, Any]) -> None:
     c = r["cpu"]
     print(f"{'ms':<16}{'p50':>9}{'p99':>9}{'p99.9':>9}{'n':>8}")
-    for name, key in (("search", "search_ms"), ("floor", "floor_ms"), ("suggest", "suggest_ms")):
-        print(_row(name, r[key]))
-        print(_row(f"{name} cpu", c[key]))
+    for name in ("search", "floor", "suggest", "discover"):
+        print(_row(name, r[f"{name}_ms"]))
+        print(_row(f"{name} cpu", c[f"{name}_ms"]))
+    print(_row("facets", r["facets_ms"]))
+    fs = r["facets_share"]
+    print(f"{'facets/search':<16}{fs['p50']:9.2f}{fs['p99']:9.2f}{fs['p99.9']:9.2f}")
     for name, ra in (("search/floor", r["ratio"]), ("cpu search/floor", c["ratio"])):
         print(f"{name:<16}{ra['p50']:9.2f}{ra['p99']:9.2f}{ra['p99.9']:9.2f}")
     for kind, k in r["search_by_kind_ms"].items():
@@ -314,6 +376,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_mix_arguments(ap, ecom=5000)
     ap.add_argument("--warmup", type=int, default=500, help="real queries run before timing")
+    ap.add_argument("--discover", type=int, default=2000, help="discover inputs (0: none)")
     ap.add_argument(
         "--only", choices=("all", "suggest"), default="all", help="suggest: skip search and floor"
     )

@@ -7,11 +7,15 @@ of the log after the version's ``change_seq`` applied and committed. The
 applier
 
 1. notices a new ``current`` and prepares a fresh serving copy of it: applies every
-   decision standing in the log (``indexer.decisions``: a takedown holds whatever
-   export the version was built from), then replays the change log after the
-   version's ``change_seq``, all *before* announcing it, so no version ever serves a
-   taken-down listing or without the updates acknowledged after its build started;
-2. applies new changes to the serving copy in log order and commits;
+   decision standing in the log (``indexer.decisions``: a takedown or a go-live
+   decision holds whatever export the version was built from), then replays the change
+   log after the version's ``change_seq``, all *before* announcing it, so no version ever
+   serves a taken-down listing, one withdrawn from a host, one without its approved
+   hosts, or without the updates acknowledged after its build started;
+2. applies new changes to the serving copy in log order and commits; an upserted
+   listing is written as the standing decisions leave it, and a go-live decision
+   rewrites its listing's latest content (the newest upsert after the build, else the
+   version's) under the decisions;
 3. announces each commit by atomically rewriting ``live/state.json``
    (:class:`ServingState`), which the API workers poll.
 
@@ -43,7 +47,7 @@ from indexer.analysis import Analyzer
 from indexer.analyzers import analyzer_for, check_compatible
 from indexer.brands import BrandTable
 from indexer.changelog import Change, ChangeLog
-from indexer.decisions import StandingDecisions
+from indexer.decisions import GO_LIVE, StandingDecisions
 from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_listing, load_listing
 from indexer.errors import ChangeLogUnavailable, IndexerError
@@ -149,6 +153,8 @@ class _Copy:
     table: BrandTable
     applied_seq: int
     brands_seq: int
+    decisions: StandingDecisions  # as of the changes applied (noted as they are)
+    version_index: tantivy.Index  # the published version's own files (never written)
     pending: int = 0
     brands_dirty: bool = False
 
@@ -266,6 +272,8 @@ class Applier:
             table=table,
             applied_seq=manifest.change_seq,
             brands_seq=manifest.change_seq,
+            decisions=decisions,
+            version_index=tantivy.Index.open(str(self.store.path(version) / INDEX_DIR)),
         )
         try:
             for decision in decisions.changes:
@@ -331,18 +339,47 @@ class Applier:
         return bool(changes)
 
     def _apply(self, copy: _Copy, change: Change) -> None:
+        copy.decisions.note(change)
         try:
             if change.kind == "listing_delete":
                 copy.writer.delete_documents_by_term(f.APPID, change.key)
             elif change.kind == "listing_put":
                 listing = Listing.model_validate(change.payload)
-                self._put_listing(copy, listing)
-            else:
+                self._put_decided(copy, listing.appid, listing)
+            elif change.kind == "brand_put":
                 self._put_brand(copy, Brand.model_validate(change.payload))
                 copy.brands_seq = change.seq
+            elif change.kind in GO_LIVE.kinds:
+                appid = GO_LIVE.appid_of(change)
+                self._put_decided(copy, appid, self._content(copy, appid))
+            else:  # applications and rejections: a record of the workflow, nothing to serve
+                return
             copy.pending += 1
         except ValidationError as exc:  # validated before it was logged; never expected
             log.error("change %d (%s %s) skipped: %s", change.seq, change.kind, change.key, exc)
+
+    def _put_decided(self, copy: _Copy, appid: str, content: Listing | None) -> None:
+        """Serve ``content`` as the standing decisions leave it (nothing when they hold it
+        back, or when there is no content)."""
+        admitted = None if content is None else copy.decisions.admit(content)
+        if admitted is None:
+            copy.writer.delete_documents_by_term(f.APPID, appid)
+        else:
+            self._put_listing(copy, admitted)
+
+    def _content(self, copy: _Copy, appid: str) -> Listing | None:
+        """The listing's latest content: its newest upsert after the version's build (the
+        export reflects the earlier ones), else the version's own document."""
+        upsert = self.log.latest("listing_put", appid)
+        if upsert is not None and upsert.seq > copy.manifest.change_seq:
+            return Listing.model_validate(upsert.payload)
+        searcher = copy.version_index.searcher()
+        query = tantivy.Query.term_query(copy.version_index.schema, f.APPID, appid)
+        hits = searcher.search(query, limit=1).hits
+        if not hits:
+            return None
+        blob = searcher.doc(hits[0][1]).get_first(f.CARD)
+        return Listing.model_validate(load_listing(blob)) if isinstance(blob, bytes) else None
 
     def _put_listing(self, copy: _Copy, listing: Listing) -> None:
         brand = copy.table.brands.get(listing.brand_id or "")

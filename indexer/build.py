@@ -34,6 +34,7 @@ from indexer.document import AnalysisMemo, IndexFields, analyse_fields, to_docum
 from indexer.errors import CatalogError
 from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.settings import known_hosts
 from indexer.store import (
     ANALYZER_STATE_FILE,
     ANALYZER_TRIE_FILE,
@@ -237,6 +238,7 @@ def build_index(
             by_platform=dict(report.by_platform),
             files_sha256=tree_sha256(staging),
             change_seq=change_seq,
+            hosts=known_hosts(),
         )
         store.commit(staging, manifest)
         return BuildResult(version, report, manifest)

@@ -15,9 +15,12 @@ Guarantees both implementations keep:
   one above the previous change's: sequences are allocated inside the appending
   transaction, so a reader never sees a gap or a later sequence before an earlier one,
   however many writers append at once;
+- ``append_checked`` reads the changes of a key and appends after them in one write
+  transaction: of two writers deciding the same question at once, the second sees the
+  first's change (a go-live application is approved or rejected once);
 - publications (publish, rollback) form one ordered history; a rollback is decided and
   recorded in one transaction, so two at once never pick the same target twice;
-- tables are created on first use and migrated by schema version.
+- tables are created on first use and migrated by schema version, keeping every change.
 """
 
 from __future__ import annotations
@@ -36,7 +39,17 @@ from pydantic import BaseModel
 from indexer.errors import ChangeLogUnavailable, VersionError
 from indexer.settings import Settings
 
-ChangeKind = Literal["listing_put", "listing_delete", "brand_put"]
+ChangeKind = Literal[
+    "listing_put",
+    "listing_delete",
+    "brand_put",
+    "golive_apply",  # key appid/host: an application to go live there (audit only)
+    "golive_approve",  # key appid/host: live there, whatever an export says
+    "golive_reject",  # key appid/host: the pending application refused (audit only)
+    "host_withdraw",  # key appid/host: not live there, whatever an export says
+]
+Check = Callable[[list["Change"]], None]
+"""Raises to refuse an append, given the changes it would follow (of its key, some kinds)."""
 PublicationAction = Literal["publish", "rollback"]
 CHANGELOG_FILE = "changelog.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -47,8 +60,8 @@ class Change(BaseModel):
 
     seq: int
     kind: ChangeKind
-    key: str  # appid or brand_id
-    payload: dict[str, Any] | None  # the validated record (None for a takedown)
+    key: str  # appid, brand_id, or appid/host (``indexer.golive``)
+    payload: dict[str, Any] | None  # the validated record or decision (None for a takedown)
     at: datetime
 
 
@@ -94,8 +107,26 @@ class ChangeLog(Protocol):
         """Store a change durably and return it with its sequence number."""
         ...
 
+    def append_checked(
+        self,
+        kind: ChangeKind,
+        key: str,
+        payload: dict[str, Any] | None,
+        among: Sequence[ChangeKind],
+        check: Check,
+    ) -> Change:
+        """Append unless ``check`` raises, given the changes of ``key`` among the kinds
+        ``among`` (oldest first): read and appended in one transaction, so a change another
+        writer appends at the same time is either seen by ``check`` or appended after
+        this one."""
+        ...
+
     def since(self, seq: int, limit: int = 1000) -> list[Change]:
         """Changes with a sequence number above ``seq``, oldest first."""
+        ...
+
+    def changes_of(self, kinds: Sequence[ChangeKind], key: str | None = None) -> list[Change]:
+        """Every change of ``kinds`` (of ``key`` only, if given), oldest first."""
         ...
 
     def last_seq(self) -> int:
@@ -208,6 +239,23 @@ _SQLITE_MIGRATIONS = (
         started_at TEXT NOT NULL
     );
     """,
+    # Kinds are no longer constrained by the table (as in PostgreSQL): the models check
+    # them, and a new kind needs no migration. SQLite cannot drop a CHECK: the table is
+    # copied, every change kept with its sequence (sqlite_sequence follows the rename).
+    """
+    CREATE TABLE changes_v3 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        payload BLOB,
+        at TEXT NOT NULL
+    );
+    INSERT INTO changes_v3 (seq, kind, key, payload, at)
+        SELECT seq, kind, key, payload, at FROM changes ORDER BY seq;
+    DROP TABLE changes;
+    ALTER TABLE changes_v3 RENAME TO changes;
+    CREATE INDEX changes_by_key ON changes (kind, key, seq);
+    """,
 )
 SQLITE_SCHEMA_VERSION = len(_SQLITE_MIGRATIONS)
 CHANGE_COLUMNS = "seq, kind, key, payload, at"
@@ -251,7 +299,34 @@ def replica_status(row: Sequence[Any], now: datetime) -> ReplicaStatus:
     )
 
 
-class SqliteChangeLog:
+Guard = tuple[Sequence[ChangeKind], Check]
+"""The kinds of a key's changes an append depends on, and the check they must pass."""
+
+
+class Appends:
+    """``append`` and ``append_checked`` of a change log, in terms of its one ``_append``
+    (a guard, when given, is read and checked in the appending transaction)."""
+
+    def _append(
+        self, kind: ChangeKind, key: str, payload: dict[str, Any] | None, guard: Guard | None
+    ) -> Change:
+        raise NotImplementedError
+
+    def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
+        return self._append(kind, key, payload, None)
+
+    def append_checked(
+        self,
+        kind: ChangeKind,
+        key: str,
+        payload: dict[str, Any] | None,
+        among: Sequence[ChangeKind],
+        check: Check,
+    ) -> Change:
+        return self._append(kind, key, payload, (among, check))
+
+
+class SqliteChangeLog(Appends):
     """The change log in one SQLite file, WAL mode, fsync on every commit.
 
     One connection per instance, guarded by a lock, so an instance can be shared
@@ -309,12 +384,23 @@ class SqliteChangeLog:
         """The change log of one ``MPSEARCH_HOME``."""
         return cls(home / CHANGELOG_FILE)
 
-    def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
+    def _append(
+        self, kind: ChangeKind, key: str, payload: dict[str, Any] | None, guard: Guard | None
+    ) -> Change:
         at = datetime.now(UTC)
         blob = None if payload is None else orjson.dumps(payload)
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE")  # the write lock: no append in between
             try:
+                if guard is not None:
+                    among, check = guard
+                    marks = ", ".join("?" * len(among))
+                    rows = self._db.execute(
+                        f"SELECT {CHANGE_COLUMNS} FROM changes WHERE key = ? AND kind IN "
+                        f"({marks}) ORDER BY seq",
+                        (key, *among),
+                    ).fetchall()
+                    check([change_row(row) for row in rows])
                 cur = self._db.execute(
                     "INSERT INTO changes (kind, key, payload, at) VALUES (?, ?, ?, ?)",
                     (kind, key, blob, at.isoformat()),
@@ -332,6 +418,16 @@ class SqliteChangeLog:
             rows = self._db.execute(
                 f"SELECT {CHANGE_COLUMNS} FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
                 (seq, limit),
+            ).fetchall()
+        return [change_row(row) for row in rows]
+
+    def changes_of(self, kinds: Sequence[ChangeKind], key: str | None = None) -> list[Change]:
+        marks = ", ".join("?" * len(kinds))
+        where = f"kind IN ({marks})" + ("" if key is None else " AND key = ?")
+        params = (*kinds, *(() if key is None else (key,)))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {CHANGE_COLUMNS} FROM changes WHERE {where} ORDER BY seq", params
             ).fetchall()
         return [change_row(row) for row in rows]
 

@@ -14,9 +14,9 @@ from indexer.brands import MIN_INITIALS
 from indexer.categories import category_paths
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
-from indexer.priors import prior_value
+from indexer.priors import band_term, popularity_band, prior_value
 from indexer.regions import region_table
-from indexer.settings import KNOWN_HOSTS
+from indexer.settings import known_hosts
 
 
 def field_texts(listing: Listing, brand: Brand | None) -> dict[str, list[str]]:
@@ -187,10 +187,17 @@ def analyse_fields(
     own = [w for fn in REGION_SOURCES for w in words[fn]]
     regions = memo.regions.of_listing(own, words[f.DESCRIPTION])
     out += [(f.REGION, region) for region in sorted(regions) or [f.NATIONAL]]
-    for host in KNOWN_HOSTS:
+    band = band_term(popularity_band(listing.monthly_active_users))
+    out.append((f.CATEGORY_FACET, listing.category[0]))
+    out.append((f.POPULARITY_BAND, band))
+    out += [
+        (f.CATEGORY_BAND, f.category_band_term(c, band)) for c in dict.fromkeys(listing.category)
+    ]
+    for host in known_hosts():
         out.append((f.LIVE if listing.visible_in(host) else f.HIDDEN, host))
     out += [
         (f.OFFICIAL, int(listing.official)),
+        (f.BRAND_KEY, f.brand_key(listing.brand_id)),
         (f.POPULARITY, listing.monthly_active_users),
         (f.PRIOR, prior_value(listing.monthly_active_users)),
         (f.CARD, orjson.dumps(listing.model_dump(mode="json"))),
@@ -222,7 +229,7 @@ def field_terms(fields: IndexFields) -> dict[str, frozenset[str]]:
     """Each indexed field's terms, as tantivy holds them (text split on spaces, raw values
     whole): what the Python reference of the ranking matches against."""
     out: dict[str, set[str]] = {}
-    raw = set(f.RAW_FIELDS)
+    raw = {*f.RAW_FIELDS, f.CATEGORY_FACET}
     for name, value in fields:
         if not isinstance(value, str):
             continue

@@ -37,7 +37,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from indexer.settings import KNOWN_HOSTS, Host
+from indexer.settings import known_hosts
 
 Platform = Literal["wechat", "alipay", "baidu"]
 """Mini-program platform that issued the appid."""
@@ -176,12 +176,23 @@ def _china_offset(value: AwareDatetime) -> AwareDatetime:
     return value
 
 
+def _known_host(value: str) -> str:
+    hosts = known_hosts()
+    if value not in hosts:
+        raise _rule_error(
+            "{value!r} is not a host app (known: {hosts})", value=value, hosts=", ".join(hosts)
+        )
+    return value
+
+
 # Minimum lengths of lists are checked in validators, not with Field(min_length=...):
 # pydantic counts only the valid items there, so one bad item would also report a
 # confusing "should have at least 1 item after validation".
 NonEmptyStr = Annotated[StrictStr, Field(min_length=1)]
 Slug = Annotated[StrictStr, AfterValidator(_slug)]
 HttpsUrl = Annotated[StrictStr, AfterValidator(_https_url)]
+HostName = Annotated[StrictStr, AfterValidator(_known_host)]
+"""A host app of the settings (``indexer.settings``: MPSEARCH_HOSTS)."""
 Timestamp = Annotated[
     AwareDatetime, BeforeValidator(_timestamp_text), AfterValidator(_china_offset)
 ]
@@ -239,7 +250,7 @@ class Listing(BaseModel):
     icon_url: HttpsUrl
     entry_path: Annotated[NonEmptyStr, AfterValidator(_entry_path)]
     showcase: tuple[ShowcaseItem, ...] = Field(max_length=MAX_SHOWCASE_ITEMS)
-    hosts: tuple[Host, ...]
+    hosts: tuple[HostName, ...]
     status: Status
     monthly_active_users: StrictInt = Field(ge=0)
     rating: StrictFloat | None = Field(ge=1.0, le=5.0)
@@ -273,13 +284,16 @@ class Listing(BaseModel):
 
     @field_validator("hosts")
     @classmethod
-    def _canonical_hosts(cls, value: tuple[Host, ...]) -> tuple[Host, ...]:
-        """Hosts are unique and listed in the order of KNOWN_HOSTS."""
+    def _canonical_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Hosts are unique and listed in the settings' order of host apps."""
         if len(set(value)) != len(value):
             raise _rule_error("duplicate host in {value}", value=list(value))
-        if list(value) != sorted(value, key=KNOWN_HOSTS.index):
+        order = known_hosts()
+        if list(value) != sorted(value, key=order.index):
             raise _rule_error(
-                "must be in the order jd, qqbrowser, samsung, got {value}", value=list(value)
+                "must be in the order {order}, got {value}",
+                order=", ".join(order),
+                value=list(value),
             )
         return value
 

@@ -40,8 +40,10 @@ from indexer.changelog import (
     PUBLICATION_COLUMNS,
     REPLICA_COLUMNS,
     REPLICA_UPDATE,
+    Appends,
     Change,
     ChangeKind,
+    Guard,
     Publication,
     PublicationDecision,
     ReplicaReport,
@@ -104,7 +106,7 @@ def redacted(url: str) -> str:
     return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
-class PostgresChangeLog:
+class PostgresChangeLog(Appends):
     """The change log in PostgreSQL; connects on first use."""
 
     def __init__(self, url: str) -> None:
@@ -189,11 +191,21 @@ class PostgresChangeLog:
 
     # --- changes ----------------------------------------------------------------------
 
-    def append(self, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Change:
+    def _append(
+        self, kind: ChangeKind, key: str, payload: dict[str, Any] | None, guard: Guard | None
+    ) -> Change:
         blob = None if payload is None else orjson.dumps(payload).decode()
 
         def write(conn: psycopg.Connection[tuple[Any, ...]]) -> Change:
-            seq = self._next(conn, "changes")
+            seq = self._next(conn, "changes")  # every other appender now waits for us
+            if guard is not None:  # raising rolls the transaction (and the counter) back
+                among, check = guard
+                rows = conn.execute(
+                    f"SELECT {CHANGE_COLUMNS} FROM mpsearch_changes WHERE key = %s "
+                    "AND kind = ANY(%s) ORDER BY seq",
+                    (key, list(among)),
+                ).fetchall()
+                check([change_row(row) for row in rows])
             row = conn.execute(
                 "INSERT INTO mpsearch_changes (seq, kind, key, payload, at) "
                 "VALUES (%s, %s, %s, %s::jsonb, now()) RETURNING at",
@@ -203,6 +215,14 @@ class PostgresChangeLog:
             return Change(seq=seq, kind=kind, key=key, payload=payload, at=row[0])
 
         return self._in_transaction(write)
+
+    def changes_of(self, kinds: Sequence[ChangeKind], key: str | None = None) -> list[Change]:
+        where = "kind = ANY(%s)" + ("" if key is None else " AND key = %s")
+        params: tuple[Any, ...] = (list(kinds),) if key is None else (list(kinds), key)
+        rows = self._query(
+            f"SELECT {CHANGE_COLUMNS} FROM mpsearch_changes WHERE {where} ORDER BY seq", params
+        )
+        return [change_row(row) for row in rows]
 
     def since(self, seq: int, limit: int = 1000) -> list[Change]:
         rows = self._query(

@@ -1,4 +1,4 @@
-"""The popularity prior, fixed when a listing is indexed.
+"""The popularity prior and popularity bands, fixed when a listing is indexed.
 
 tantivy multiplies a search score by ``log2(2 + value)`` of a fast field
 (``weight_by_field``); the index stores, per listing, the value that makes that factor
@@ -17,6 +17,8 @@ POPULARITY_WEIGHT: Final = 0.2
 tie-breaker: it orders equal matches and never lifts a clearly weaker one)."""
 MAX_LOG_MAU: Final = 8.0
 """10^8 monthly active users map to popularity 1.0."""
+BANDS_PER_OCTAVE: Final = 4
+"""Popularity bands per doubling of monthly active users (``popularity_band``)."""
 
 
 def mau_popularity(mau: int) -> float:
@@ -32,3 +34,16 @@ def popularity_factor(mau: int) -> float:
 def prior_value(mau: int) -> float:
     """The stored fast-field value: ``log2(2 + prior_value) == popularity_factor``."""
     return float(2.0 ** popularity_factor(mau) - 2.0)
+
+
+def popularity_band(mau: int) -> int:
+    """The listing's band of popularity: quarter octaves of monthly active users, so a band
+    holds listings within a factor 2^(1/4) of each other, and every listing of a band has
+    more users than every listing of a lower one (discovery reads the most used listings
+    of a host from the top bands instead of ordering all of them)."""
+    return int(BANDS_PER_OCTAVE * math.log2(1 + max(0, mau)))
+
+
+def band_term(band: int) -> str:
+    """The index term of a popularity band (``schema.POPULARITY_BAND``)."""
+    return f"{band:03d}"

@@ -9,11 +9,12 @@ presence counts (const-score clauses), so word fields keep no frequencies.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 11
+SCHEMA_VERSION: Final = 12
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -51,6 +52,19 @@ CATEGORIES: Final = "categories"  # category strings as published, for the categ
 CATEGORY_PATH: Final = "category_path"  # its top-level category and Top/sub (needs)
 REGION: Final = "region"  # the provinces it serves (indexer.regions), or NATIONAL
 NATIONAL: Final = "*"  # the REGION term of a listing for no province in particular
+# The top-level category, whole (raw and fast): what category facets count, by tantivy's
+# terms aggregation over the matches of a search.
+CATEGORY_FACET: Final = "category_facet"
+# The listing's popularity band (``indexer.priors.popularity_band``, 3 digits): discovery
+# reads a host's most used listings from the top bands down.
+POPULARITY_BAND: Final = "popularity_band"
+# Each of the listing's categories (top-level and sub) with its popularity band,
+# ``category_band_term``: discovery in a category reads that category's top bands.
+CATEGORY_BAND: Final = "category_band"
+CATEGORY_BAND_SEP: Final = "\x1f"  # between the category and the band (never in a category)
+# A 64-bit key of the listing's brand id (``brand_key``; 0: no brand), indexed and fast:
+# discovery orders a page's listings by their fast fields, and finds brands' officials by it.
+BRAND_KEY: Final = "brand_key"
 # Visibility filters. LIVE: the hosts an online listing can be found in (nothing for any
 # other status); HIDDEN: every other known host. One filter term instead of a status and a
 # host term, since each filter is walked for every listing the words match. Searches
@@ -90,10 +104,26 @@ RAW_FIELDS: Final = (
     CATEGORIES,
     CATEGORY_PATH,
     REGION,
+    POPULARITY_BAND,
+    CATEGORY_BAND,
     LIVE,
     HIDDEN,
 )
 COMPLETION_FIELDS: Final = (COMPLETION_NAME, COMPLETION_BRAND)
+
+
+def brand_key(brand_id: str | None) -> int:
+    """The ``BRAND_KEY`` of a brand id: 8 bytes of its BLAKE2b digest, never 0 (0 is no
+    brand); the same in every process and version."""
+    if not brand_id:
+        return 0
+    digest = hashlib.blake2b(brand_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") or 1
+
+
+def category_band_term(category: str, band: str) -> str:
+    """The ``CATEGORY_BAND`` term of a category and a popularity band's term."""
+    return f"{category}{CATEGORY_BAND_SEP}{band}"
 
 
 def gram_term(field: str, gram: str) -> str:
@@ -108,7 +138,11 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, stored=False, tokenizer_name="whitespace", index_option="basic")
     for name in RAW_FIELDS:
         sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field(
+        CATEGORY_FACET, stored=False, fast=True, tokenizer_name="raw", index_option="basic"
+    )
     sb.add_unsigned_field(OFFICIAL, indexed=True, fast=True)
+    sb.add_unsigned_field(BRAND_KEY, indexed=True, fast=True)
     sb.add_unsigned_field(POPULARITY, indexed=False, fast=True)
     sb.add_float_field(PRIOR, indexed=False, fast=True)
     sb.add_bytes_field(CARD, stored=True, indexed=False)

@@ -56,6 +56,9 @@ class Manifest(BaseModel):
     by_platform: dict[str, int]
     files_sha256: str
     change_seq: int = 0  # the change log's last sequence when the build started
+    # The host apps of the build's settings: every listing it wrote says whether it is live
+    # in each (schema.LIVE or schema.HIDDEN); a host added later has no HIDDEN terms.
+    hosts: tuple[str, ...] = ()
 
 
 def read_manifest(folder: Path) -> Manifest:

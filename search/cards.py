@@ -7,10 +7,13 @@ Cards are built as JSON data, not models: a search page is serialised straight f
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import tantivy
+
+from indexer import schema as f
 from indexer.analysis import normalize
 from search.query import ParsedQuery
 from search.rank.reference import Scored
@@ -33,12 +36,14 @@ def _fold_char(ch: str) -> str:
     return normalize(ch) or " "
 
 
-def highlight(name: str, words: Iterable[str]) -> str:
+def highlight(name: str, words: Sequence[str]) -> str:
     """HTML-escaped ``name`` with ``<em>`` around every stretch matching a query word.
 
     Matching is done on a per-character normalised copy, so ``ＬＶ`` or
     ``麥當勞`` in a name light up for ``lv`` / ``麦当劳``.
     """
+    if not words:  # nothing to mark (discovery has no query)
+        return html.escape(name)
     folded = [_fold_char(ch) for ch in name]
     flat = "".join(folded)
     # Position in ``flat`` → position in ``name`` (the same unless a character folds to
@@ -76,6 +81,13 @@ def showcase(
         for item, title in zip(items, titles, strict=True)
     ]
     return sorted(marked, key=lambda c: not c["matched"])
+
+
+def titles_of(doc: tantivy.Document, listing: dict[str, Any]) -> list[str]:
+    """The listing's showcase titles as stored with it, normalised: one a line, one line
+    per item (an item's title may normalise to nothing)."""
+    stored = doc.get_first(f.TITLES)
+    return stored.decode().split("\n") if isinstance(stored, bytes) and listing["showcase"] else []
 
 
 def explain(scored: Scored) -> dict[str, Any]:

@@ -53,10 +53,12 @@ from indexer.intent import Intent, IntentReader
 from indexer.models import Listing
 from indexer.needs import NeedLexicon
 from indexer.regions import region_table
-from indexer.settings import KNOWN_HOSTS
+from indexer.settings import known_hosts
 from indexer.store import INDEX_DIR, IndexStore, Manifest, read_manifest
-from search.cards import query_words, render
+from search.cards import query_words, render, titles_of
+from search.discover import DiscoverRequest, DiscoverResult, Discovery
 from search.errors import NotFound, UnknownHost
+from search.facets import category_facets
 from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
@@ -159,6 +161,7 @@ class Page:
     hits: list[tuple[float, tantivy.DocAddress]]
     total: int
     tier: Tier
+    query: tantivy.Query | None = None  # what found the matches (None: nothing could)
 
 
 @dataclass(slots=True)
@@ -173,6 +176,7 @@ class SearchResult:
     results: list[dict[str, Any]]
     total: int
     total_relation: Literal["eq", "gte"]
+    facets: dict[str, list[dict[str, Any]]]
     took_ms: float
     index_version: str
     understanding: dict[str, Any] | None = None  # with debug only
@@ -186,6 +190,7 @@ class SearchResult:
             "results": self.results,
             "total": self.total,
             "total_relation": self.total_relation,
+            "facets": self.facets,
             "took_ms": self.took_ms,
             "index_version": self.index_version,
         }
@@ -250,8 +255,9 @@ def settle_heap() -> None:
 
 
 def _check_host(host: str) -> None:
-    if host not in KNOWN_HOSTS:
-        raise UnknownHost("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
+    hosts = known_hosts()
+    if host not in hosts:
+        raise UnknownHost("host", f"unknown host {host!r}", list(hosts))
 
 
 class Engine:
@@ -279,14 +285,17 @@ class Engine:
         self.searcher = index.searcher()
         self.compiler = Compiler(self.searcher, index.schema)
         self.exclude = self._cheaper_to_exclude()
+        self.discovery = Discovery(self.compiler)
         self._understood: OrderedDict[tuple[str, frozenset[str]], Understood] = OrderedDict()
         self._understood_lock = threading.Lock()
 
     def _cheaper_to_exclude(self) -> frozenset[str]:
         """Hosts where fewer listings are hidden than live: their filter excludes the
-        hidden ones (a shorter list, and exclusion costs less per matching listing)."""
+        hidden ones (a shorter list, and exclusion costs less per matching listing). Only
+        hosts the version was built for: the listings of a build know nothing of a host
+        added since, so there only listings said to be live in it pass."""
         df = self.searcher.doc_freq
-        return frozenset(h for h in KNOWN_HOSTS if df(f.HIDDEN, h) < df(f.LIVE, h))
+        return frozenset(h for h in self.manifest.hosts if df(f.HIDDEN, h) < df(f.LIVE, h))
 
     @classmethod
     def open(
@@ -541,7 +550,7 @@ class Engine:
                 filters, tier.description, tier.among, tier.among_description, also, scope
             )
             hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
-            page = Page(hits, total, tier)
+            page = Page(hits, total, tier, q)
             if total >= PAGE or (total and tier.description and not backfill):
                 break
         return page
@@ -567,9 +576,18 @@ class Engine:
             results=cards,
             total=page.total,
             total_relation="eq",
+            facets={"category": self.facets(page)},
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             index_version=self.version,
             understanding=_understanding(understood) if req.debug else None,
+        )
+
+    def facets(self, page: Page) -> list[dict[str, Any]]:
+        """The top-level categories of every match of a search (``search.facets``)."""
+        return (
+            []
+            if page.query is None or not page.total
+            else category_facets(self.searcher, page.query)
         )
 
     def search(self, req: SearchRequest) -> SearchResponse:
@@ -594,13 +612,8 @@ class Engine:
         doc: tantivy.Document,
     ) -> dict[str, Any]:
         listing = self._stored_listing(doc)
-        stored = doc.get_first(f.TITLES)
-        # One title a line, one line per item (an item's title may normalise to nothing).
-        titles = (
-            stored.decode().split("\n") if isinstance(stored, bytes) and listing["showcase"] else []
-        )
         explained = self.explain(scoring, listing, second_tier) if req.debug else None
-        return render(words, listing, titles, score_, req.recent, explained)
+        return render(words, listing, titles_of(doc, listing), score_, req.recent, explained)
 
     def explain(self, scoring: Ranking, listing: dict[str, Any], second_tier: bool) -> Scored:
         """The Python reference of the ranking on one listing: its parts, word by word."""
@@ -616,6 +629,11 @@ class Engine:
         _check_host(host)
         items = suggest(self.searcher, self.index.schema, self.table, self.filters(host), q, limit)
         return SuggestResponse(query=q, suggestions=items)
+
+    def discover(self, req: DiscoverRequest) -> DiscoverResult:
+        """The host's online listings, most used first (``search.discover``)."""
+        _check_host(req.host)
+        return self.discovery.run(req, self.filters(req.host), self.version)
 
     def ranked_appids(self, q: str, host: str, limit: int = 10) -> list[str]:
         """The evaluated list: brand zone card first, then results."""

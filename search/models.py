@@ -99,6 +99,22 @@ class Understanding(BaseModel):
     scope: list[str] = Field(description="top-level categories a partial match must be in")
 
 
+class FacetCount(BaseModel):
+    """How many matches one facet value has."""
+
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """Counts over every match of a search (exact when ``total`` is, a lower bound when
+    ``total_relation`` is ``gte``)."""
+
+    category: list[FacetCount] = Field(
+        description="top-level categories of the matches, most matches first"
+    )
+
+
 class SearchResponse(BaseModel):
     """``GET /v1/search``."""
 
@@ -111,11 +127,28 @@ class SearchResponse(BaseModel):
     total_relation: Literal["eq", "gte"] = Field(
         default="eq", description="eq: total is exact; gte: a lower bound (above 1,000)"
     )
+    facets: Facets
     took_ms: float
     index_version: str
     understanding: Understanding | None = Field(
         default=None, description="with debug=true only: how the query was read"
     )
+
+
+class DiscoverResponse(BaseModel):
+    """``GET /v1/discover``: the host's online listings, most used first."""
+
+    host: str
+    category: str | None
+    results: list[Card] = Field(
+        description="recent appids first (recently_used), then by monthly active users, "
+        "a brand's resellers after its official listing; score: the users ordered by"
+    )
+    total: int = Field(description="listings the host lists (of the category)")
+    total_relation: Literal["eq", "gte"] = Field(
+        description="eq: total is exact; gte: a lower bound (above 1,000)"
+    )
+    index_version: str
 
 
 class Suggestion(BaseModel):

@@ -23,6 +23,7 @@ from indexer.dictionaries import Dictionaries
 from indexer.document import analyse_fields, analyse_listing
 from indexer.models import Brand, Listing
 from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.settings import known_hosts
 from indexer.store import Manifest
 from search.engine import Engine
 from search.query import ParsedQuery, parse
@@ -168,8 +169,11 @@ def memory_index(kit: Kit, items: Iterable[Listing]) -> tantivy.Index:
     return index
 
 
-def memory_engine(kit: Kit, items: Iterable[Listing]) -> Engine:
-    """An engine over ``memory_index(kit, items)``, as if opened from a built version."""
+def memory_engine(
+    kit: Kit, items: Iterable[Listing], hosts: tuple[str, ...] | None = None
+) -> Engine:
+    """An engine over ``memory_index(kit, items)``, as if opened from a version built for
+    ``hosts`` (default: the settings' host apps)."""
     manifest = Manifest(
         version="test",
         created_at=datetime.now(UTC),
@@ -180,5 +184,6 @@ def memory_engine(kit: Kit, items: Iterable[Listing]) -> Engine:
         by_status={},
         by_platform={},
         files_sha256="",
+        hosts=known_hosts() if hosts is None else hosts,
     )
     return Engine(manifest, memory_index(kit, items), kit.analyzer, kit.table)

@@ -18,7 +18,14 @@ Properties checked:
    accepted, and the brand's name then gives a brand zone with that listing.
 7. GET /v1/admin/index reports current/previous, build and applied sequence, lag 0 once
    applied; publish of a bad name is 422 on `version`, rollback without previous is 404.
-8. With a shared change log that cannot be reached, an admin write is a 503
+8. Going live per host: POST /v1/admin/golive is 201 pending (who: the token's name) and
+   the listing stays absent from that host; approval makes it found there; approving or
+   rejecting again is 409; GET lists by host and status; a withdrawal takes it out of that
+   host only. Bad input: unknown appid 404 naming appid, unknown host 422 naming host, an
+   offline or suspended listing or one live there already 409 with the reason, an unknown
+   application 404, a reject without a reason 422, withdrawing from a host it is not live
+   in 404. A token of MPSEARCH_ADMIN_TOKENS is recorded under its own name.
+9. With a shared change log that cannot be reached, an admin write is a 503
    `changelog_unavailable` naming the log (never its password) and nothing is
    acknowledged; /readyz is 503 saying it cannot tell what to catch up to; /metrics shows
    mpsearch_changelog_available 0.
@@ -261,6 +268,196 @@ def test_new_brand_then_its_official_listing(client: TestClient) -> None:
         return None if z is None else (z["brand_id"], z["card"]["appid"])
 
     wait_for(client, "the new brand's zone", lambda: zone() == ("zebra-coffee", appid))
+
+
+STARBUCKS = "wx9426f5912f0aad45"  # online in jd and qqbrowser
+HK_MCDONALDS = "wxb42628c77f86e164"  # online in qqbrowser only
+
+
+def found_in(client: TestClient, q: str, host: str, appid: str) -> bool:
+    resp = client.get("/v1/search", params={"q": q, "host": host, "limit": 50})
+    assert resp.status_code == 200, resp.text
+    return appid in appids_of(resp.json())
+
+
+def test_go_live_per_host(client: TestClient, home: Path) -> None:
+    assert not found_in(client, "星巴克", "samsung", STARBUCKS)
+    resp = client.post(
+        "/v1/admin/golive",
+        json={"appid": STARBUCKS, "host": "samsung", "note": "launcher slot"},
+        headers=AUTH,
+    )
+    assert resp.status_code == 201, resp.text
+    app = resp.json()
+    assert {k: app[k] for k in ("appid", "host", "status", "who", "note")} == {
+        "appid": STARBUCKS,
+        "host": "samsung",
+        "status": "pending",
+        "who": "admin",
+        "note": "launcher slot",
+    }
+    assert isinstance(app["id"], int) and app["at"]
+    pending = client.get("/v1/admin/golive", params={"status": "pending"}, headers=AUTH)
+    assert [a["id"] for a in pending.json()["applications"]] == [app["id"]]
+    assert client.get("/v1/admin/golive", params={"host": "jd"}, headers=AUTH).json() == {
+        "applications": []
+    }
+    assert not found_in(client, "星巴克", "samsung", STARBUCKS)  # pending: not live yet
+    approved = client.post(f"/v1/admin/golive/{app['id']}/approve", headers=AUTH)
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["decided_by"]) == ("approved", "admin")
+    wait_for(client, "live in samsung", lambda: found_in(client, "星巴克", "samsung", STARBUCKS))
+    for verb, body in (("approve", None), ("reject", {"reason": "late"})):
+        again = client.post(f"/v1/admin/golive/{app['id']}/{verb}", json=body, headers=AUTH)
+        assert again.status_code == 409 and again.json()["error"] == "conflict"
+        assert "already approved by admin" in again.json()["message"]
+
+    out = client.delete(f"/v1/admin/listings/{STARBUCKS}/hosts/jd", headers=AUTH)
+    assert out.status_code == 200, out.text
+    assert {k: out.json()[k] for k in ("kind", "appid", "host", "who")} == {
+        "kind": "host_withdraw",
+        "appid": STARBUCKS,
+        "host": "jd",
+        "who": "admin",
+    }
+    wait_for(client, "gone from jd", lambda: not found_in(client, "星巴克", "jd", STARBUCKS))
+    assert found_in(client, "星巴克", "qqbrowser", STARBUCKS)
+    assert found_in(client, "星巴克", "samsung", STARBUCKS)
+    again = client.delete(f"/v1/admin/listings/{STARBUCKS}/hosts/jd", headers=AUTH)
+    assert again.status_code == 404 and again.json()["field"] == "host"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "field", "says"),
+    [
+        (
+            "post",
+            "/v1/admin/golive",
+            {"appid": "wx00000000000fff01", "host": "jd"},
+            404,
+            "appid",
+            "no listing",
+        ),
+        (
+            "post",
+            "/v1/admin/golive",
+            {"appid": "not an appid", "host": "jd"},
+            422,
+            "appid",
+            "is not an appid",
+        ),
+        (
+            "post",
+            "/v1/admin/golive",
+            {"appid": STARBUCKS, "host": "tiktok"},
+            422,
+            "host",
+            "unknown host",
+        ),
+        ("post", "/v1/admin/golive", {"appid": STARBUCKS}, 422, "host", "Field required"),
+        (
+            "post",
+            "/v1/admin/golive",
+            {"appid": "wxededa1df3318a9b8", "host": "samsung"},
+            409,
+            None,
+            "is offline",
+        ),
+        (
+            "post",
+            "/v1/admin/golive",
+            {"appid": "wx2d83d3f10710f836", "host": "jd"},
+            409,
+            None,
+            "is suspended",
+        ),
+        (
+            "post",
+            "/v1/admin/golive",
+            {"appid": HK_MCDONALDS, "host": "qqbrowser"},
+            409,
+            None,
+            "already live in qqbrowser",
+        ),
+        (
+            "post",
+            "/v1/admin/golive/999999/approve",
+            None,
+            404,
+            "id",
+            "no go-live application 999999",
+        ),
+        ("post", "/v1/admin/golive/0/approve", None, 422, "id", "greater than or equal to 1"),
+        ("post", "/v1/admin/golive/1/reject", {}, 422, "reason", "Field required"),
+        ("post", "/v1/admin/golive/1/reject", {"reason": "  "}, 422, "reason", "pattern"),
+        (
+            "delete",
+            f"/v1/admin/listings/{HK_MCDONALDS}/hosts/jd",
+            None,
+            404,
+            "host",
+            "not live in jd",
+        ),
+        (
+            "delete",
+            f"/v1/admin/listings/{HK_MCDONALDS}/hosts/qqbrowser",
+            None,
+            409,
+            None,
+            "live only in qqbrowser",
+        ),
+        (
+            "delete",
+            f"/v1/admin/listings/{HK_MCDONALDS}/hosts/tiktok",
+            None,
+            422,
+            "host",
+            "unknown host",
+        ),
+        (
+            "delete",
+            "/v1/admin/listings/wx00000000000fff01/hosts/jd",
+            None,
+            404,
+            "appid",
+            "no listing",
+        ),
+    ],
+)
+def test_go_live_bad_input(
+    client: TestClient,
+    home: Path,
+    method: str,
+    path: str,
+    body: Any,
+    status: int,
+    field: str | None,
+    says: str,
+) -> None:
+    before = SqliteChangeLog.in_home(home).last_seq()
+    resp = client.request(method, path, json=body, headers=AUTH)
+    assert resp.status_code == status, resp.text
+    assert resp.json().get("field") == field
+    assert says in resp.json()["message"]
+    assert SqliteChangeLog.in_home(home).last_seq() == before
+
+
+def test_named_admin_tokens(home: Path, tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text('{"ops-token-5b7c9d1e3f": "ops-alice"}', encoding="utf-8")
+    settings = Settings(home=home, admin_token=TOKEN, admin_tokens=tokens)
+    with TestClient(create_app(settings)) as named:
+        alice = {"Authorization": "Bearer ops-token-5b7c9d1e3f"}
+        resp = named.post(
+            "/v1/admin/golive", json={"appid": HK_MCDONALDS, "host": "jd"}, headers=alice
+        )
+        assert resp.status_code == 201 and resp.json()["who"] == "ops-alice"
+        listed = named.get("/v1/admin/golive", params={"host": "jd"}, headers=AUTH)
+        assert [a["who"] for a in listed.json()["applications"]] == ["ops-alice"]
+        rejected = named.post(
+            f"/v1/admin/golive/{resp.json()['id']}/reject", json={"reason": "no"}, headers=AUTH
+        )
+        assert (rejected.json()["decided_by"], rejected.json()["reason"]) == ("admin", "no")
 
 
 def test_shared_log_unreachable(home: Path) -> None:

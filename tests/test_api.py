@@ -20,6 +20,10 @@ Properties checked:
 9. An app whose home has no published index answers /readyz and /v1/search with 503 and a
    JSON error body, while /healthz stays 200.
 10. Unknown routes and methods get JSON error bodies; a 405 keeps its `Allow` header.
+11. `GET /v1/discover?host=jd` has exactly the keys of PRODUCT.md with full cards, every
+    one online and live in jd; `category=` narrows (its cards all have it); `recent=`
+    puts that listing first, flagged; a search's `facets` add up to its `total`. Bad
+    input is a 422 naming the field (missing or unknown host, limit, offset, recent).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ RESPONSE_KEYS = {
     "results",
     "total",
     "total_relation",
+    "facets",
     "took_ms",
     "index_version",
 }
@@ -424,3 +429,54 @@ def test_api_docs_are_served_from_here(client: TestClient, path: str) -> None:
         resp = client.get(asset)
         assert resp.status_code == 200 and len(resp.content) > 1000, asset
     assert client.get("/docs-assets/nope.js").status_code == 404
+
+
+# 11. discovery and facets
+
+DISCOVER_KEYS = {"host", "category", "results", "total", "total_relation", "index_version"}
+
+
+def test_discover(client: TestClient, catalog: dict[str, dict[str, Any]]) -> None:
+    resp = client.get("/v1/discover", params={"host": "jd"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert set(body) == DISCOVER_KEYS
+    assert (body["host"], body["category"], body["total_relation"]) == ("jd", None, "eq")
+    assert len(body["results"]) == 10
+    for card in body["results"]:
+        assert set(card) == CARD_KEYS
+        listing = catalog[card["appid"]]
+        assert listing["status"] == "online" and "jd" in listing["hosts"]
+    live = [a for a, row in catalog.items() if row["status"] == "online" and "jd" in row["hosts"]]
+    assert body["total"] == len(live)
+    coffee = client.get("/v1/discover", params={"host": "jd", "category": "咖啡", "limit": 50})
+    assert coffee.json()["results"]
+    assert all("咖啡" in c["category"] for c in coffee.json()["results"])
+    last = coffee.json()["results"][-1]["appid"]
+    mine = client.get("/v1/discover", params={"host": "jd", "category": "咖啡", "recent": last})
+    first = mine.json()["results"][0]
+    assert (first["appid"], first["recently_used"]) == (last, True)
+
+
+def test_search_facets_add_up(client: TestClient) -> None:
+    body = search(client, q="咖啡", host="jd")
+    counts = body["facets"]["category"]
+    assert counts and sum(c["count"] for c in counts) == body["total"]
+    assert {"value", "count"} == set(counts[0])
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "host"),
+        ({"host": "xx"}, "host"),
+        ({"host": "jd", "limit": 0}, "limit"),
+        ({"host": "jd", "limit": 51}, "limit"),
+        ({"host": "jd", "offset": -1}, "offset"),
+        ({"host": "jd", "recent": "not an appid"}, "recent"),
+    ],
+)
+def test_discover_bad_input(client: TestClient, params: dict[str, Any], field: str) -> None:
+    resp = client.get("/v1/discover", params=params)
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["field"] == field

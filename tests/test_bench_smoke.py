@@ -93,7 +93,7 @@ def test_bench_categories_smoke(bench_env: dict[str, str]) -> None:
 def test_bench_query_smoke(bench_env: dict[str, str]) -> None:
     result = _run(
         "bench_query.py", bench_env, "--size=1k", "--synthetic=10", "--ecom=30", "--warmup=5",
-        "--name=query-smoke",
+        "--discover=40", "--name=query-smoke",
     )  # fmt: skip
     assert result["docs"] == N
     kinds = result["search_by_kind_ms"]
@@ -104,6 +104,8 @@ def test_bench_query_smoke(bench_env: dict[str, str]) -> None:
         assert kinds["ecom"]["n"] == 30
     assert result["floor_ms"]["n"] > 0 and result["suggest_ms"]["n"] > 0
     assert set(result["ratio"]) == set(result["cpu"]["ratio"]) == {"p50", "p99", "p99.9"}
+    assert result["discover_ms"]["n"] == result["cpu"]["discover_ms"]["n"] == 40
+    assert result["facets_ms"]["n"] == result["queries"] and result["facets_share"]["p50"] > 0
 
 
 def test_query_mix_never_repeats_a_query(bench_env: dict[str, str]) -> None:

@@ -13,6 +13,14 @@ Properties checked (screenshots go to tests/output/):
    a letter), and the analytics view lists a zero-result query the test searched.
 7. The API docs (/docs, Swagger UI, and /redoc) render the operations from assets the
    server itself serves: no request leaves it.
+8. A search shows category chips from its facets ("全部" and each top-level category with
+   its count, as the API says); choosing one narrows the results to the API's for that
+   category, marks it and keeps the other chips; "全部" brings back every result.
+9. The discover view lists the host's most used listings as the API does, and switching
+   its host lists the other host's.
+10. The go-live view shows an admin the pending applications (with the admin token of a
+    server that has one); approving one moves it out of the pending queue into the
+    approved list, and the discover view then shows the listing in that host.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ from playwright.sync_api import (
 )
 
 from tests.server_support import OUTPUT, Server, home_serving, serving
+
+ADMIN_TOKEN = "browser-admin-token-2c71"
+STARBUCKS = "wx9426f5912f0aad45"  # online in jd and qqbrowser, not samsung
 
 pytestmark = pytest.mark.slow  # the preview page and the API docs in headless Chromium
 
@@ -73,6 +84,15 @@ def server(sample_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="module")
+def admin_server(sample_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second server, with an admin token, for the go-live queue."""
+    home = tmp_path_factory.mktemp("browser-admin-home")
+    home_serving(sample_home, home)
+    with serving(home, extra_env={"MPSEARCH_ADMIN_TOKEN": ADMIN_TOKEN}) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
 def pw() -> Iterator[Playwright]:
     assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: `make test` installs it with apt"
     with sync_playwright() as p:
@@ -81,7 +101,7 @@ def pw() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def context(
-    pw: Playwright, server: Server, tmp_path_factory: pytest.TempPathFactory
+    pw: Playwright, server: Server, admin_server: Server, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BrowserContext]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     ctx = pw.chromium.launch_persistent_context(
@@ -95,8 +115,10 @@ def context(
     ctx.set_default_timeout(10_000)
     foreign: list[tuple[str, str]] = []
 
+    ours = (server.base_url + "/", admin_server.base_url + "/")
+
     def only_our_server(route: Route) -> None:
-        if route.request.url.startswith(server.base_url + "/"):
+        if route.request.url.startswith(ours):
             route.continue_()
         else:
             foreign.append((route.request.resource_type, route.request.url))
@@ -283,6 +305,102 @@ def test_api_docs_render_offline(
     p.close()
     assert errors == [], f"script errors on {path}: {errors}"
     assert foreign[seen:] == [], f"{path} asked another origin"
+
+
+def api_get(server: Server, path: str, **params: Any) -> dict[str, Any]:
+    resp = httpx.get(f"{server.base_url}{path}", params=params)
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def chips(page: Page) -> list[tuple[str, str]]:
+    """(value, count) of every chip shown."""
+    return [
+        (v["value"], v["count"])
+        for v in page.locator("#chips .chip").evaluate_all(
+            "nodes => nodes.map(n => ({value: n.dataset.value,"
+            " count: n.querySelector('.count').textContent}))"
+        )
+    ]
+
+
+def wait_for_results(page: Page, selector: str, appids: list[str]) -> None:
+    page.wait_for_function(
+        "([sel, ids]) => JSON.stringify([...document.querySelectorAll(sel)]"
+        ".map(n => n.dataset.appid)) === JSON.stringify(ids)",
+        arg=[selector, appids],
+    )
+
+
+def test_category_chips(page: Page, server: Server) -> None:
+    body = api_get(server, "/v1/search", q="咖啡", host="jd", limit=10)
+    facets = body["facets"]["category"]
+    assert len(facets) > 1
+    search(page, "咖啡", "jd")
+    expect(page.locator("#chips")).to_be_visible()
+    expect(page.locator("#chips .chip")).to_have_count(len(facets) + 1)
+    assert chips(page) == [("", str(body["total"]))] + [
+        (f["value"], str(f["count"])) for f in facets
+    ]
+    expect(page.locator("#chips .chip.active")).to_have_attribute("data-value", "")
+    narrowed = api_get(server, "/v1/search", q="咖啡", host="jd", limit=10, category="咖啡茶饮")
+    page.click('#chips .chip[data-value="咖啡茶饮"]')
+    wait_for_results(page, "#results .card", [c["appid"] for c in narrowed["results"]])
+    expect(page.locator("#chips .chip.active")).to_have_attribute("data-value", "咖啡茶饮")
+    expect(page.locator("#chips .chip")).to_have_count(len(facets) + 1)
+    assert "category=" in page.url
+    page.screenshot(path=str(OUTPUT / "preview-chips-desktop.png"), full_page=True)
+    page.click('#chips .chip[data-value=""]')
+    wait_for_results(page, "#results .card", [c["appid"] for c in body["results"]])
+
+
+def test_discover_view(page: Page, server: Server) -> None:
+    page.click("#tab-discover")
+    expect(page.locator("#view-search")).to_be_hidden()
+    for host in ("jd", "samsung"):
+        page.select_option("#discover-host", host)
+        body = api_get(server, "/v1/discover", host=host, limit=20)
+        wait_for_results(page, "#discover-results .card", [c["appid"] for c in body["results"]])
+        expect(page.locator("#discover-status .total")).to_have_text(str(body["total"]))
+    page.screenshot(path=str(OUTPUT / "preview-discover-desktop.png"), full_page=True)
+
+
+def test_golive_queue(context: BrowserContext, admin_server: Server) -> None:
+    applied = httpx.post(
+        f"{admin_server.base_url}/v1/admin/golive",
+        json={"appid": STARBUCKS, "host": "samsung", "note": "launcher slot"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    assert applied.status_code == 201, applied.text
+    app_id = str(applied.json()["id"])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(admin_server.base_url + "/")
+    page.click("#tab-golive")
+    page.fill("#golive-token", ADMIN_TOKEN)
+    page.click("#golive-form .go")
+    row = page.locator(f'#golive-table tbody tr[data-id="{app_id}"]')
+    expect(row).to_have_attribute("data-status", "pending")
+    expect(row.locator(".appid")).to_have_text(STARBUCKS)
+    page.screenshot(path=str(OUTPUT / "preview-golive-desktop.png"), full_page=True)
+    row.locator(".act.approve").click()
+    expect(row).to_have_count(0)  # out of the pending queue
+    page.select_option("#golive-status", "approved")
+    expect(row).to_have_attribute("data-status", "approved")
+    page.click("#tab-discover")
+    page.select_option("#discover-host", "samsung")
+    page.fill("#discover-category", "咖啡")
+    # The approval is live within a second: look again until the card shows.
+    page.wait_for_function(
+        "appid => { document.querySelector('#discover-form .go').click();"
+        " return !!document.querySelector(`#discover-results .card[data-appid='${appid}']`); }",
+        arg=STARBUCKS,
+        polling=300,
+    )
+    page.close()
+    assert errors == [], f"script errors on the page: {errors}"
 
 
 def test_screenshots_written() -> None:

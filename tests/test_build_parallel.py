@@ -15,11 +15,13 @@ import tantivy
 
 from indexer import build
 from indexer import schema as f
-from indexer.analysis import char_ngrams, normalize, runs
+from indexer.analyzers import load_analyzer
+from indexer.brands import BrandTable
 from indexer.build import build_index, resolve_workers
 from indexer.categories import MODEL_FILE
 from indexer.dictionaries import Dictionaries
-from indexer.document import CODE_FIELDS, load_stored
+from indexer.document import analyse_fields, field_terms, load_listing
+from indexer.models import Listing
 from indexer.store import BRANDS_FILE, INDEX_DIR, WORD_FREQS_FILE, WORDS_FILE, IndexStore
 from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
@@ -43,26 +45,23 @@ def _docs(searcher: tantivy.Searcher) -> list[tuple[int, int, bytes]]:
                 stored = searcher.doc(tantivy.DocAddress(seg, doc))
             except (ValueError, IndexError, OSError):
                 break
-            blob = stored.get_first(f.DOC)
+            blob = stored.get_first(f.CARD)
             assert isinstance(blob, bytes)
             out.append((seg, doc, blob))
             doc += 1
     return out
 
 
-def _terms(blobs: list[bytes]) -> set[tuple[str, str]]:
-    """(field, term) pairs the catalog should have produced, from the stored analysed forms."""
+def _terms(root: Path, dicts: Dictionaries, blobs: list[bytes]) -> set[tuple[str, str]]:
+    """(field, term) pairs the catalog should have produced: each stored listing analysed
+    again, in one process, with the version's own words and brands."""
+    analyzer = load_analyzer(dicts, root)
+    brands = BrandTable.read(root).brands
     terms: set[tuple[str, str]] = set()
     for blob in blobs:
-        stored = load_stored(blob)
-        for token, codes in stored["where"].items():
-            terms.update((CODE_FIELDS[code], token) for code in codes)
-        terms.update((f.PINYIN, t) for t in stored["py"])
-        terms.update((f.INITIALS, t) for t in stored["pi"])
-        for run in runs(normalize(stored["norm"][f.NAME])):
-            if run.kind == "cjk":
-                terms.update((f.NGRAM, g) for g in char_ngrams(run.text))
-        terms.add((f.APPID, stored["appid"]))
+        listing = Listing.model_validate(load_listing(blob))
+        fields = analyse_fields(listing, brands.get(listing.brand_id or ""), analyzer)
+        terms.update((name, t) for name, values in field_terms(fields).items() for t in values)
     return terms
 
 
@@ -79,7 +78,7 @@ def two_builds(
 
 
 def _appid(blob: bytes) -> str:
-    appid: str = load_stored(blob)["appid"]
+    appid: str = load_listing(blob)["appid"]
     return appid
 
 
@@ -102,12 +101,13 @@ def test_parallel_build_stores_the_same_documents(
 
 def test_parallel_build_indexes_the_same_terms_with_the_same_scores(
     two_builds: tuple[tuple[Path, dict[str, Any]], tuple[Path, dict[str, Any]]],
+    dicts: Dictionaries,
 ) -> None:
     (root1, _), (root2, _) = two_builds
     i1 = tantivy.Index.open(str(root1 / INDEX_DIR))
     i2 = tantivy.Index.open(str(root2 / INDEX_DIR))
     s1, s2 = i1.searcher(), i2.searcher()
-    terms = sorted(_terms([blob for _, _, blob in _docs(s1)]))
+    terms = sorted(_terms(root1, dicts, [blob for _, _, blob in _docs(s1)]))
     assert len(terms) > 3000
     for field, term in terms:
         assert s1.doc_freq(field, term) == s2.doc_freq(field, term) > 0, (field, term)
@@ -121,7 +121,7 @@ def test_parallel_build_indexes_the_same_terms_with_the_same_scores(
 
 
 def _blob(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> bytes:
-    blob = searcher.doc(address).get_first(f.DOC)
+    blob = searcher.doc(address).get_first(f.CARD)
     assert isinstance(blob, bytes)
     return blob
 

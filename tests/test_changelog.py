@@ -10,6 +10,10 @@ Properties checked:
 4. A change committed by a process that is then SIGKILLed is in the log afterwards.
 5. Processes that create the same new log at the same moment (workers starting together)
    all open it and append, each change with its own sequence number.
+6. A log of the schema before go-live decisions (schema 2, whose table constrained the
+   kinds) is migrated on opening: every change kept with its sequence, kind, key, payload
+   and time, publications and replicas untouched, the next append numbered after the
+   last, and the go-live kinds accepted.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.changelog import CHANGELOG_FILE, SqliteChangeLog
+import pytest
+
+from indexer.changelog import _SQLITE_MIGRATIONS, CHANGELOG_FILE, SqliteChangeLog
 
 
 def test_sequence_and_since(tmp_path: Path) -> None:
@@ -126,3 +132,48 @@ def test_processes_create_the_log_together(tmp_path: Path) -> None:
         outs = [p.communicate(timeout=60) for p in procs]
         assert [p.returncode for p in procs] == [0] * 4, [err for _, err in outs]
         assert sorted(int(out) for out, _ in outs) == [1, 2, 3, 4]
+
+
+def test_migration_keeps_every_change(tmp_path: Path) -> None:
+    path = tmp_path / CHANGELOG_FILE
+    old = sqlite3.connect(path, isolation_level=None)
+    for step in _SQLITE_MIGRATIONS[:2]:  # the schema as version 2 left it
+        old.executescript(step)
+    old.execute("PRAGMA user_version=2")
+    rows = [
+        ("listing_put", "wx0000000000000001", b'{"appid": "wx0000000000000001"}'),
+        ("listing_delete", "wx0000000000000001", None),
+        ("brand_put", "acme", b'{"brand_id": "acme"}'),
+    ]
+    for i, (kind, key, payload) in enumerate(rows):
+        old.execute(
+            "INSERT INTO changes (kind, key, payload, at) VALUES (?, ?, ?, ?)",
+            (kind, key, payload, f"2026-01-0{i + 1}T00:00:00+00:00"),
+        )
+    with_check = old.execute("SELECT sql FROM sqlite_master WHERE name = 'changes'").fetchone()
+    assert "CHECK" in with_check[0]
+    with pytest.raises(sqlite3.IntegrityError):  # what the old table refused
+        old.execute("INSERT INTO changes (kind, key, at) VALUES ('golive_apply', 'k', 'now')")
+    old.execute(
+        "INSERT INTO publications (version, previous, action, at) VALUES ('v1', NULL, 'publish', "
+        "'2026-01-04T00:00:00+00:00')"
+    )
+    old.close()
+
+    log = SqliteChangeLog(path)
+    before = log.since(0)
+    assert [(c.seq, c.kind, c.key, c.payload, c.at.day) for c in before] == [
+        (1, "listing_put", "wx0000000000000001", {"appid": "wx0000000000000001"}, 1),
+        (2, "listing_delete", "wx0000000000000001", None, 2),
+        (3, "brand_put", "acme", {"brand_id": "acme"}, 3),
+    ]
+    assert [p.version for p in log.publications()] == ["v1"]
+    applied = log.append("golive_apply", "wx0000000000000001/samsung", {"note": "launcher"})
+    assert applied.seq == 4
+    assert log.latest("golive_apply", "wx0000000000000001/samsung") == applied
+    log.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "changes_by_key" in indexes
+    db.close()

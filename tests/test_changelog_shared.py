@@ -7,6 +7,11 @@ Properties checked:
    history records publish and rollback with their `previous` (republishing the current
    version keeps it, a rollback swaps current and previous, a rollback with nothing to go
    back to is a VersionError); heartbeats upsert one row per replica, with its age.
+1b. On both: the go-live kinds are stored and read back like any change; `changes_of`
+   lists the changes of some kinds (of one key) in order; `append_checked` hands its check
+   the changes of the key among the kinds asked for, appends nothing when the check
+   refuses (the next append follows with no gap), and of two writers racing to decide the
+   same key with the same check, exactly one appends, 20 times out of 20.
 2. Two writers: 4 writers, each with its own connection, append 600 changes at once while
    a reader polls `since(last seen)`: every batch the reader sees continues exactly where
    the last one ended (no gap, no reordering), and the log ends with 1..600, each change
@@ -38,7 +43,7 @@ import pytest
 from pydantic import ValidationError
 
 from devcluster.postgres import Postgres
-from indexer.changelog import ChangeLog, ReplicaReport, SqliteChangeLog
+from indexer.changelog import Change, ChangeKind, ChangeLog, ReplicaReport, SqliteChangeLog
 from indexer.errors import ChangeLogUnavailable, VersionError
 from indexer.pglog import SCHEMA_VERSION, PostgresChangeLog
 from indexer.settings import Settings
@@ -104,6 +109,101 @@ def test_publications_and_heartbeats(log: ChangeLog) -> None:
         ("r2", None, 0, "x"),
     ]
     assert all(0 <= r.heartbeat_age < 5 for r in replicas)
+
+
+DECIDING = ("golive_apply", "golive_approve", "golive_reject")
+
+
+class Decided(Exception):
+    """What the checks below raise to refuse an append."""
+
+
+def only_after_apply(changes: list[Change]) -> None:
+    newest = changes[-1].kind if changes else None
+    if newest != "golive_apply":
+        raise Decided(f"newest is {newest}")
+
+
+def test_decision_kinds(log: ChangeLog) -> None:
+    key = "wx0000000000000001/samsung"
+    applied = log.append("golive_apply", key, {"who": "a", "note": None})
+    log.append("listing_put", "wx0000000000000001", {"appid": "wx0000000000000001"})
+    seen: list[list[Change]] = []
+    approved = log.append_checked(
+        "golive_approve",
+        key,
+        {"who": "b", "application": applied.seq},
+        DECIDING,
+        seen.append,
+    )
+    assert seen == [[applied]] and approved.seq == 3
+    with pytest.raises(Decided, match="newest is golive_approve"):
+        log.append_checked("golive_reject", key, {"who": "c"}, DECIDING, only_after_apply)
+    assert log.last_seq() == 3  # nothing appended, no sequence used
+    withdrawn = log.append("host_withdraw", key, {"who": "d"})
+    assert withdrawn.seq == 4
+    other = log.append("golive_apply", "wx0000000000000002/jd", {"who": "a"})
+    assert [c.seq for c in log.changes_of(DECIDING)] == [1, 3, 5]
+    assert log.changes_of(DECIDING, key) == [applied, approved]
+    assert log.changes_of(("host_withdraw",)) == [withdrawn]
+    assert [c.kind for c in log.since(0)] == [
+        "golive_apply",
+        "listing_put",
+        "golive_approve",
+        "host_withdraw",
+        "golive_apply",
+    ]
+    assert [c.key for c in log.standing(("golive_approve", "host_withdraw"))] == [key]
+    assert other.payload == {"who": "a"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_logs(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[ChangeLog, ChangeLog]]:
+    """Two connections to one log, as two workers or replicas have."""
+    logs: list[ChangeLog]
+    if request.param == "sqlite":
+        logs = [SqliteChangeLog.in_home(tmp_path) for _ in range(2)]
+    else:
+        url = request.getfixturevalue("pg_url")
+        PostgresChangeLog(url).close()  # tables created once, before the race
+        logs = [PostgresChangeLog(url) for _ in range(2)]
+    yield logs[0], logs[1]
+    for one in logs:
+        one.close()
+
+
+def test_racing_decisions_decide_once(two_logs: tuple[ChangeLog, ChangeLog]) -> None:
+    rounds = 20
+    keys = [f"wx{i:016d}/jd" for i in range(rounds)]
+    for key in keys:
+        two_logs[0].append("golive_apply", key, None)
+    wins: list[str] = []
+    losses: list[str] = []
+
+    def decide(log: ChangeLog, kind: ChangeKind, barrier: threading.Barrier, key: str) -> None:
+        barrier.wait()
+        try:
+            log.append_checked(kind, key, None, DECIDING, only_after_apply)
+            wins.append(key)
+        except Decided:
+            losses.append(key)
+
+    for key in keys:
+        barrier = threading.Barrier(2)
+        racers = [
+            threading.Thread(target=decide, args=(log, kind, barrier, key))
+            for log, kind in zip(two_logs, ("golive_approve", "golive_reject"), strict=True)
+        ]
+        for t in racers:
+            t.start()
+        for t in racers:
+            t.join()
+    assert sorted(wins) == keys and sorted(losses) == keys
+    decided = two_logs[1].changes_of(("golive_approve", "golive_reject"))
+    assert sorted(c.key for c in decided) == keys  # one decision per key
+    assert [c.seq for c in two_logs[0].since(0)] == list(range(1, 2 * rounds + 1))
 
 
 def test_two_writers_never_show_a_gap(pg_url: str) -> None:

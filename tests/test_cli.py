@@ -25,6 +25,12 @@ Properties checked:
 10. A takedown made through the API holds across a rebuild with default flags from an export
     that still lists it: the summary counts it as held back and the published rebuild does
     not find it; `--change-seq` past the log's last sequence exits 2 before building.
+11. `golive apply|list|approve|reject|withdraw` run the go-live workflow on the change log:
+    an application is pending, recorded as `cli:USER` or `--who`; approving it prints it
+    approved; approving again exits 1 naming who decided; an unknown id or a listing not
+    live in the host exits 2; `list --json` is one JSON object; a rebuild from the export
+    (which does not list samsung) then serves the approved listing in samsung and not the
+    withdrawn one in jd.
 """
 
 from __future__ import annotations
@@ -386,10 +392,50 @@ def test_rebuild_keeps_a_takedown(runner: CliRunner, home: Path) -> None:
     log.close()
     rebuilt = build(runner)
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "held back by takedowns made through the API: 1" in rebuilt.stdout
+    assert "held back by decisions made through the API: 1" in rebuilt.stdout
     assert invoke(runner, "index", "publish", "--latest").exit_code == 0
     found = invoke(runner, "search", "LV", "--host", "jd")
     assert found.exit_code == 0 and LV_OFFICIAL not in found.stdout
     too_far = build(runner, "--change-seq", "2")
     assert too_far.exit_code == 2
     assert "past the change log's last sequence 1" in too_far.stderr
+
+
+# 11. go live per host from the command line
+
+STARBUCKS = "wx9426f5912f0aad45"  # online in jd and qqbrowser, not samsung
+
+
+def test_golive_commands(runner: CliRunner, home: Path) -> None:
+    assert build(runner).exit_code == 0
+    assert invoke(runner, "index", "publish", "--latest").exit_code == 0
+    applied = invoke(runner, "golive", "apply", STARBUCKS, "samsung", "--note", "launcher")
+    assert applied.exit_code == 0, applied.output
+    assert table_column(applied.stdout, 4) == ["pending"]
+    assert table_column(applied.stdout, 6)[0].startswith("cli:")
+    twice = invoke(runner, "golive", "apply", STARBUCKS, "samsung")
+    assert twice.exit_code == 1 and "application 1 pending in samsung" in twice.stderr
+    approved = invoke(runner, "golive", "approve", "1", "--who", "ops-alice")
+    assert approved.exit_code == 0, approved.output
+    assert table_column(approved.stdout, 4) == ["approved"]
+    again = invoke(runner, "golive", "reject", "1", "--reason", "late")
+    assert again.exit_code == 1 and "already approved by ops-alice" in again.stderr
+    assert invoke(runner, "golive", "approve", "7").exit_code == 2
+    listed = invoke(runner, "golive", "list", "--json", "--status", "approved")
+    assert listed.exit_code == 0
+    (app,) = json.loads(listed.stdout)["applications"]
+    assert (app["id"], app["host"], app["decided_by"], app["note"]) == (
+        1,
+        "samsung",
+        "ops-alice",
+        "launcher",
+    )
+    withdrawn = invoke(runner, "golive", "withdraw", STARBUCKS, "jd", "--reason", "complaints")
+    assert withdrawn.exit_code == 0 and f"withdrew {STARBUCKS} from jd" in withdrawn.stdout
+    not_live = invoke(runner, "golive", "withdraw", STARBUCKS, "jd")  # withdrawn already
+    assert not_live.exit_code == 2 and "not live in jd" in not_live.stderr
+    assert invoke(runner, "golive", "list", "--status", "done").exit_code == 2
+    assert build(runner).exit_code == 0  # the export lists jd and qqbrowser only
+    assert invoke(runner, "index", "publish", "--latest").exit_code == 0
+    assert STARBUCKS in invoke(runner, "search", "星巴克", "--host", "samsung").stdout
+    assert STARBUCKS not in invoke(runner, "search", "星巴克", "--host", "jd").stdout

@@ -142,7 +142,7 @@ def test_cluster(cluster: Cluster) -> None:
         # published again with replica 3 SIGKILLed at a random moment of the switch
         load.phase = "publish"
         summary = cluster.build_output()
-        assert "held back by takedowns made through the API: 2" in summary
+        assert "held back by decisions made through the API: 2" in summary
         new = built_version(summary)
         cluster.publish(new)
         serving_everywhere(cluster, new)

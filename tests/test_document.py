@@ -1,4 +1,4 @@
-"""Unit tests for indexer.document: a validated listing → tantivy document + stored blob.
+"""Unit tests for indexer.document: a validated listing → tantivy document + stored card.
 
 Listings and brands come from ``tests/data/bad/_base_*.jsonl`` (10 real sample
 listings of louis-vuitton, apple, samsung, hellobike and two brandless ones),
@@ -8,20 +8,18 @@ Properties checked:
 
 1. Each word field holds the space-joined index-mode tokens of its source
    texts; the brand field those of the brand name and every alias.
-2. Pinyin, initials and n-gram fields are derived from name and brand (n-grams
-   also from keywords, category and showcase, never from the description); the
-   Latin field holds the Latin tokens of name, brand and keywords, once each
-   and nothing else (typo matching looks there).
-3. Filter fields carry the raw appid, brand_id, categories, hosts, status,
-   official flag and popularity.
-4. The stored ranking blob survives a real (in-memory) tantivy index and decodes
-   with ``load_stored``: appid, brand, official flag and user count, tokens and
-   normalised text per word field, deduplicated pinyin forms, and the exact keys
-   (the compact name and every compact brand name/alias, once each) with their
-   pinyin spellings; the stored card (``load_listing``) is the listing as validated.
-5. ``main`` is true only for the brand's first official appid: not for its
-   second official listing, non-official listings of the brand, brandless
-   listings, or an official listing whose brand is missing.
+2. Pinyin and initials are derived from name and brand; character grams (each with
+   its field's code) from name, brand, keywords, categories and showcase, never from
+   the description; the Latin field holds the Latin tokens of name, brand and keywords,
+   once each and nothing else (typo matching looks there); the cover fields hold the
+   words and grams of the first-tier fields but the brand.
+3. Filter fields carry the raw appid, brand_id (as official or dealer), categories and
+   category paths, the regions served, hosts, status, official flag, popularity and its
+   bands, the facet category and the brand key.
+4. The stored card survives a real (in-memory) tantivy index: ``load_listing`` gives the
+   listing as validated, and the titles field the showcase titles normalised, one a line.
+5. The exact keys are the compact name and every compact brand name/alias, once each;
+   their spellings the full pinyin and initials of the Chinese ones.
 """
 
 from __future__ import annotations
@@ -36,14 +34,7 @@ from indexer import schema as f
 from indexer.analysis import Analyzer, normalize, spell_key
 from indexer.brands import BrandTable
 from indexer.dictionaries import Dictionaries
-from indexer.document import (
-    FIELD_CODES,
-    StoredDoc,
-    analyse_listing,
-    field_texts,
-    load_listing,
-    load_stored,
-)
+from indexer.document import analyse_listing, field_texts, load_listing
 from indexer.models import Brand, Listing
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -74,14 +65,8 @@ def _analyse(appid: str, analyzer: Analyzer, with_brand: bool = True) -> tantivy
     return analyse_listing(listing, brand, analyzer)
 
 
-def field_tokens(doc: StoredDoc, field: str) -> list[str]:
-    """The distinct tokens of one word field of a stored document."""
-    code = FIELD_CODES[field]
-    return [token for token, codes in doc["where"].items() if code in codes]
-
-
-def _stored(doc: tantivy.Document) -> StoredDoc:
-    """Write ``doc`` to an in-memory index with the real schema and read its blob back."""
+def _stored(doc: tantivy.Document) -> tantivy.Document:
+    """Write ``doc`` to an in-memory index with the real schema and read it back."""
     index = tantivy.Index(f.build_schema())
     writer = index.writer(heap_size=15_000_000, num_threads=1)
     writer.add_document(doc)
@@ -92,9 +77,7 @@ def _stored(doc: tantivy.Document) -> StoredDoc:
     appid = doc.to_dict()[f.APPID][0]
     hits = searcher.search(tantivy.Query.term_query(index.schema, f.APPID, appid), 1).hits
     assert len(hits) == 1
-    blob = searcher.doc(hits[0][1]).get_first(f.DOC)
-    assert isinstance(blob, bytes)
-    return load_stored(blob)
+    return searcher.doc(hits[0][1])
 
 
 # ------------------------------------------------------------------ 1-3 indexed fields
@@ -112,19 +95,31 @@ def test_word_fields(analyzer: Analyzer) -> None:
         assert fields[field] == [" ".join(expected)], field
     assert "louisvuitton" in fields[f.KEYWORDS][0].split()
     assert "neverfull" in fields[f.SHOWCASE][0].split()
-    assert fields[f.CATEGORY] == ["奢侈品 奢侈 箱包"]
+    assert fields[f.CATEGORY] == ["箱包"]  # its own (last) category
+    assert fields[f.CATEGORY_TOP] == ["奢侈品 奢侈"]  # the top-level one above it
+    covered = [t for fn in f.COVERED_FIELDS for t in fields[fn][0].split()]
+    assert fields[f.COVER_WORDS] == [" ".join(dict.fromkeys(covered))]
+    assert "驴牌" not in fields[f.COVER_WORDS][0].split()  # the brand is not covered
 
 
 def test_derived_fields(analyzer: Analyzer) -> None:
     fields = _analyse(LV_MAIN, analyzer).to_dict()
     pinyin = fields[f.PINYIN][0].split()
     initials = fields[f.INITIALS][0].split()
-    ngrams = fields[f.NGRAM][0].split()
+    grams = fields[f.GRAMS][0].split()
     assert pinyin[0] == "luyiweidengguanfangjingpindian"
     assert {"luyiweideng", "jingpindian", "lvpai", "louisvuitton"} <= set(pinyin)
     assert {"lywdgfjpd", "lywd", "jpd", "lp"} <= set(initials)
-    assert {"路", "路易", "精品", "驴牌", "丝巾", "箱包", "中号"} <= set(ngrams)
-    assert "丰" not in ngrams  # only in the description (顺丰配送)
+    coded = {
+        (f.NAME, "路"), (f.NAME, "路易"), (f.NAME, "精品"), (f.BRAND, "驴牌"),
+        (f.KEYWORDS, "丝巾"), (f.CATEGORY, "箱包"), (f.CATEGORY_TOP, "奢侈"),
+        (f.SHOWCASE, "中号"),
+    }  # fmt: skip
+    assert {f.gram_term(field, g) for field, g in coded} <= set(grams)
+    assert f.gram_term(f.NAME, "驴牌") not in grams  # a brand gram, not a name gram
+    assert not any(g[1:] == "丰" for g in grams)  # only in the description (顺丰配送)
+    cover_grams = set(fields[f.COVER_GRAMS][0].split())
+    assert {"路易", "丝巾", "箱包", "中号"} <= cover_grams and "驴牌" not in cover_grams
     assert "丰" in fields[f.DESCRIPTION][0].split()
     latin = fields[f.LATIN][0].split()
     expected = [t for fn in (f.NAME, f.BRAND, f.KEYWORDS) for t in fields[fn][0].split()]
@@ -137,8 +132,15 @@ def test_filter_fields(analyzer: Analyzer) -> None:
     fields = _analyse(LV_MAIN, analyzer).to_dict()
     listing = LISTINGS[LV_MAIN]
     assert fields[f.APPID] == [LV_MAIN]
-    assert fields[f.BRAND_ID] == ["louis-vuitton"]
+    assert fields[f.BRAND_ID] == fields[f.BRAND_OFFICIAL] == ["louis-vuitton"]
+    assert f.BRAND_DEALER not in fields
+    assert fields[f.BRAND_KEY] == [f.brand_key("louis-vuitton")] != [0]
     assert fields[f.CATEGORIES] == ["奢侈品", "箱包"]
+    assert fields[f.CATEGORY_PATH] == ["奢侈品", "奢侈品/箱包"]
+    assert fields[f.CATEGORY_FACET] == ["奢侈品"]
+    band = fields[f.POPULARITY_BAND][0]
+    assert fields[f.CATEGORY_BAND] == [f.category_band_term(c, band) for c in ("奢侈品", "箱包")]
+    assert fields[f.REGION] == [f.NATIONAL]  # sold everywhere
     assert fields[f.LIVE] == ["jd", "qqbrowser", "samsung"]
     assert f.HIDDEN not in fields
     assert fields[f.OFFICIAL] == [1]
@@ -163,87 +165,52 @@ def test_live_field_follows_the_visibility_rule(analyzer: Analyzer) -> None:
 
 def test_brandless_listing(analyzer: Analyzer) -> None:
     fields = _analyse(RESELLER, analyzer).to_dict()
-    assert f.BRAND_ID not in fields
+    assert f.BRAND_ID not in fields and f.BRAND_OFFICIAL not in fields
+    assert f.BRAND_DEALER not in fields
     assert fields[f.BRAND] == [""]
+    assert fields[f.BRAND_KEY] == [0]
     assert fields[f.OFFICIAL] == [0]
     assert fields[f.NAME][0].split()[0] == "lv"
 
 
-# ------------------------------------------------------------------ 4 the stored blob
+def test_dealer_listing(analyzer: Analyzer) -> None:
+    """A brand's listing that is not official is the brand's dealer, not its official."""
+    fields = _analyse(DEALER, analyzer).to_dict()
+    assert fields[f.BRAND_ID] == fields[f.BRAND_DEALER] == ["apple"]
+    assert f.BRAND_OFFICIAL not in fields
+    assert fields[f.OFFICIAL] == [0]
 
 
-def test_stored_blob(analyzer: Analyzer) -> None:
+# ------------------------------------------------------------------ 4 the stored card
+
+
+def test_stored_card_and_titles(analyzer: Analyzer) -> None:
     doc = _analyse(LV_MAIN, analyzer)
     stored = _stored(doc)
-    assert stored == load_stored(doc.to_dict()[f.DOC][0])
-    assert set(stored) == {
-        *("appid", "brand_id", "official", "mau"),
-        *("where", "roman", "norm", "py", "pi", "exact", "spell", "main"),
-    }
     item = LISTINGS[LV_MAIN]
-    assert (stored["appid"], stored["brand_id"]) == (item.appid, item.brand_id)
-    assert (stored["official"], stored["mau"]) == (item.official, item.monthly_active_users)
-    card = load_listing(doc.to_dict()[f.CARD][0])
-    assert card == item.model_dump(mode="json") == orjson.loads(LINES[0])
-    assert stored["spell"] == [list(spell_key(k)) for k in stored["exact"]]
-    assert stored["roman"] == [t for t in stored["where"] if t[0].isascii()]
-    assert "lv" in stored["roman"] and "路易威登" not in stored["roman"]
-    assert list(FIELD_CODES) == list(f.WORD_FIELDS) == list(stored["norm"])
-    fields = doc.to_dict()
-    for field in f.WORD_FIELDS:
-        indexed = fields[field][0].split()
-        tokens = field_tokens(stored, field)
-        assert len(tokens) == len(set(tokens)) and set(tokens) == set(indexed), field
-    # each token lists every field holding it, once, in field order
-    assert stored["where"]["路易威登"] == "nbd"  # name, brand, description
-    assert stored["where"]["丰"] == "d"
-    assert stored["norm"][f.NAME] == "路易威登官方精品店"
-    assert stored["norm"][f.BRAND] == "路易威登 | lv | louis vuitton | 驴牌 | 路易 威登"
-    assert stored["norm"][f.DESCRIPTION] == normalize(LISTINGS[LV_MAIN].description)
-    assert len(stored["py"]) == len(set(stored["py"])) and "luyiweideng" in stored["py"]
-    assert len(stored["pi"]) == len(set(stored["pi"])) and "lywd" in stored["pi"]
+    card = stored.get_first(f.CARD)
+    assert isinstance(card, bytes)
+    assert load_listing(card) == item.model_dump(mode="json") == orjson.loads(LINES[0])
+    titles = stored.get_first(f.TITLES)
+    assert isinstance(titles, bytes)
+    assert titles.decode().split("\n") == [normalize(i.title) for i in item.showcase]
+    assert stored.get_first(f.NAME) is None  # indexed words are not stored
+
+
+# ------------------------------------------------------------------ 5 exact keys
 
 
 def test_exact_keys(analyzer: Analyzer) -> None:
-    main = _stored(_analyse(LV_MAIN, analyzer))
+    main = _analyse(LV_MAIN, analyzer).to_dict()
     # 路易·威登 compacts to the brand name: kept once
-    assert main["exact"] == ["路易威登官方精品店", "路易威登", "lv", "louisvuitton", "驴牌"]
-    second = _stored(_analyse(LV_SECOND, analyzer))
+    assert main[f.EXACT] == ["路易威登官方精品店", "路易威登", "lv", "louisvuitton", "驴牌"]
+    spelled = [s for k in main[f.EXACT] if not k.isascii() for s in spell_key(k)]
+    assert main[f.EXACT_SPELLED] == [s for s in spelled if s != "lp"]  # 2 initials: too few
+    second = _analyse(LV_SECOND, analyzer).to_dict()
     # the name "LOUIS VUITTON 精品店预约" compacts to a new key; the brand keys follow
-    assert second["exact"] == ["louisvuitton精品店预约", "路易威登", "lv", "louisvuitton", "驴牌"]
-    dealer = _stored(_analyse(DEALER, analyzer))
-    assert dealer["exact"] == ["apple授权专营店迅捷数码", "苹果", "apple", "applestore"]
-    assert _stored(_analyse(RESELLER, analyzer))["exact"] == ["lv二手奢品回收"]
-
-
-# ------------------------------------------------------------------ 5 main
-
-
-@pytest.mark.parametrize(
-    ("appid", "main"),
-    [
-        (LV_MAIN, True),
-        (LV_SECOND, False),
-        ("wxc5f4d54d9066ae66", True),  # Apple Store 零售店
-        ("2021922496479933", False),  # Apple 支持 (second official)
-        ("wx9fdad21f0e9ad67f", True),  # 三星商城
-        ("3xspulzely92c2gom914a8d2pc98vp8m", False),  # Samsung Members (second official)
-        ("2021226184876860", True),  # 哈啰 (only official)
-        (RESELLER, False),
-        (DEALER, False),
-        ("wx2a5a0aabe621c3ce", False),  # 番茄ToDo, no brand
-    ],
-)
-def test_main_flag(analyzer: Analyzer, appid: str, main: bool) -> None:
-    listing = LISTINGS[appid]
-    brand = BRANDS.get(listing.brand_id or "")
-    assert (brand is not None and brand.official_appids[0] == appid) == main
-    assert _stored(_analyse(appid, analyzer))["main"] is main
-
-
-def test_main_false_without_brand(analyzer: Analyzer) -> None:
-    """An official listing whose brand was rejected by the build is not a main listing."""
-    stored = _stored(_analyse(LV_MAIN, analyzer, with_brand=False))
-    assert stored["main"] is False
-    assert field_tokens(stored, f.BRAND) == []
-    assert stored["exact"] == ["路易威登官方精品店"]
+    assert second[f.EXACT] == ["louisvuitton精品店预约", "路易威登", "lv", "louisvuitton", "驴牌"]
+    dealer = _analyse(DEALER, analyzer).to_dict()
+    assert dealer[f.EXACT] == ["apple授权专营店迅捷数码", "苹果", "apple", "applestore"]
+    assert _analyse(RESELLER, analyzer).to_dict()[f.EXACT] == ["lv二手奢品回收"]
+    alone = _analyse(LV_MAIN, analyzer, with_brand=False).to_dict()
+    assert alone[f.EXACT] == ["路易威登官方精品店"]  # a brand the build rejected adds none

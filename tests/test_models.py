@@ -21,7 +21,7 @@ from indexer.models import (
     ShowcaseItem,
     platform_of_appid,
 )
-from indexer.settings import KNOWN_HOSTS
+from indexer.settings import DEFAULT_HOSTS, get_settings, known_hosts
 
 CATALOG = Path(__file__).parent / "data" / "catalog"
 
@@ -98,7 +98,28 @@ def test_constants() -> None:
     assert len(BRAND_CATEGORIES) == 17
     assert LISTING_TOP_CATEGORIES[:17] == BRAND_CATEGORIES
     assert LISTING_TOP_CATEGORIES[17:] == ("工具", "资讯", "二手")
-    assert KNOWN_HOSTS == ("jd", "qqbrowser", "samsung")
+    assert DEFAULT_HOSTS == ("jd", "qqbrowser", "samsung") == known_hosts()
+
+
+def test_hosts_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host added in the settings is a host a listing can be live in, in the settings'
+    order; one dropped from them is not."""
+    monkeypatch.setenv("MPSEARCH_HOSTS", "jd,huawei,qqbrowser")
+    get_settings.cache_clear()
+    try:
+        assert Listing.model_validate(_with(LV, hosts=["jd", "huawei", "qqbrowser"])).hosts == (
+            "jd",
+            "huawei",
+            "qqbrowser",
+        )
+        with pytest.raises(ValidationError, match="in the order jd, huawei, qqbrowser"):
+            Listing.model_validate(_with(LV, hosts=["jd", "qqbrowser", "huawei"]))
+        with pytest.raises(ValidationError, match="'samsung' is not a host app") as caught:
+            Listing.model_validate(_with(LV, hosts=["jd", "samsung"]))
+        assert caught.value.errors()[0]["loc"] == ("hosts", 1)
+    finally:
+        monkeypatch.delenv("MPSEARCH_HOSTS")
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(

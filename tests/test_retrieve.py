@@ -15,7 +15,9 @@ in-memory indexes of hand-made listings.
    removed from them; none for a prefix, an ambiguous name or a brand without an official
    listing in the host.
 5. The host filter excludes the hidden listings where fewer are hidden than live, and
-   requires live ones elsewhere; both find the same listings.
+   requires live ones elsewhere; both find the same listings. A host the version was not
+   built for (added to the settings since) always requires live ones: its listings hold no
+   hidden terms for it.
 """
 
 from __future__ import annotations
@@ -230,6 +232,14 @@ def test_filter_excludes_hidden_where_fewer_are_hidden_than_live(kit: Kit) -> No
     eng.exclude = frozenset({"jd", "samsung", "qqbrowser"})
     assert len(names(eng, "拿铁")) == 3
     assert names(eng, "拿铁", host="samsung") == ["拿铁 三星"]
+
+
+def test_a_host_added_after_the_build_requires_live_listings(kit: Kit) -> None:
+    items = [listing(f"拿铁{i}", key=f"jd{i}", hosts=["jd"]) for i in range(3)]
+    eng = memory_engine(kit, items, hosts=("qqbrowser", "samsung"))  # built before jd was
+    assert eng.exclude == frozenset()  # jd has 3 live, 0 hidden, but is not the build's
+    assert len(names(eng, "拿铁")) == 3
+    assert names(eng, "拿铁", host="samsung") == []
 
 
 def test_card_of_a_showcase_title_that_normalises_to_nothing(kit: Kit) -> None:

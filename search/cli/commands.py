@@ -1,5 +1,6 @@
 """The ``mpsearch`` commands: index build/publish/list/rollback/gc, search, eval, serve,
-analytics, cluster status. Output for people is rendered by ``search.cli.render``.
+analytics, cluster status, golive list/apply/approve/reject/withdraw. Output for people is
+rendered by ``search.cli.render``.
 
 Versions and publications go through :class:`indexer.deployment.Deployment`: this
 home's ``indexes/`` and ``current`` by default, the store and the shared change log
@@ -7,30 +8,41 @@ with ``MPSEARCH_STORE_URL`` / ``MPSEARCH_CHANGELOG_URL``."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast, get_args
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from indexer.applier import read_state, served_versions
+from indexer.applier import copy_path, read_state, served_versions
 from indexer.build import build_index
 from indexer.changelog import ChangeLog
 from indexer.decisions import StandingDecisions
 from indexer.deployment import Deployment
 from indexer.dictionaries import Dictionaries
-from indexer.errors import IndexerError
+from indexer.errors import DecisionConflict, DecisionNotFound, IndexerError
+from indexer.golive import Application, ApplicationStatus, GoLive
 from indexer.settings import Settings, get_settings
-from search.cli.render import render_diff, render_replicas, render_report, render_search
+from search.cli.render import (
+    render_applications,
+    render_diff,
+    render_replicas,
+    render_report,
+    render_search,
+)
 from search.engine import Engine, SearchRequest
 from search.errors import SearchError
+from search.http.credentials import CredentialsError, load_credentials
 from search.relevance.eval import check_thresholds, compare_reports, load_golden
 from search.relevance.gate import evaluate_engine, gate
 
@@ -39,6 +51,10 @@ index_app = typer.Typer(no_args_is_help=True, help="Build, publish and list inde
 app.add_typer(index_app, name="index")
 cluster_app = typer.Typer(no_args_is_help=True, help="Replicas sharing a change log.")
 app.add_typer(cluster_app, name="cluster")
+golive_app = typer.Typer(
+    no_args_is_help=True, help="Go live per host: applications, decisions, withdrawals."
+)
+app.add_typer(golive_app, name="golive")
 out = Console()
 err = Console(stderr=True)
 VERSION_CHARS = len("vYYYYMMDD-HHMMSS-xxxxxx")
@@ -49,8 +65,20 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _settings() -> Settings:
+    """The process's settings, or exit 2 saying which setting is wrong and why."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = "".join(f"MPSEARCH_{str(p).upper()}: " for p in error["loc"][:1])
+            problems.append(where + str(error["msg"]).removeprefix("Value error, "))
+        raise _fail("; ".join(problems)) from None
+
+
 def _context() -> tuple[Settings, Deployment, Dictionaries]:
-    settings = get_settings()
+    settings = _settings()
     return settings, Deployment(settings), Dictionaries.load(settings.dictionaries)
 
 
@@ -157,7 +185,7 @@ def index_build(
     )
     if result.manifest is not None:
         held = result.manifest.counts.get("listings_held_back", 0)
-        out.print(f"held back by takedowns made through the API: {held}")
+        out.print(f"held back by decisions made through the API: {held}")
     if result.version is None:
         raise _fail(
             f"{report.rejected} rejected record(s) and --strict is set: no version built", 1
@@ -296,7 +324,7 @@ def index_list() -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="what the user typed")],
-    host: Annotated[str, typer.Option(help="host app: jd, qqbrowser or samsung")] = "jd",
+    host: Annotated[str, typer.Option(help="host app (MPSEARCH_HOSTS)")] = "jd",
     limit: Annotated[int, typer.Option(min=1, max=50)] = 10,
     explain: Annotated[bool, typer.Option(help="show why each card ranked")] = False,
     index: Annotated[str | None, typer.Option(help="version (default: current)")] = None,
@@ -388,7 +416,11 @@ def serve(
     from search.ops import multiproc
     from search.ops.jsonlog import uvicorn_log_config
 
-    settings = get_settings()
+    settings = _settings()
+    try:  # refuse to start, naming the file and line, before any worker does
+        load_credentials(settings)
+    except CredentialsError as exc:
+        raise _fail(str(exc)) from None
     multiproc.prepare(settings.metrics_dir)  # before any worker imports prometheus-client
     # Workers read the address they serve from the settings (a replica's default name).
     os.environ["MPSEARCH_HOST"] = host or settings.host
@@ -416,7 +448,7 @@ def analytics(
     """Top queries, zero-result queries and slowest queries from the query log."""
     from search.ops.analytics import parse_since, report
 
-    settings = get_settings()
+    settings = _settings()
     try:
         start = parse_since(since) if since else None
     except ValueError as exc:
@@ -493,3 +525,123 @@ def cluster_status(
         soft_wrap=True,
     )
     render_replicas(replicas, current, out)
+
+
+# --- go live per host ---------------------------------------------------------------------
+
+WhoOption = Annotated[
+    str | None, typer.Option(help="who decides, as the change log records it (default: cli:USER)")
+]
+STATUSES: tuple[str, ...] = get_args(ApplicationStatus)
+
+
+def _who(who: str | None) -> str:
+    return who or f"cli:{getpass.getuser()}"
+
+
+def _served_engine(deployment: Deployment, dicts: Dictionaries) -> Engine:
+    """The listings as served: this home's serving copy (with the live updates applied) when
+    it has one, else the published version."""
+    state = read_state(deployment.settings.home)
+    if state is not None and copy_path(deployment.settings.home, state).is_dir():
+        copy = copy_path(deployment.settings.home, state)
+        return Engine.open(deployment.cache, state.version, dicts, copy=copy)
+    current = deployment.current()
+    if current is None:
+        raise _fail(f"no index is published in {deployment.store.name}")
+    return _open_version(deployment, dicts, current)
+
+
+def _decided(decide: Callable[[GoLive, Deployment, Dictionaries], Application | str]) -> None:
+    """Run a go-live step on this deployment's change log and say what it did: exit 1 when
+    the state refuses it, 2 for anything unknown."""
+    _, deployment, dicts = _context()
+    try:
+        done = decide(GoLive(deployment.log), deployment, dicts)
+    except DecisionConflict as exc:
+        raise _fail(str(exc), 1) from None
+    except (DecisionNotFound, IndexerError, SearchError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        deployment.close()
+    if isinstance(done, str):
+        out.print(done, markup=False, soft_wrap=True)
+    else:
+        render_applications([done], out)
+
+
+@golive_app.command("list")
+def golive_list(
+    host: Annotated[str | None, typer.Option(help="one host's applications")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, approved or rejected")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Go-live applications, oldest first, with who decided them, when and why."""
+    if status is not None and status not in STATUSES:
+        raise _fail(f"--status must be one of {', '.join(STATUSES)}, got {status!r}")
+    _, deployment, _ = _context()
+    try:
+        found = GoLive(deployment.log).applications(host, cast(ApplicationStatus | None, status))
+    except IndexerError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        deployment.close()
+    if as_json:
+        body = {"applications": [a.model_dump(mode="json") for a in found]}
+        sys.stdout.write(orjson.dumps(body).decode() + "\n")
+        return
+    render_applications(found, out)
+
+
+@golive_app.command("apply")
+def golive_apply(
+    appid: Annotated[str, typer.Argument(help="the listing")],
+    host: Annotated[str, typer.Argument(help="the host app it is to go live in")],
+    note: Annotated[str | None, typer.Option(help="why, for the host's operators")] = None,
+    who: WhoOption = None,
+) -> None:
+    """Apply for a listing to go live in a host (pending until approved or rejected)."""
+    _decided(
+        lambda golive, deployment, dicts: golive.apply(
+            _served_engine(deployment, dicts).listing(appid), host, _who(who), note
+        )
+    )
+
+
+@golive_app.command("approve")
+def golive_approve(
+    id_: Annotated[int, typer.Argument(metavar="ID", help="the application")],
+    note: Annotated[str | None, typer.Option(help="why")] = None,
+    who: WhoOption = None,
+) -> None:
+    """Approve a pending application: live in that host within a second, across rebuilds."""
+    _decided(lambda golive, _d, _x: golive.approve(id_, _who(who), note))
+
+
+@golive_app.command("reject")
+def golive_reject(
+    id_: Annotated[int, typer.Argument(metavar="ID", help="the application")],
+    reason: Annotated[str, typer.Option(help="why (required)")],
+    who: WhoOption = None,
+) -> None:
+    """Reject a pending application, saying why."""
+    if not reason.strip():
+        raise _fail("--reason must say why")
+    _decided(lambda golive, _d, _x: golive.reject(id_, _who(who), reason))
+
+
+@golive_app.command("withdraw")
+def golive_withdraw(
+    appid: Annotated[str, typer.Argument(help="the listing")],
+    host: Annotated[str, typer.Argument(help="the host app to take it out of")],
+    reason: Annotated[str | None, typer.Option(help="why")] = None,
+    who: WhoOption = None,
+) -> None:
+    """Withdraw a listing from one host: gone there within a second, live elsewhere."""
+
+    def withdraw(golive: GoLive, deployment: Deployment, dicts: Dictionaries) -> str:
+        listing = _served_engine(deployment, dicts).listing(appid)
+        change = golive.withdraw(listing, host, _who(who), reason)
+        return f"withdrew {appid} from {host} (change {change.seq})"
+
+    _decided(withdraw)

@@ -1,4 +1,5 @@
-"""Rich rendering for the command line: evaluation reports and their diffs, search results."""
+"""Rich rendering for the command line: evaluation reports and their diffs, search results,
+replicas, go-live applications."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from indexer.deployment import ReplicaInfo
+from indexer.golive import Application
 from search.models import SearchResponse
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
 
@@ -160,5 +162,28 @@ def render_replicas(replicas: Sequence[ReplicaInfo], current: str | None, consol
             str(r.lag),
             f"{r.heartbeat_age:.1f} s ago",
             Text(r.error or state),
+        )
+    console.print(table)
+
+
+def render_applications(apps: Sequence[Application], console: Console) -> None:
+    """One row per go-live application: what, its status, who made and decided it, why."""
+    table = Table(title=f"{len(apps)} go-live application(s)")
+    table.add_column("id", justify="right")
+    table.add_column("appid", overflow="fold")  # copied into commands: never cut
+    for col in ("host", "status", "applied (UTC)", "by", "decided (UTC)", "by", "note / reason"):
+        table.add_column(col, overflow="fold")
+    for a in apps:
+        why = " / ".join(x for x in (a.note, a.reason) if x)
+        table.add_row(
+            str(a.id),
+            Text(a.appid),
+            Text(a.host),
+            a.status,
+            f"{a.at:%Y-%m-%d %H:%M:%S}",
+            Text(a.who),
+            f"{a.decided_at:%Y-%m-%d %H:%M:%S}" if a.decided_at else "-",
+            Text(a.decided_by or "-"),
+            Text(why or "-"),
         )
     console.print(table)

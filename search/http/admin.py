@@ -1,11 +1,13 @@
-"""Admin routes: live upserts, takedowns and brand updates, index status, publish and rollback.
+"""Admin routes: live upserts, takedowns and brand updates, going live per host, index status,
+publish and rollback.
 
 Every update is validated with the catalog models, appended to the change log
 (durably committed: fsynced, or confirmed by the shared PostgreSQL log) and
 acknowledged with its sequence number; the applier makes it searchable on every
 worker of every replica. While the log cannot be reached an update gets a 503 naming
-it and is not acknowledged. The routes exist only when ``MPSEARCH_ADMIN_TOKEN`` is
-set, behind :func:`search.http.deps.require_admin`.
+it and is not acknowledged. Go-live applications and decisions (``indexer.golive``)
+record the admin token's name as who made them. The routes exist only when an admin
+token is configured, behind :func:`search.http.deps.require_admin`.
 """
 
 from __future__ import annotations
@@ -16,26 +18,29 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from indexer.applier import read_state
 from indexer.catalog import cross_check, rejects_from_error
 from indexer.changelog import ChangeKind, ChangeLog
 from indexer.deployment import ReplicaInfo
 from indexer.errors import ChangeLogUnavailable, IndexerError, StoreUnavailable
+from indexer.golive import MAX_NOTE_CHARS, Application, ApplicationStatus, GoLive
 from indexer.models import Brand, Listing, Slug, platform_of_appid
-from indexer.settings import Settings
+from indexer.settings import Settings, known_hosts
 from search.engine import Engine
 from search.errors import BadRequest, NotFound
-from search.http.deps import AdminDep, HolderDep
-from search.http.limits import MAX_APPID_CHARS, MAX_BRAND_ID_CHARS
+from search.http.deps import AdminDep, AdminName, HolderDep
+from search.http.holder import EngineHolder
+from search.http.limits import MAX_APPID_CHARS, MAX_BRAND_ID_CHARS, MAX_HOST_CHARS
 from search.models import ErrorBody
 
 _SLUG = TypeAdapter(Slug)
 M = TypeVar("M", bound=BaseModel)
 AppId = Annotated[str, Path(min_length=1, max_length=MAX_APPID_CHARS)]
 BrandId = Annotated[str, Path(min_length=1, max_length=MAX_BRAND_ID_CHARS)]
+ApplicationId = Annotated[int, Path(ge=1, le=2**62, description="the application's id")]
 
 
 class Ack(BaseModel):
@@ -73,6 +78,40 @@ class IndexStatus(BaseModel):
 
 class PublishRequest(BaseModel):
     version: str
+
+
+Note = Field(default=None, max_length=MAX_NOTE_CHARS)
+
+
+class GoLiveRequest(BaseModel):
+    """An application of a listing to go live in a host."""
+
+    appid: str = Field(max_length=MAX_APPID_CHARS)
+    host: str = Field(max_length=MAX_HOST_CHARS)
+    note: str | None = Note
+
+
+class ApproveRequest(BaseModel):
+    note: str | None = Note
+
+
+class RejectRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=MAX_NOTE_CHARS, pattern=r"\S")
+
+
+class Applications(BaseModel):
+    """Go-live applications, oldest first."""
+
+    applications: list[Application]
+
+
+class Withdrawal(Ack):
+    """A withdrawal from one host, stored in the change log: gone there within a second."""
+
+    appid: str
+    host: str
+    who: str
+    reason: str | None
 
 
 class PublishResult(BaseModel):
@@ -116,6 +155,21 @@ def _check_appid(appid: str) -> str:
     return appid
 
 
+def _check_host(host: str) -> str:
+    hosts = known_hosts()
+    if host not in hosts:
+        raise BadRequest("host", f"unknown host {host!r}", list(hosts))
+    return host
+
+
+def _served_listing(holder: EngineHolder, appid: str) -> dict[str, Any]:
+    """The listing as this worker serves it (404 naming appid when there is none)."""
+    try:
+        return holder.get().listing(_check_appid(appid))
+    except NotFound as exc:
+        raise NotFound(str(exc), "appid") from None
+
+
 def _check_brand_id(brand_id: str) -> str:
     try:  # the catalog's slug rule, before anything uses the name
         _SLUG.validate_python(brand_id)
@@ -134,7 +188,7 @@ def make_router(settings: Settings) -> APIRouter:
         prefix="/v1/admin",
         tags=["admin"],
         dependencies=[AdminDep],
-        responses={status: {"model": ErrorBody} for status in (401, 403, 422, 503)},
+        responses={status: {"model": ErrorBody} for status in (401, 403, 404, 422, 503)},
     )
 
     def append(log: ChangeLog, kind: ChangeKind, key: str, payload: dict[str, Any] | None) -> Ack:
@@ -173,6 +227,82 @@ def make_router(settings: Settings) -> APIRouter:
         payload = brand.model_dump(mode="json")
         log = holder.deployment.log
         return await asyncio.to_thread(append, log, "brand_put", brand_id, payload)
+
+    @router.post(
+        "/golive",
+        response_model=Application,
+        status_code=201,
+        responses={status: {"model": ErrorBody} for status in (404, 409)},
+    )
+    def apply_golive(body: GoLiveRequest, holder: HolderDep, who: AdminName) -> Application:
+        """Apply for a listing to go live in a host (pending until approved or rejected)."""
+        host = _check_host(body.host)
+        listing = _served_listing(holder, body.appid)
+        return GoLive(holder.deployment.log).apply(listing, host, who, body.note)
+
+    @router.get("/golive", response_model=Applications)
+    def list_golive(
+        holder: HolderDep,
+        host: Annotated[str | None, Query(max_length=MAX_HOST_CHARS)] = None,
+        status: ApplicationStatus | None = None,
+    ) -> Applications:
+        """Go-live applications, oldest first, of one host and status if given."""
+        if host is not None:
+            _check_host(host)
+        found = GoLive(holder.deployment.log).applications(host, status)
+        return Applications(applications=found)
+
+    @router.post(
+        "/golive/{id}/approve",
+        response_model=Application,
+        responses={status: {"model": ErrorBody} for status in (404, 409)},
+    )
+    def approve_golive(
+        id: ApplicationId, holder: HolderDep, who: AdminName, body: ApproveRequest | None = None
+    ) -> Application:
+        """Approve a pending application: the listing is live in that host within a second,
+        and stays live there across rebuilds until withdrawn."""
+        note = body.note if body is not None else None
+        return GoLive(holder.deployment.log).approve(id, who, note)
+
+    @router.post(
+        "/golive/{id}/reject",
+        response_model=Application,
+        responses={status: {"model": ErrorBody} for status in (404, 409)},
+    )
+    def reject_golive(
+        id: ApplicationId, body: RejectRequest, holder: HolderDep, who: AdminName
+    ) -> Application:
+        """Reject a pending application, saying why."""
+        return GoLive(holder.deployment.log).reject(id, who, body.reason)
+
+    @router.delete(
+        "/listings/{appid}/hosts/{host}",
+        response_model=Withdrawal,
+        responses={status: {"model": ErrorBody} for status in (404, 409)},
+    )
+    def withdraw_host(
+        appid: AppId,
+        host: Annotated[str, Path(min_length=1, max_length=MAX_HOST_CHARS)],
+        holder: HolderDep,
+        who: AdminName,
+        reason: Annotated[str | None, Query(max_length=MAX_NOTE_CHARS)] = None,
+    ) -> Withdrawal:
+        """Withdraw a listing from one host: gone there within a second, still live in its
+        other hosts, and withdrawn across rebuilds until approved there again."""
+        _check_host(host)
+        listing = _served_listing(holder, appid)
+        change = GoLive(holder.deployment.log).withdraw(listing, host, who, reason)
+        return Withdrawal(
+            seq=change.seq,
+            kind=change.kind,
+            key=change.key,
+            at=change.at,
+            appid=appid,
+            host=host,
+            who=who,
+            reason=reason,
+        )
 
     @router.get("/index", response_model=IndexStatus)
     def index_status(holder: HolderDep) -> IndexStatus:

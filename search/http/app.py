@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from indexer.settings import Settings, get_settings
+from indexer.settings import Settings, get_settings, known_hosts
 from search.http import admin, operations, pages, routes
+from search.http.credentials import load_credentials
 from search.http.errors import install_error_handlers
 from search.http.guard import RequestGuard
 from search.http.holder import EngineHolder
@@ -27,8 +29,13 @@ VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The API, the preview page, the docs and the operations routes over one engine holder."""
+    """The API, the preview page, the docs and the operations routes over one engine holder.
+
+    Refuses to start (CredentialsError, naming the file and line) when a credentials file of
+    the settings cannot be used.
+    """
     settings = settings or get_settings()
+    credentials = load_credentials(settings)
     holder = EngineHolder(settings)
     ops = Ops(settings, holder)
 
@@ -49,8 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task.cancel()
             await asyncio.to_thread(holder.stop)
 
-    routers = [routes.router, operations.router, pages.make_router()]
-    if settings.admin_token:  # without a token the admin routes do not exist (404)
+    routers = [routes.router, operations.router, pages.make_router(known_hosts())]
+    if credentials.admin_required:  # without a token the admin routes do not exist (404)
         routers.append(admin.make_router(settings))
     # Outermost first: every answer, a refusal or a 500 included, passes all that is above
     # the layer that produced it.
@@ -75,9 +82,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.credentials = credentials
     app.state.holder = holder
     app.state.ops = ops
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
+    app.openapi = _naming_hosts(app.openapi, known_hosts())  # type: ignore[method-assign]
     return app
+
+
+def _naming_hosts(
+    make: Callable[[], dict[str, Any]], hosts: tuple[str, ...]
+) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document with every ``host`` parameter limited to the configured hosts
+    (they are settings, so the routes cannot name them when they are defined)."""
+
+    def openapi() -> dict[str, Any]:
+        document = make()
+        for operations_ in document.get("paths", {}).values():
+            for operation in operations_.values():
+                for param in operation.get("parameters", ()):
+                    if param.get("name") == "host" and param.get("in") in ("query", "path"):
+                        schema = param["schema"]
+                        branches = schema.get("anyOf", [schema])
+                        for branch in branches:
+                            if branch.get("type") == "string":
+                                branch["enum"] = list(hosts)
+        return document
+
+    return openapi

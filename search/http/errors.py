@@ -6,9 +6,11 @@ raised                   status  body ``error``
 =======================  ======  ============================================
 RequestValidationError   422     ``invalid_request``, ``field`` from pydantic
 BadRequest               422     ``invalid_request``, its field (and allowed)
-NotAuthorized            401     ``unauthorized`` + ``WWW-Authenticate: Bearer``
+NotAuthorized            401     ``unauthorized`` + ``WWW-Authenticate`` (its challenge)
 Forbidden                403     ``forbidden``
 NotFound                 404     ``not_found``
+DecisionNotFound         404     ``not_found`` (no such application, not live there)
+DecisionConflict         409     ``conflict``, the reason
 NotReady                 503     ``not_ready``
 ChangeLogUnavailable     503     ``changelog_unavailable``, naming the log
 StoreUnavailable         503     ``store_unavailable``, naming the store
@@ -25,7 +27,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import ChangeLogUnavailable, StoreUnavailable
+from indexer.errors import (
+    ChangeLogUnavailable,
+    DecisionConflict,
+    DecisionNotFound,
+    StoreUnavailable,
+)
 from search.errors import BadRequest, Forbidden, NotAuthorized, NotFound, NotReady
 from search.http.responses import JSONBody, error_response
 
@@ -45,7 +52,10 @@ async def _bad(_: Request, exc: Exception) -> JSONBody:
 
 
 async def _unauthorized(_: Request, exc: Exception) -> JSONBody:
-    return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+    assert isinstance(exc, NotAuthorized)
+    return error_response(
+        401, "unauthorized", str(exc), headers={"WWW-Authenticate": exc.challenge}
+    )
 
 
 async def _forbidden(_: Request, exc: Exception) -> JSONBody:
@@ -53,7 +63,11 @@ async def _forbidden(_: Request, exc: Exception) -> JSONBody:
 
 
 async def _not_found(_: Request, exc: Exception) -> JSONBody:
-    return error_response(404, "not_found", str(exc))
+    return error_response(404, "not_found", str(exc), getattr(exc, "field", None))
+
+
+async def _conflict(_: Request, exc: Exception) -> JSONBody:
+    return error_response(409, "conflict", str(exc))
 
 
 async def _not_ready(_: Request, exc: Exception) -> JSONBody:
@@ -82,6 +96,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotAuthorized, _unauthorized)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(DecisionNotFound, _not_found)
+    app.add_exception_handler(DecisionConflict, _conflict)
     app.add_exception_handler(NotReady, _not_ready)
     app.add_exception_handler(ChangeLogUnavailable, _log_unavailable)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)

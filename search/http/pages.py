@@ -13,8 +13,6 @@ from fastapi import APIRouter, HTTPException
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 
-from indexer.settings import KNOWN_HOSTS
-
 TITLE = "mpsearch"
 OPENAPI_URL = "/openapi.json"
 PAGE_ASSETS = {
@@ -45,9 +43,9 @@ def _docs_asset(name: str) -> bytes:
     return resources.files("fastapi_offline").joinpath("static", name).read_bytes()
 
 
-def _page() -> bytes:
-    hosts = orjson.dumps(list(KNOWN_HOSTS)).decode().replace('"', "&quot;")
-    return _page_asset("index.html").replace(b"__HOSTS__", hosts.encode())
+def _page(hosts: tuple[str, ...]) -> bytes:
+    names = orjson.dumps(list(hosts)).decode().replace('"', "&quot;")
+    return _page_asset("index.html").replace(b"__HOSTS__", names.encode())
 
 
 def _offline(page: HTMLResponse) -> HTMLResponse:
@@ -55,10 +53,11 @@ def _offline(page: HTMLResponse) -> HTMLResponse:
     return page
 
 
-def make_router() -> APIRouter:
-    """The page and docs routes; the assets are read once, here."""
+def make_router(hosts: tuple[str, ...]) -> APIRouter:
+    """The page (its host selector offers ``hosts``) and docs routes; the assets are read
+    once, here."""
     router = APIRouter(include_in_schema=False)
-    page = _page()
+    page = _page(hosts)
     assets = {name: (_page_asset(name), kind) for name, kind in PAGE_ASSETS.items()}
     docs = {name: (_docs_asset(name), kind) for name, kind in DOCS_ASSETS.items()}
 

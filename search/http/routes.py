@@ -1,9 +1,10 @@
-"""The read routes: search, suggest, a listing by appid, health and readiness.
+"""The read routes: search, suggest, discover, a listing by appid, health and readiness.
 
-Thin: each checks what the OpenAPI schema cannot say (``q`` trimmed, a known host,
-``recent`` as appids), asks the leased engine and renders its answer as JSON. Search and
-suggest take their engine lease and operations state from the request rather than as
-dependencies (``search.http.deps``: each dependency costs FastAPI time on every request).
+Thin: each checks what the OpenAPI schema cannot say (``q`` trimmed, a known host and the
+request's host key, ``recent`` as appids), asks the leased engine and renders its answer
+as JSON. Search and suggest take their engine lease, host and operations state from the
+request rather than as dependencies (``search.http.deps``: each dependency costs FastAPI
+time on every request).
 """
 
 from __future__ import annotations
@@ -15,14 +16,23 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from indexer.ids import is_valid
-from indexer.settings import KNOWN_HOSTS
+from search.discover import DiscoverRequest
 from search.engine import SearchRequest
-from search.errors import BadRequest
-from search.http.deps import EngineDep, HolderDep, engine_lease, ops_of
+from search.errors import BadRequest, NotFound
+from search.http.deps import (
+    EngineDep,
+    HolderDep,
+    HostParam,
+    KeyHeader,
+    KeyHost,
+    ReadHost,
+    engine_lease,
+    host_of,
+    ops_of,
+)
 from search.http.limits import (
     MAX_APPID_CHARS,
     MAX_CATEGORY_CHARS,
-    MAX_HOST_CHARS,
     MAX_LIMIT,
     MAX_OFFSET,
     MAX_QUERY_CHARS,
@@ -32,24 +42,21 @@ from search.http.limits import (
     MAX_SUGGEST,
 )
 from search.http.responses import JSONBody
-from search.models import ErrorBody, ListingResponse, SearchResponse, SuggestResponse
+from search.models import (
+    DiscoverResponse,
+    ErrorBody,
+    ListingResponse,
+    SearchResponse,
+    SuggestResponse,
+)
 
 # What the OpenAPI document promises (the contract); the routes check it with their own
 # messages (q is trimmed first, an unknown host lists the allowed ones).
 Q_SCHEMA: dict[str, Any] = {"minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": r"\S"}
-HOST_SCHEMA: dict[str, Any] = {"enum": list(KNOWN_HOSTS)}
 APPID_SCHEMA: dict[str, Any] = {"pattern": f"^[a-z0-9]{{1,{MAX_APPID_CHARS}}}$"}
 RECENT_SCHEMA: dict[str, Any] = {
     "pattern": f"^[a-z0-9]{{1,{MAX_APPID_CHARS}}}(,[a-z0-9]{{1,{MAX_APPID_CHARS}}})*$"
 }
-HostParam = Annotated[
-    str,
-    Query(
-        description=f"host app: {', '.join(KNOWN_HOSTS)}",
-        max_length=MAX_HOST_CHARS,
-        json_schema_extra=HOST_SCHEMA,
-    ),
-]
 SearchText = Annotated[
     str,
     Query(
@@ -78,14 +85,14 @@ AppIdPath = Annotated[
     str, Path(min_length=1, max_length=MAX_APPID_CHARS, json_schema_extra=APPID_SCHEMA)
 ]
 REFUSALS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (400, 413, 414, 422, 503)
+    status: {"model": ErrorBody} for status in (400, 401, 403, 413, 414, 422, 503)
 }
 
 router = APIRouter(responses=REFUSALS)
 
 
-def checked_query(q: str, host: str) -> str:
-    """The trimmed query, or BadRequest naming q or host."""
+def checked_query(q: str) -> str:
+    """The trimmed query, or BadRequest naming q."""
     text = q.strip()
     if not text:
         raise BadRequest("q", "q is empty after trimming spaces; send 1 to 64 characters")
@@ -93,14 +100,12 @@ def checked_query(q: str, host: str) -> str:
         raise BadRequest(
             "q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed"
         )
-    if host not in KNOWN_HOSTS:
-        raise BadRequest("host", f"unknown host {host!r}", list(KNOWN_HOSTS))
     return text
 
 
-def recent_appids(recent: str | None) -> frozenset[str]:
-    """The appids of ``recent``, or BadRequest naming it."""
-    appids = [r.strip() for r in (recent or "").split(",") if r.strip()]
+def recent_appids(recent: str | None) -> tuple[str, ...]:
+    """The appids of ``recent`` in the order given (each once), or BadRequest naming it."""
+    appids = list(dict.fromkeys(r.strip() for r in (recent or "").split(",") if r.strip()))
     if len(appids) > MAX_RECENT:
         raise BadRequest(
             "recent", f"recent holds {len(appids)} appids; at most {MAX_RECENT} are allowed"
@@ -108,28 +113,30 @@ def recent_appids(recent: str | None) -> frozenset[str]:
     for appid in appids:
         if not is_valid("appid", appid):
             raise BadRequest("recent", f"recent: {appid[:70]!r} is not an appid")
-    return frozenset(appids)
+    return tuple(appids)
 
 
 @router.get("/v1/search", response_model=SearchResponse)
 async def search(
     request: Request,
     q: SearchText,
-    host: HostParam,
+    host: HostParam = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     category: Annotated[str | None, Query(max_length=MAX_CATEGORY_CHARS)] = None,
     recent: RecentParam = None,
     debug: bool = False,
+    key: KeyHeader = None,
 ) -> Response:
     """Ranked entry cards for a query in one host, with a brand zone when it names a brand."""
+    chosen = host_of(request, host, key)
     req = SearchRequest(
-        q=checked_query(q, host),
-        host=host,
+        q=checked_query(q),
+        host=chosen,
         limit=limit,
         offset=offset,
         category=category or None,
-        recent=recent_appids(recent),
+        recent=frozenset(recent_appids(recent)),
         debug=debug,
     )
     with engine_lease(request) as eng:
@@ -143,26 +150,55 @@ async def search(
 async def suggest(
     request: Request,
     q: PrefixText,
-    host: HostParam,
+    host: HostParam = None,
     limit: Annotated[int, Query(ge=1, le=MAX_SUGGEST)] = 8,
+    key: KeyHeader = None,
 ) -> Response:
     """Completions of listing names, brand names and aliases by Chinese, pinyin or initials."""
-    text = checked_query(q, host)
+    chosen = host_of(request, host, key)
+    text = checked_query(q)
     started = time.perf_counter()
     with engine_lease(request) as eng:
-        resp = eng.suggest(text, host, limit)
-    ops_of(request).on_suggest(resp, host, round((time.perf_counter() - started) * 1000, 3))
+        resp = eng.suggest(text, chosen, limit)
+    ops_of(request).on_suggest(resp, chosen, round((time.perf_counter() - started) * 1000, 3))
     return Response(resp.model_dump_json(), media_type="application/json")
+
+
+@router.get("/v1/discover", response_model=DiscoverResponse)
+async def discover(
+    eng: EngineDep,
+    host: ReadHost,
+    category: Annotated[
+        str | None,
+        Query(max_length=MAX_CATEGORY_CHARS, description="a top-level category or a sub one"),
+    ] = None,
+    recent: RecentParam = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> Response:
+    """The host's online listings, most used first (the caller's recent ones before them):
+    for drop-downs and showcase slots."""
+    req = DiscoverRequest(
+        host=host,
+        category=category or None,
+        recent=recent_appids(recent),
+        limit=limit,
+        offset=offset,
+    )
+    return Response(eng.discover(req).json(), media_type="application/json")
 
 
 @router.get(
     "/v1/listings/{appid}", response_model=ListingResponse, responses={404: {"model": ErrorBody}}
 )
-async def listing(eng: EngineDep, appid: AppIdPath) -> JSONBody:
-    """The listing as indexed, whatever its status."""
+async def listing(eng: EngineDep, appid: AppIdPath, pinned: KeyHost) -> JSONBody:
+    """The listing as indexed, whatever its status (with a host key: one listing its host)."""
     if not is_valid("appid", appid):
         raise BadRequest("appid", f"{appid!r} is not an appid (a-z and 0-9 only)")
-    body = ListingResponse(listing=eng.listing(appid), index_version=eng.version)
+    found = eng.listing(appid)
+    if pinned is not None and pinned not in found["hosts"]:
+        raise NotFound(f"no listing with appid {appid!r} in host {pinned!r}")
+    body = ListingResponse(listing=found, index_version=eng.version)
     return JSONBody(body.model_dump(mode="json"))
 
 

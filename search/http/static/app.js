@@ -1,5 +1,8 @@
 // mpsearch preview page: calls /v1/suggest and /v1/search as the user types and renders
-// entry cards the way a host app would; the analytics view reads /v1/analytics.
+// entry cards the way a host app would, with category chips from the search's facets; the
+// discover view lists a host's most used listings (/v1/discover), the go-live view is the
+// queue of applications for an admin (/v1/admin/golive), the analytics view reads
+// /v1/analytics.
 // Plain script, no build step, no third-party code: it works with no network beyond the server.
 "use strict";
 
@@ -18,7 +21,13 @@
     error: $("#error"),
     zone: $("#brand-zone"),
     results: $("#results"),
+    chips: $("#chips"),
+    key: $("#key"),
+    keyLabel: $("#key-label"),
   };
+  const KEY_KEY = "mpsearch.host_key";
+  const TOKEN_KEY = "mpsearch.admin_token";
+  els.key.value = sessionStorage.getItem(KEY_KEY) || "";
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -133,8 +142,13 @@
     node.hidden = !message;
   }
 
-  async function getJSON(url, headers = {}, signal = undefined) {
-    const resp = await fetch(url, { headers, signal });
+  async function getJSON(url, headers = {}, signal = undefined, method = "GET", json = undefined) {
+    const init = { method, headers: { ...headers }, signal };
+    if (json !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(json);
+    }
+    const resp = await fetch(url, init);
     let body = null;
     try {
       body = await resp.json();
@@ -149,9 +163,25 @@
     return body;
   }
 
+  // With MPSEARCH_HOST_KEYS the read endpoints need a host key: the field shows on a 401.
+  function readHeaders() {
+    const key = els.key.value.trim();
+    if (!key) return {};
+    sessionStorage.setItem(KEY_KEY, key);
+    return { "X-Mpsearch-Key": key };
+  }
+
+  function readFailed(node, e) {
+    if (e.status === 401) els.keyLabel.hidden = false;
+    showError(node, e.message);
+  }
+
   // --- search ------------------------------------------------------------------------
   let searchCtl = null;
   let suggestCtl = null;
+  let category = ""; // the chip chosen; "" for all
+  let chipFacets = null; // the facets of the search before a chip narrowed it
+  let chipTotal = 0;
 
   function params() {
     return { q: els.q.value.trim(), host: els.host.value, debug: els.debug.checked };
@@ -162,6 +192,7 @@
     u.search = "";
     if (q) u.searchParams.set("q", q);
     u.searchParams.set("host", host);
+    if (category) u.searchParams.set("category", category);
     if (debug) u.searchParams.set("debug", "1");
     history.replaceState(null, "", u);
   }
@@ -171,6 +202,40 @@
     $(".zone-cards", els.zone).replaceChildren();
     els.results.replaceChildren();
     els.status.replaceChildren();
+    els.chips.hidden = true;
+    els.chips.replaceChildren();
+  }
+
+  function resetChips() {
+    category = "";
+    chipFacets = null;
+  }
+
+  function chip(value, label, count) {
+    const node = el(
+      "button",
+      { type: "button", class: value === category ? "chip active" : "chip", "data-value": value },
+      label,
+      el("span", { class: "count", text: String(count) }),
+    );
+    node.addEventListener("click", () => {
+      category = value;
+      runSearch();
+    });
+    return node;
+  }
+
+  function renderChips(body) {
+    if (!category) {
+      chipFacets = body.facets.category;
+      chipTotal = body.total;
+    }
+    const facets = chipFacets || body.facets.category;
+    els.chips.hidden = facets.length < 1;
+    els.chips.replaceChildren(
+      ...(facets.length ? [chip("", "全部", chipTotal)] : []),
+      ...facets.map((f) => chip(f.value, f.value, f.count)),
+    );
   }
 
   async function runSearch() {
@@ -184,13 +249,14 @@
     }
     searchCtl = new AbortController();
     const qs = new URLSearchParams({ q: p.q, host: p.host, limit: "10", debug: String(p.debug) });
+    if (category) qs.set("category", category);
     let body;
     try {
-      body = await getJSON(`/v1/search?${qs}`, {}, searchCtl.signal);
+      body = await getJSON(`/v1/search?${qs}`, readHeaders(), searchCtl.signal);
     } catch (e) {
       if (e.name === "AbortError") return;
       clearResults();
-      showError(els.error, e.message);
+      readFailed(els.error, e);
       return;
     }
     showError(els.error, "");
@@ -215,6 +281,7 @@
       el("span", { class: "version", text: `index_version ${body.index_version}` }),
     );
     if (!shown) els.status.append(el("span", { class: "none", text: " · 没有结果 no results" }));
+    renderChips(body);
   }
 
   // --- suggestions ---------------------------------------------------------------------
@@ -237,7 +304,7 @@
     let body;
     try {
       const qs = new URLSearchParams({ q, host, limit: "8" });
-      body = await getJSON(`/v1/suggest?${qs}`, {}, suggestCtl.signal);
+      body = await getJSON(`/v1/suggest?${qs}`, readHeaders(), suggestCtl.signal);
     } catch {
       hideSuggestions();
       return;
@@ -278,6 +345,7 @@
 
   let typeTimer = 0;
   els.q.addEventListener("input", () => {
+    resetChips();
     clearTimeout(typeTimer);
     typeTimer = setTimeout(() => {
       runSuggest();
@@ -301,6 +369,7 @@
     runSearch();
   });
   els.host.addEventListener("change", () => {
+    resetChips();
     runSearch();
     if (document.activeElement === els.q) runSuggest();
   });
@@ -315,7 +384,6 @@
     status: $("#analytics-status"),
     error: $("#analytics-error"),
   };
-  const TOKEN_KEY = "mpsearch.admin_token";
   an.token.value = sessionStorage.getItem(TOKEN_KEY) || "";
 
   function when(iso) {
@@ -330,13 +398,16 @@
     );
   }
 
+  // The admin token, typed in the analytics or the go-live view: kept for the session.
+  function adminHeaders(input) {
+    const token = input.value.trim();
+    if (!token) return {};
+    sessionStorage.setItem(TOKEN_KEY, token);
+    return { Authorization: `Bearer ${token}` };
+  }
+
   async function runAnalytics() {
-    const headers = {};
-    const token = an.token.value.trim();
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-      sessionStorage.setItem(TOKEN_KEY, token);
-    }
+    const headers = adminHeaders(an.token);
     const qs = new URLSearchParams({ limit: "20" });
     if (an.since.value) qs.set("since", an.since.value);
     let r;
@@ -368,27 +439,153 @@
   });
   an.since.addEventListener("change", runAnalytics);
 
+  // --- discover ------------------------------------------------------------------------
+  const dv = {
+    form: $("#discover-form"),
+    host: $("#discover-host"),
+    category: $("#discover-category"),
+    status: $("#discover-status"),
+    error: $("#discover-error"),
+    results: $("#discover-results"),
+  };
+
+  async function runDiscover() {
+    const qs = new URLSearchParams({ host: dv.host.value, limit: "20" });
+    const cat = dv.category.value.trim();
+    if (cat) qs.set("category", cat);
+    let body;
+    try {
+      body = await getJSON(`/v1/discover?${qs}`, readHeaders());
+    } catch (e) {
+      dv.results.replaceChildren();
+      dv.status.replaceChildren();
+      readFailed(dv.error, e);
+      return;
+    }
+    showError(dv.error, "");
+    dv.results.replaceChildren(...body.results.map(cardNode));
+    const more = body.total_relation === "gte" ? "+" : "";
+    dv.status.replaceChildren(
+      el("b", { class: "total", text: `${body.total}${more}` }),
+      ` listings in ${body.host}${body.category ? ` · ${body.category}` : ""} · most used first · `,
+      el("span", { class: "version", text: `index_version ${body.index_version}` }),
+    );
+  }
+  dv.form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runDiscover();
+  });
+  dv.host.addEventListener("change", runDiscover);
+
+  // --- go-live queue ---------------------------------------------------------------------
+  const gl = {
+    form: $("#golive-form"),
+    host: $("#golive-host"),
+    status: $("#golive-status"),
+    token: $("#golive-token"),
+    line: $("#golive-status-line"),
+    error: $("#golive-error"),
+    body: $("#golive-table tbody"),
+  };
+  gl.token.value = sessionStorage.getItem(TOKEN_KEY) || "";
+
+  async function decide(id, verb, json) {
+    try {
+      const url = `/v1/admin/golive/${id}/${verb}`;
+      await getJSON(url, adminHeaders(gl.token), undefined, "POST", json);
+    } catch (e) {
+      showError(gl.error, e.message);
+      return;
+    }
+    runGolive();
+  }
+
+  function actions(app) {
+    if (app.status !== "pending") return [];
+    const approve = el("button", { type: "button", class: "act approve", text: "批准 approve" });
+    approve.addEventListener("click", () => decide(app.id, "approve", {}));
+    const reason = el("input", { class: "reason", placeholder: "reason", "aria-label": "reason" });
+    const reject = el("button", { type: "button", class: "act reject", text: "拒绝 reject" });
+    reject.addEventListener("click", () => {
+      if (!reason.value.trim()) {
+        showError(gl.error, "a rejection needs a reason");
+        return;
+      }
+      decide(app.id, "reject", { reason: reason.value.trim() });
+    });
+    return [approve, reason, reject];
+  }
+
+  async function runGolive() {
+    const qs = new URLSearchParams();
+    if (gl.host.value) qs.set("host", gl.host.value);
+    if (gl.status.value) qs.set("status", gl.status.value);
+    let body;
+    try {
+      body = await getJSON(`/v1/admin/golive?${qs}`, adminHeaders(gl.token));
+    } catch (e) {
+      gl.body.replaceChildren();
+      gl.line.textContent = "";
+      showError(gl.error, e.status === 404 ? "no admin token is configured on this server" : e.message);
+      return;
+    }
+    showError(gl.error, "");
+    gl.line.textContent = `${body.applications.length} application(s)`;
+    gl.body.replaceChildren(
+      ...body.applications.map((a) =>
+        el(
+          "tr",
+          { "data-id": String(a.id), "data-status": a.status },
+          el("td", { text: String(a.id) }),
+          el("td", { class: "appid", text: a.appid }),
+          el("td", { text: a.host }),
+          el("td", { class: "state", text: a.status }),
+          el("td", { text: a.decided_by ? `${a.who} → ${a.decided_by}` : a.who }),
+          el("td", { text: when(a.decided_at || a.at) }),
+          el("td", { class: "q", text: [a.note, a.reason].filter(Boolean).join(" / ") }),
+          el("td", { class: "actions" }, ...actions(a)),
+        ),
+      ),
+    );
+  }
+  gl.form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    runGolive();
+  });
+  gl.host.addEventListener("change", runGolive);
+  gl.status.addEventListener("change", runGolive);
+
   // --- views and start-up -------------------------------------------------------------
+  const VIEWS = ["search", "discover", "golive", "analytics"];
   function show(view) {
     for (const tab of document.querySelectorAll(".tab")) {
       tab.classList.toggle("active", tab.dataset.view === view);
     }
-    $("#view-search").hidden = view !== "search";
-    $("#view-analytics").hidden = view !== "analytics";
+    for (const name of VIEWS) $(`#view-${name}`).hidden = view !== name;
     if (view === "analytics") runAnalytics();
+    if (view === "discover") {
+      if (!dv.results.children.length) dv.host.value = els.host.value;
+      runDiscover();
+    }
+    if (view === "golive") runGolive();
   }
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => show(tab.dataset.view));
   }
 
   const hosts = JSON.parse(els.host.dataset.hosts || "[]");
-  els.host.replaceChildren(...hosts.map((h) => el("option", { value: h, text: h })));
+  const options = () => hosts.map((h) => el("option", { value: h, text: h }));
+  els.host.replaceChildren(...options());
+  dv.host.replaceChildren(...options());
+  gl.host.replaceChildren(el("option", { value: "", text: "全部 all hosts" }), ...options());
   const start = new URLSearchParams(location.search);
   if (hosts.includes(start.get("host"))) els.host.value = start.get("host");
   els.debug.checked = start.get("debug") === "1";
+  category = start.get("category") || "";
   if (start.get("q")) {
     els.q.value = start.get("q");
     runSearch();
   }
-  if (location.hash === "#analytics") show("analytics");
+  const view = location.hash.slice(1);
+  if (VIEWS.includes(view) && view !== "search") show(view);
 })();
