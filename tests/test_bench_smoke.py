@@ -77,6 +77,8 @@ def test_bench_build_smoke(bench_env: dict[str, str]) -> None:
     assert run["listings"] == run["listings_indexed"] == N
     assert run["rejected"] == 0
     assert run["index_bytes"] > 0 and run["listings_per_s"] > 0 and run["peak_rss_tree_mib"] > 0
+    assert run["plain"]["listings_per_s"] > 0
+    assert run["ratio_to_plain"] == round(run["listings_per_s"] / run["plain"]["listings_per_s"], 2)
 
 
 def test_bench_categories_smoke(bench_env: dict[str, str]) -> None:
