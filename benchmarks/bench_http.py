@@ -27,6 +27,11 @@ Paced runs: wrk2 is not in Debian, so an asyncio client (raw HTTP/1.1 on
 whatever the answers do, and measures its latency from that due time: a server that falls
 behind shows it in the latency (no coordinated omission).
 
+``--before-code DIR --before-home HOME``: also serve, as app ``before``, another checkout's
+code (an earlier commit's worktree) on an index its code built, the same way and with the
+same paths as mpsearch, for a before/after pair in one run (``ratio_before``: before ÷
+bare).
+
 ``--ready-only``: only seconds to ready and memory (when ready and after a short warm-up)
 of ``mpsearch serve``, no load runs.
 """
@@ -326,7 +331,7 @@ def _paths(n: int, args: argparse.Namespace) -> tuple[Paths, Paths]:
 
 
 def _command(server: str, app: str, port: int, workers: int) -> list[str]:
-    if server == PRODUCT_SERVER and app == "mpsearch":
+    if server == PRODUCT_SERVER and app in ("mpsearch", "before"):
         return [*MPSEARCH, "serve", "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(workers)]  # fmt: skip
     return [sys.executable, str(REPO / "benchmarks" / "serve_app.py"), "--server", server,
@@ -392,7 +397,8 @@ def run_one(server: str, app: str, home: Path, args: argparse.Namespace) -> dict
     """One app under one server: warm-up, saturated search and suggest, paced search."""
     search, suggest = _paths(parse_count(args.size), args)
     port = free_port()
-    proc = Server(_command(server, app, port, args.workers), env_for(home), port)
+    env = env_for(args.before_home, args.before_code) if app == "before" else env_for(home)
+    proc = Server(_command(server, app, port, args.workers), env, port)
     try:
         out: dict[str, Any] = {"ready_s": round(proc.wait_ready(), 2)}
         warm_up(port, search, args.warmup_seconds, args)
@@ -403,7 +409,7 @@ def run_one(server: str, app: str, home: Path, args: argparse.Namespace) -> dict
         out["suggest"] = proc.measured(
             lambda: _wrk(port, suggest, args.seconds, args.connections, args.threads)
         )
-        if app.startswith("mpsearch") and args.rate > 0:
+        if (app.startswith("mpsearch") or app == "before") and args.rate > 0:
             out["paced_search"] = proc.measured(lambda: paced(port, search, args))
         out["memory_pss_mib"] = proc.memory_mib()
     finally:
@@ -470,7 +476,8 @@ def main() -> None:
     ap.add_argument(
         "--apps",
         default="bare,mpsearch",
-        help="comma-separated: bare, mpsearch and (the HTTP path without search) mpsearch-fixed",
+        help="comma-separated: bare, mpsearch, (the HTTP path without search) mpsearch-fixed "
+        "and before (with --before-code)",
     )
     ap.add_argument("--seconds", type=int, default=15, help="each saturated run")
     ap.add_argument("--warmup-seconds", type=int, default=2)
@@ -483,7 +490,18 @@ def main() -> None:
     ap.add_argument(
         "--ready-only", action="store_true", help="only start-up time and memory, no load runs"
     )
+    ap.add_argument("--before-code", type=Path, help="another checkout, served as app `before`")
+    ap.add_argument("--before-home", type=Path, help="the index home its code built")
     args = ap.parse_args()
+    if (args.before_code is None) != (args.before_home is None):
+        ap.error("--before-code and --before-home go together")
+    if args.before_code is not None:
+        if not (args.before_home / "current").is_file():
+            ap.error(f"--before-home {args.before_home}: no published index there")
+        if "before" not in args.apps.split(","):
+            args.apps += ",before"
+    elif "before" in args.apps.split(","):
+        ap.error("app `before` needs --before-code and --before-home")
     if unknown := set(args.servers.split(",")) - set(SERVERS):
         ap.error(f"unknown server(s): {', '.join(sorted(unknown))}")
     if not shutil.which("wrk"):

@@ -39,11 +39,12 @@ def home_dir(n: int) -> Path:
     return bench_root() / f"home-{n}"
 
 
-def env_for(home: Path) -> dict[str, str]:
-    """Environment of a child run: this checkout's code first, the benchmark home."""
+def env_for(home: Path, code: Path = REPO) -> dict[str, str]:
+    """Environment of a child run: this checkout's code (or ``code``, another checkout's)
+    first, the benchmark home."""
     env = dict(os.environ)
     env["MPSEARCH_HOME"] = str(home)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
