@@ -123,14 +123,14 @@ def free_port() -> int:
 class Server:
     """A server in its own process group, stopped with SIGTERM (SIGKILL if stuck)."""
 
-    def __init__(self, cmd: list[str], env: dict[str, str], port: int) -> None:
+    def __init__(self, cmd: list[str], env: dict[str, str], port: int, cwd: Path = REPO) -> None:
         self.port = port
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the server's life)
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             cmd,
             env=env,
-            cwd=REPO,
+            cwd=cwd,  # `python -c` imports from here first, PYTHONPATH after
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -397,8 +397,11 @@ def run_one(server: str, app: str, home: Path, args: argparse.Namespace) -> dict
     """One app under one server: warm-up, saturated search and suggest, paced search."""
     search, suggest = _paths(parse_count(args.size), args)
     port = free_port()
-    env = env_for(args.before_home, args.before_code) if app == "before" else env_for(home)
-    proc = Server(_command(server, app, port, args.workers), env, port)
+    if app == "before":
+        env, cwd = env_for(args.before_home, args.before_code), args.before_code
+    else:
+        env, cwd = env_for(home), REPO
+    proc = Server(_command(server, app, port, args.workers), env, port, cwd)
     try:
         out: dict[str, Any] = {"ready_s": round(proc.wait_ready(), 2)}
         warm_up(port, search, args.warmup_seconds, args)
