@@ -1,8 +1,8 @@
 """Several machines on one: replica catch-up, takedown propagation, publish convergence
 and search throughput with 1, 2 and 3 replicas behind haproxy.
 
-    flock /work/bench.lock .venv/bin/python benchmarks/bench_cluster.py --size 100k
-    flock /work/bench.lock .venv/bin/python benchmarks/bench_cluster.py --size 1m --catch-up-only
+    .venv/bin/python benchmarks/bench_cluster.py --size 100k
+    .venv/bin/python benchmarks/bench_cluster.py --size 1m --catch-up-only
 
 Everything runs as real processes (devcluster): PostgreSQL as the change log, moto's S3
 server as the version store, replicas (`mpsearch serve --workers 1`, each its own empty

@@ -254,10 +254,9 @@ class CategoryModel:
             if data["format"] != FORMAT:
                 raise ValueError(f"format {data['format']!r}, expected {FORMAT!r}")
             categories = tuple(str(c) for c in data["categories"])
-            words = {
-                str(w): (tuple(int(i) for i in ids), tuple(float(d) for d in ds))
-                for w, (ids, ds) in data["words"].items()
-            }
+            # Numbers are taken as orjson reads them: the file is the build's, covered by
+            # the version's checksum, and converting each of millions costs seconds at 1M.
+            words = {w: (tuple(ids), tuple(ds)) for w, (ids, ds) in data["words"].items()}
             model = cls(
                 categories,
                 int(data["tops"]),
@@ -271,8 +270,10 @@ class CategoryModel:
             raise
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: not a category model: {exc}") from None
-        if len(model.prior) != len(categories) or any(
-            not 0 <= i < len(categories) for ids, _ in words.values() for i in ids
+        id_lists = [ids for ids, _ in words.values() if ids]
+        if len(model.prior) != len(categories) or (
+            id_lists
+            and not 0 <= min(map(min, id_lists)) <= max(map(max, id_lists)) < len(categories)
         ):
             raise ValueError(f"{path}: not a category model: category ids out of range")
         return model
