@@ -38,6 +38,9 @@ class _Expansion(NamedTuple):
     categories: tuple[str, ...]
 
 
+_Found = tuple[int, bool, str, int]  # a need word found: length, no gap, word, end
+
+
 class NeedLexicon:
     """Need word → the service words and categories that serve it."""
 
@@ -107,25 +110,34 @@ class NeedLexicon:
 
     def _longest_at(self, tokens: Sequence[str], i: int, gaps: Container[str]) -> NeedMatch | None:
         """The longest need word whose first token is ``i`` (without a gap if it can)."""
-        best: tuple[int, bool, str, int] | None = None  # length, no gap, word, end
-
-        def walk(j: int, text: str, skipped: bool) -> None:
-            nonlocal best
-            while j < len(tokens):
-                token = tokens[j]
-                if text and not skipped and token in gaps:
-                    walk(j + 1, text, True)
-                text += token
-                if len(text) > self._longest:
-                    return
-                if text in self._table:
-                    found = (len(text), not skipped, text, j + 1)
-                    if best is None or found[:2] > best[:2]:
-                        best = found
-                j += 1
-
-        walk(i, "", False)
+        best = self._walk(tokens, gaps, i, "", False, None)
         if best is None:
             return None
         word, end = best[2], best[3]
         return NeedMatch(word, i, end, *self._table[word])
+
+    def _walk(
+        self,
+        tokens: Sequence[str],
+        gaps: Container[str],
+        j: int,
+        text: str,
+        skipped: bool,
+        best: _Found | None,
+    ) -> _Found | None:
+        """The best of ``best`` and the need words ``text`` grows into from token ``j``, a
+        gap token also skipped once (a method, not a nested function: a recursive closure
+        is a reference cycle, garbage only the cyclic collector frees, at every call)."""
+        while j < len(tokens):
+            token = tokens[j]
+            if text and not skipped and token in gaps:
+                best = self._walk(tokens, gaps, j + 1, text, True, best)
+            text += token
+            if len(text) > self._longest:
+                return best
+            if text in self._table:
+                found = (len(text), not skipped, text, j + 1)
+                if best is None or found[:2] > best[:2]:
+                    best = found
+            j += 1
+        return best
