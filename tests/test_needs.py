@@ -8,7 +8,8 @@ Properties checked:
    them, in file order, without repeats; a need word is never its own service word.
 3. ``match`` finds need words of one token and of several adjacent tokens (查 + 快递),
    with their token span; the longest need word wins at a position; matches do not
-   overlap; tokens that spell no need word give no match.
+   overlap; tokens that spell no need word give no match. Matching leaves no cyclic
+   garbage (it runs on every query; only the cyclic collector could free a cycle).
 4. ``match`` works on the analyzer's own tokens, stop words included: 快递到哪了,
    我饿了 and 帮我叫个车 find their need words.
 5. The repo's lexicon: every category it names and every service word it lists occurs
@@ -19,6 +20,7 @@ Properties checked:
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
@@ -123,6 +125,18 @@ def test_a_measure_word_may_stand_inside_a_need_word() -> None:
     assert lexicon.match(["送", "束", "花"]) == []  # 束 is no gap here
     assert lexicon.match(["束", "送", "花"], gaps={"束"})[0][1:3] == (1, 3)
     assert lexicon.match(["打", "个", "一", "车"], gaps={"个", "一"}) == []  # one gap at most
+
+
+def test_matching_leaves_no_cyclic_garbage() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            LEXICON.match(["快递", "到", "哪", "了", "饿", "了"])
+            LEXICON.match(["给", "她", "送", "束", "花"], gaps={"束"})
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 def test_no_match() -> None:
