@@ -299,7 +299,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if profiler:
             profiler.disable()
         wall.setdefault(q.kind, []).append(ms)
-        page = engine.rank(engine.understand(q.text), req, engine.filters(q.host))
+        # read again without keeping it: a kept query would change later searches' heap
+        page = engine.rank(engine.read_query(q.text), req, engine.filters(q.host))
         spent = _time(lambda page=page: engine.facets(page), [])  # type: ignore[misc]
         facets.append(spent)
         facet_share.append(spent / ms if ms > 0 else 0.0)
