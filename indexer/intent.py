@@ -6,8 +6,11 @@
 reads a query into an :class:`Intent` that a query pipeline can use for matching and
 ranking, and print for explain. Guarantees:
 
-- :meth:`IntentReader.read` only reads: the reader is immutable once built and safe from
-  any number of threads; its cost per query is the analyzer's cut plus dictionary lookups.
+- :meth:`IntentReader.read` keeps nothing per query and is safe from any number of
+  threads; its cost per query is the analyzer's cut plus dictionary lookups. The one thing
+  a reader remembers is, per need word, how much each of its service words says of it
+  (worked out the first time the word comes; bounded by the lexicon's size; two threads
+  working out the same word store the same value, and a dict store is atomic).
 - The words protected from filler removal are the lexicon's need words, the catalog's
   category words (from the model) and the brand names and aliases given.
 - A content word the model does not know (a compound such as 电子社保卡, one listing's
@@ -19,8 +22,8 @@ ranking, and print for explain. Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +42,17 @@ class Intent:
     content: ContentWords  # the tokens kept, and those dropped with the reason
     model_words: tuple[str, ...]  # the words the category model read
     categories: tuple[CategoryScore, ...]  # best first; tops and Top/sub paths
+    # How much each service word says of its need's categories (``IntentReader._shares``),
+    # the most of any need naming it; a word missing says all (1).
+    service_shares: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def service_words(self) -> tuple[str, ...]:
         """The lexicon's service words for the query's needs, without repeats."""
         return tuple(dict.fromkeys(w for n in self.needs for w in n.service_words))
+
+    def service_share(self, word: str) -> float:
+        return self.service_shares.get(word, 1.0)
 
     def explain(self) -> dict[str, Any]:
         """A JSON-ready summary for ``--explain`` and ``debug=true``: content words, the
@@ -82,6 +91,7 @@ class IntentReader:
             protected |= model.category_words
         protected.discard("")
         self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
+        self._service_shares: dict[str, tuple[float, ...]] = {}  # by need word (``_shares``)
 
     @classmethod
     def for_version(
@@ -107,7 +117,37 @@ class IntentReader:
             if self.model is not None
             else []
         )
-        return Intent(tuple(tokens), tuple(needs), content, words, tuple(categories))
+        shares: dict[str, float] = {}
+        for need in needs:
+            for word, share in zip(need.service_words, self._shares(need), strict=True):
+                shares[word] = max(share, shares.get(word, 0.0))
+        return Intent(tuple(tokens), tuple(needs), content, words, tuple(categories), shares)
+
+    def _shares(self, need: NeedMatch) -> tuple[float, ...]:
+        """How much each service word of ``need`` says of its categories: the share of the
+        word's category evidence, as the category model reads it alone, that is for one of
+        them (上门 is in repair listings, and in parcel, medicine and laundry ones: a small
+        share for 维修), read from all its parts for a word the analyzer cuts; 1 for a word
+        with a part the model does not know (held by too few listings to be in it:
+        specific) or without a model. Worked out once per need word."""
+        known = self._service_shares.get(need.word)
+        if known is None:
+            model = self.model
+            if model is None or not need.categories:
+                known = (1.0,) * len(need.service_words)
+            else:
+                known = tuple(self._share(w, need.categories, model) for w in need.service_words)
+            self._service_shares[need.word] = known
+        return known
+
+    def _share(self, word: str, categories: Sequence[str], model: CategoryModel) -> float:
+        tokens = self.analyzer.tokens(word, "query")
+        if not all(t in model.words for t in tokens):
+            return 1.0  # a part too rare for the model: holding all the parts is rarer still
+        scores = model.predict(tokens, limit=len(model.categories), min_score=0.0)
+        paths = [c for c in categories if "/" in c]
+        level = [c for c in scores if ("/" in c.category) == bool(paths)]
+        return min(1.0, sum(c.score for c in level if c.category in categories))
 
     def _model_words(self, kept: Iterable[str]) -> tuple[str, ...]:
         """The content words, each unknown one replaced by its sub-words the model knows."""

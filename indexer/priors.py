@@ -12,9 +12,12 @@ from __future__ import annotations
 import math
 from typing import Final
 
-POPULARITY_WEIGHT: Final = 0.2
-"""How much popularity multiplies a score: 1 + 0.2 × popularity, at most 1.2 (a dampened
-tie-breaker: it orders equal matches and never lifts a clearly weaker one)."""
+POPULARITY_WEIGHT: Final = 0.35
+"""How much popularity multiplies a score: 1 + 0.35 × popularity, at most 1.35. It orders
+matches that are about equal, and for a need (a category of services, not a name) the most
+used provider first; a listing ten times as used gains about 4 % of its score, and no
+popularity lifts a clearly weaker match (a showcase-only match of every word, 1.4 times a
+one-word name match, stays above it)."""
 MAX_LOG_MAU: Final = 8.0
 """10^8 monthly active users map to popularity 1.0."""
 BANDS_PER_OCTAVE: Final = 4

@@ -20,8 +20,8 @@ fewer than a page (``PAGE``):
 
 A query stating a need (``search.rank.need``: a need of the lexicon, or a category the
 catalog's words predict) also gets, from the third tier on (a one-word query: in a third
-tier), the listings serving it; its partial matches must be in the need's top-level
-categories.
+tier), the listings serving it; its partial matches must be in the categories the
+need predicts.
 
 A query that names a brand also gets every listing of that brand, and a brand zone:
 the brand's main official listing in the host, above (and not among) the results.
@@ -117,16 +117,21 @@ def tiers(query: ParsedQuery, held: Sequence[int], need: bool = False) -> list[T
     ``held``: how many listings hold each word. The words that retrieve on their own in
     the later tiers are those neither a lone character nor held by more than
     ``ALONE_MAX`` listings (a word that common says little by itself, and scoring every
-    listing that holds it is most of what a search could cost); when no word is such, the
-    rarest one. With ``need``, the later tiers (a third for a one-word query) also hold
-    the listings serving the query's need: a route for when its words find too little.
+    listing that holds it is most of what a search could cost); when no word held by any
+    listing is such, the lone characters held by no more (only with ``need``: the need's
+    categories then bound what they find), else the rarest word. With ``need``, the later
+    tiers (a third for a one-word query) also hold the listings serving the query's need:
+    a route for when its words find too little.
     """
     n = len(query.units)
     out = [Tier(False), Tier(True)]
     if n > 1:
-        some = tuple(
-            i for i, u in enumerate(query.units) if not _weak(u) and held[i] <= ALONE_MAX
-        ) or (min(range(n), key=held.__getitem__),)
+        alone = [i for i in range(n) if 0 < held[i] <= ALONE_MAX]
+        some = (
+            tuple(i for i in alone if not _weak(query.units[i]))
+            or (tuple(alone) if need else ())
+            or (min(range(n), key=held.__getitem__),)
+        )
         out += [Tier(True, some, False, need), Tier(True, some, True, need)]
     elif need:
         out.append(Tier(True, None, True, need))
@@ -236,6 +241,7 @@ def _understanding(understood: Understood) -> dict[str, Any]:
         "words": [u.text for u in understood.query.units],
         **understood.intent.explain(),
         "service_terms": list(need.service_terms),
+        "service_phrases": [list(p) for p in need.service_phrases],
         "route_categories": list(need.route_categories),
         "scope": list(need.scope),
     }
@@ -538,12 +544,17 @@ class Engine:
         )
 
     def _serving(self, need: NeedPart) -> tantivy.Query | None:
-        """The listings serving a query's need: holding a service word of it, or in a
-        sub-category it predicts with confidence (``search.rank.need``)."""
+        """The listings serving a query's need: holding a service word of it (every part
+        of one the analyzer cuts), or in a sub-category it predicts with confidence
+        (``search.rank.need``)."""
         c = self.compiler
         routes = []
         if need.service_terms:
             routes.append(c.any_of(f.COVER_WORDS, need.service_terms))
+        for parts in need.service_phrases:
+            if all(c.held(f.COVER_WORDS, t) for t in parts):
+                held = [(Occur.Must, c.term(f.COVER_WORDS, t)) for t in parts]
+                routes.append(tantivy.Query.boolean_query(held))
         if need.route_categories:
             routes.append(c.any_of(f.CATEGORY_PATH, need.route_categories))
         if len(routes) < 2:

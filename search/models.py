@@ -95,8 +95,12 @@ class Understanding(BaseModel):
     model_words: list[str] = Field(description="the words the category model read")
     categories: list[CategoryGuess]
     service_terms: list[str] = Field(description="service words whose listings are retrieved")
+    service_phrases: list[list[str]] = Field(
+        description="service words the analyzer cuts, as their parts: listings holding every "
+        "part are retrieved"
+    )
     route_categories: list[str] = Field(description="sub-categories whose listings are retrieved")
-    scope: list[str] = Field(description="top-level categories a partial match must be in")
+    scope: list[str] = Field(description="categories a listing matching some words must be in")
 
 
 class FacetCount(BaseModel):

@@ -168,12 +168,15 @@ def parse(
     runs of words that spell a brand name or alias are merged. ``fillers``: words left
     out (``indexer.content_words``: 帮我, 一下, 哪里), unless nothing else is left;
     ``phrases``: words that runs of the words left, one a single character, are merged
-    into (the need lexicon's: 叫 / 车 → 叫车).
+    into (the need lexicon's: 叫 / 车 → 叫车); a query that is one of them whole is not
+    read as the start of a brand name (饿了 states a need; 饿了么 names the brand).
     """
     normalized = normalize(raw)
     key = normalized.replace(" ", "")
     latin_only = bool(key) and not has_cjk(key)
     resolution = resolve_key(key, table)
+    if resolution is not None and resolution.via == "prefix" and key in phrases:
+        resolution = None  # a need word that starts a brand name (饿了, 饿了么) states the need
     if resolution is not None:
         pieces: list[tuple[str, Resolution | None]] = [(key, resolution)]
     else:

@@ -48,17 +48,17 @@ class Floors:
 # rounded down to two decimals, and the ceiling the count measured then: a regression
 # fails. Raise them as the ranking improves; at the gate, the whole file meets it.
 NEED_FLOORS = Floors(
-    ndcg=0.75,
-    p1=0.58,
+    ndcg=0.86,
+    p1=0.71,
     tag_ndcg={
-        "nl": 0.71,
-        "intent": 0.53,
-        "question": 0.79,
-        "colloquial": 0.65,
-        "region": 0.93,
-        "service": 0.78,
+        "nl": 0.82,
+        "intent": 0.78,
+        "question": 0.88,
+        "colloquial": 0.80,
+        "region": 0.94,
+        "service": 0.88,
     },
-    max_must_not=11,
+    max_must_not=10,
 )
 
 ALL = load_golden(GOLDEN)

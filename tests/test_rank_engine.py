@@ -85,11 +85,14 @@ def family(query: ParsedQuery, terms: ListingTerms) -> bool:
 
 
 def serves(need: NeedPart, terms: ListingTerms) -> bool:
-    """The engine's need route: a listing holding a service word of the query's need in
-    its first-tier fields, or in a sub-category the query predicts with confidence."""
+    """The engine's need route: a listing holding a service word of the query's need (every
+    part of one the analyzer cuts) in its first-tier fields, or in a sub-category the
+    query predicts with confidence."""
     held = terms.terms
+    words = held.get(f.COVER_WORDS, frozenset())
     return bool(
-        held.get(f.COVER_WORDS, frozenset()) & set(need.service_terms)
+        words & set(need.service_terms)
+        or any(words.issuperset(parts) for parts in need.service_phrases)
         or held.get(f.CATEGORY_PATH, frozenset()) & set(need.route_categories)
     )
 

@@ -3,17 +3,23 @@
 1. A lexicon need gives a ``service`` group (its service words, in the fields that say
    what a listing does), ``category`` and ``category_top`` groups (the lexicon's
    categories certain, the model's by probability), a route (service words, confident
-   sub-categories) and a scope (their top-level categories).
+   sub-categories) and a scope (the sub-categories predicted).
 2. A query naming a brand states no need: the brand is what it asks for.
 3. The engine drops fillers, searches a need phrase of single characters as one word,
    and explains what it read with ``debug=true`` only.
 4. A need query finds the listings serving it though their text lacks its words, and a
    listing sharing a word with it but serving something else stays out.
 5. A listing is indexed with the provinces it serves (or as national); a need query naming
-   a place ranks that place's listings and national ones above another region's.
+   a place ranks that place's listings first, then national ones, then another region's;
+   one naming no place prefers national ones.
+6. A service word earns the service weight by what the catalog says it says of the need;
+   one the analyzer cuts matches by all of its parts.
+7. A need word that starts a brand name states the need.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import orjson
 import pytest
@@ -26,7 +32,8 @@ from indexer.intent import Intent
 from indexer.models import Listing
 from indexer.needs import NeedMatch
 from search.engine import Engine, SearchRequest
-from search.rank.need import NO_NEED, ROUTE_MIN, need_part
+from search.rank.clauses import Match
+from search.rank.need import NO_NEED, ROUTE_MIN, SERVICE_FULL, SERVICE_MIN, need_part
 from search.rank.weights import WEIGHTS
 from tests.conftest import SAMPLE_LISTINGS
 
@@ -53,7 +60,7 @@ def test_lexicon_need_part(engine: Engine) -> None:
     )
     part = need_part(intent((RIDE,), guesses), engine.analyzer, WEIGHTS)
     groups = {g.name: g for g in part.groups}
-    assert set(groups) == {"service", "category", "category_top"}
+    assert set(groups) == {"service", "category", "category_top", "region"}
     service = groups["service"].clauses
     assert {c.match.field for c in service} == {f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE}
     assert all(c.match.values == ("网约车", "专车") for c in service)
@@ -68,7 +75,7 @@ def test_lexicon_need_part(engine: Engine) -> None:
     assert top == {"出行": WEIGHTS.category_top * 0.9}
     assert part.service_terms == ("网约车", "专车")
     assert part.route_categories == ("出行/地铁", "出行/打车")  # not 公交: too unsure
-    assert part.scope == ("出行",)
+    assert set(part.scope) == {"出行/打车", "出行/地铁", "出行/公交"}
 
 
 def test_no_need_no_part(engine: Engine) -> None:
@@ -101,7 +108,7 @@ def test_understanding_only_with_debug(engine: Engine) -> None:
     assert u is not None
     assert u.words == ["叫车"]
     assert [n.word for n in u.needs] == ["叫个车"]
-    assert "出行/打车" in u.route_categories and "出行" in u.scope
+    assert "出行/打车" in u.route_categories and "出行/打车" in u.scope
     assert {d.word for d in u.dropped} >= {"帮", "我"}
     assert all(c.explain is not None and "category" in c.explain.parts for c in resp.results)
 
@@ -147,3 +154,73 @@ def test_a_place_prefers_its_region_then_national_services(engine: Engine) -> No
     rank = {n: i for i, n in enumerate(names.values())}
     assert rank["浙里办"] < rank["鄂汇办"]  # 浙江's own above 湖北's
     assert rank["全国住房公积金"] < rank["鄂汇办"]  # a national service above another region's
+
+
+def test_the_place_s_own_service_is_worth_more_than_a_national_one(engine: Engine) -> None:
+    understood = engine.understand("杭州公积金怎么提取")
+    (region,) = [g for g in understood.need.groups if g.name == "region"]
+    weights = {c.form: c.weight for c in region.clauses}
+    assert weights == {"region": WEIGHTS.region_own, "national": WEIGHTS.region}
+    assert WEIGHTS.region_own > WEIGHTS.region
+
+
+def test_without_a_place_a_national_service_is_preferred(engine: Engine) -> None:
+    part = need_part(intent((RIDE,), ()), engine.analyzer, WEIGHTS)
+    (region,) = [g for g in part.groups if g.name == "region"]
+    ((clause),) = region.clauses
+    assert clause.match == Match("term", f.REGION, (f.NATIONAL,))
+    assert clause.weight == WEIGHTS.national
+
+
+# ------------------------------------------------------------------ 6 service words
+
+
+def test_a_service_word_counts_by_what_it_says_of_the_need(engine: Engine) -> None:
+    """A word the catalog ties to other services as much as to the need's earns a share of
+    the service weight, too little none; only words that say enough retrieve."""
+    shares = {"网约车": 1.0, "专车": SERVICE_FULL * 0.4, "出租车": SERVICE_MIN / 2}
+    need = NeedMatch("打车", 0, 1, tuple(shares), ("出行/打车",))
+    read = dataclasses.replace(intent((need,), ()), service_shares=shares)
+    part = need_part(read, engine.analyzer, WEIGHTS)
+    (service,) = [g for g in part.groups if g.name == "service"]
+    earned = {(c.match.values, c.field): c.weight for c in service.clauses}
+    base = WEIGHTS.service * WEIGHTS.field[f.NAME]
+    assert earned[(("网约车",), f.NAME)] == pytest.approx(base)
+    assert earned[(("专车",), f.NAME)] == pytest.approx(base * 0.4)
+    assert not any("出租车" in values for values, _ in earned)
+    assert part.service_terms == ("网约车",)
+
+
+def test_shares_come_from_the_category_model(engine: Engine) -> None:
+    """A service word mostly held by the need's listings says all of it; one spread over
+    many services (上门: parcels, medicine, laundry, repairs) says less."""
+    shares = engine.reader.read("空调坏了 找人上门维修").service_shares
+    assert shares["上门"] < SERVICE_FULL <= shares["维修"]
+    assert engine.reader.read("帮我叫个车").service_share("网约车") >= SERVICE_FULL
+
+
+def test_a_service_word_the_analyzer_cuts_matches_by_all_its_parts(engine: Engine) -> None:
+    cut = "同城急送"
+    parts = tuple(engine.analyzer.tokens(cut, "query"))
+    assert len(parts) > 1
+    need = NeedMatch("送文件", 0, 1, (cut,), ("生活服务/同城配送",))
+    part = need_part(intent((need,), ()), engine.analyzer, WEIGHTS)
+    (service,) = [g for g in part.groups if g.name == "service"]
+    assert {c.match for c in service.clauses} == {
+        Match("all", fn, parts) for fn in (f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE)
+    }
+    assert part.service_phrases == (parts,)
+
+
+# ------------------------------------------------------------------ 7 need words and brands
+
+
+def test_a_need_word_starting_a_brand_name_states_the_need(engine: Engine) -> None:
+    """饿了 starts 饿了么 but says "I'm hungry": every delivery service answers it, not
+    only the brand whose name it starts."""
+    understood = engine.understand("饿了")
+    assert understood.query.resolution is None
+    assert understood.need != NO_NEED
+    names = [engine.listing(a)["name"] for a in engine.ranked_appids("饿了", "jd", 10)]
+    assert "美团外卖" in names and "饿了么" in names
+    assert engine.understand("饿了么").query.resolution is not None

@@ -69,8 +69,8 @@ def test_backfill_adds_partial_matches_after_full_ones(kit: Kit) -> None:
 
 def test_no_backfill_with_a_page_of_full_matches(kit: Kit) -> None:
     full = [listing("拿铁外卖", key=f"full{i}", category=COFFEE) for i in range(PAGE)]
-    # in the need's scope (餐饮, as 外卖 says), not in a category that serves it
-    partial = listing("拿铁工坊", mau=10**8, category=("餐饮", "西餐"))
+    # in a sub-category the need names (外卖: 餐饮/快餐), so a partial match it may return
+    partial = listing("拿铁工坊", mau=10**8, category=("餐饮", "快餐"))
     eng = memory_engine(kit, [*full, partial])
     got = names(eng, "拿铁 外卖")
     assert got == ["拿铁外卖"] * PAGE

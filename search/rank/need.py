@@ -6,19 +6,24 @@ category model, with the lexicon's categories). Two parts of the score come from
 
 - ``service``: the listing's names, keywords, categories or showcase titles hold one of the
   lexicon's service words for the query's needs (打车 → 网约车, 专车): the words the
-  listings that serve the need use. The best field counts, as for a query word.
+  listings that serve the need use. The best field counts, as for a query word, and a
+  word counts by what the catalog says it says of the need (``service_terms``).
 - ``category`` and ``category_top``: the listing is in a sub-category (``Top/sub``) or a
   top-level category the query predicts, worth the prediction's probability (the need
   lexicon's categories are certain); the best of each level counts.
-- ``region``: the query names a place and the listing serves its province or no region
-  in particular: a listing for another region ranks below both (the place's own listings
-  also match the place word, ``search.rank.text``, so they lead the national ones).
+- ``region``: the query names a place and the listing serves its province (worth
+  ``region_own``: the city's or province's own app first) or no region in particular (a
+  national service, worth ``region``): a listing for another region ranks below both.
 
 ``route`` says which listings a need query retrieves beyond those its words match:
-those holding a service word, and those of the sub-categories predicted with at least
-``ROUTE_MIN`` (so 打车 reaches ride-hailing listings whose text says only 网约车).
-``scope``: the top-level categories of every prediction; a listing matching only some
-of a need query's words must be in one (宠物医院 does not bring people's hospitals).
+those holding a service word that says enough of the need, and those of the
+sub-categories predicted with at least ``ROUTE_MIN`` (so 打车 reaches ride-hailing
+listings whose text says only 网约车).
+``scope``: the sub-categories predicted (the top-level ones when none is); a listing
+matching only some of a need query's words must be in one (宠物医院 does not bring
+people's hospitals, 同城送文件 not the classifieds that say 同城). A whole top-level
+category would let in every listing sharing a word with the query in a neighbouring
+service.
 """
 
 from __future__ import annotations
@@ -38,29 +43,58 @@ SERVICE_FIELDS = (f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE)
 CATEGORY_MIN = 0.1  # a predicted category less likely than this says nothing
 ROUTE_MIN = 0.3  # a sub-category predicted at least this likely retrieves its listings
 CATEGORIES_MAX = 6  # predictions used, best first
+PHRASES_MAX = 6  # service words the analyzer cuts, used as their parts, per query
+# A service word this much of whose category evidence is for its need's categories counts
+# fully; less than SERVICE_MIN, not at all; scaled in between. One scaled at least
+# ROUTE_SCALE also retrieves the listings holding it.
+SERVICE_FULL = 0.3
+SERVICE_MIN = 0.1
+ROUTE_SCALE = 0.5
+
+
+class Scaled(NamedTuple):
+    """A service word's index term and how much of the service weight it earns."""
+
+    term: str
+    scale: float
 
 
 class NeedPart(NamedTuple):
     """The need of a query as ranking and retrieval use it."""
 
     groups: tuple[Group, ...]  # service and category parts of the score
-    service_terms: tuple[str, ...]  # index terms of the service words
+    service_terms: tuple[str, ...]  # service words kept whole that retrieve (scale 1)
+    service_phrases: tuple[tuple[str, ...], ...]  # the parts of those the analyzer cuts
     route_categories: tuple[str, ...]  # Top/sub categories whose listings it retrieves
-    scope: tuple[str, ...]  # top-level categories a listing matching some words must be in
+    scope: tuple[str, ...]  # categories a listing matching some words must be in
 
 
-NO_NEED = NeedPart((), (), (), ())
+NO_NEED = NeedPart((), (), (), (), ())
 
 
-def service_terms(intent: Intent, analyzer: Analyzer) -> tuple[str, ...]:
-    """The service words of the query's needs as index terms: each word the analyzer
-    keeps whole (a service word it cuts would match its parts' listings)."""
-    out: list[str] = []
+def service_terms(
+    intent: Intent, analyzer: Analyzer
+) -> tuple[tuple[Scaled, ...], tuple[tuple[tuple[str, ...], float], ...]]:
+    """The service words of the query's needs as index terms, each with its scale (what it
+    says of its need's categories, ``SERVICE_FULL`` of the catalog's evidence or more: 1;
+    below ``SERVICE_MIN``: left out): the words the analyzer keeps whole, and (at most
+    ``PHRASES_MAX``) the words it cuts, as their parts, every one of which a listing must
+    hold (上门取件: 上门 and 取件; one part alone would match the listings of another
+    service)."""
+    whole: dict[str, float] = {}
+    cut: dict[tuple[str, ...], float] = {}
     for word in intent.service_words:
+        share = intent.service_share(word)
+        if share < SERVICE_MIN:
+            continue
+        scale = round(min(1.0, share / SERVICE_FULL), 2)
         tokens = analyzer.tokens(word, "query")
         if len(tokens) == 1:
-            out.append(tokens[0])
-    return tuple(dict.fromkeys(out))
+            whole[tokens[0]] = max(scale, whole.get(tokens[0], 0.0))
+        elif tokens and len(cut) < PHRASES_MAX and any(len(t) > 1 for t in tokens):
+            parts = tuple(dict.fromkeys(tokens))
+            cut[parts] = max(scale, cut.get(parts, 0.0))
+    return tuple(Scaled(t, s) for t, s in whole.items()), tuple(cut.items())
 
 
 def need_part(
@@ -69,11 +103,17 @@ def need_part(
     """The need part of a query's ranking (empty when it states no need); ``places``: the
     provinces of the places the query names."""
     groups: list[Group] = []
-    terms = service_terms(intent, analyzer)
-    if terms and w.service:
+    terms, phrases = service_terms(intent, analyzer)
+    if (terms or phrases) and w.service:
+        scaled: list[tuple[Match, float]] = []
+        for fn in SERVICE_FIELDS:
+            scaled += [(Match("all", fn, parts), scale) for parts, scale in phrases]
+            for scale in sorted({t.scale for t in terms}, reverse=True):
+                same = tuple(t.term for t in terms if t.scale == scale)
+                scaled.append((Match("any", fn, same), scale))
         clauses = tuple(
-            Clause(Match("any", fn, terms), w.service * w.field[fn], fn, "service")
-            for fn in SERVICE_FIELDS
+            Clause(m, w.service * w.field[m.field] * scale, m.field, "service")
+            for m, scale in scaled
         )
         groups.append(Group("service", clauses))
     likely = {c.category: c.score for c in intent.categories if c.score >= CATEGORY_MIN}
@@ -90,9 +130,15 @@ def need_part(
                 for c, p in level
             )
             groups.append(Group(name, clauses))
+    national = Match("term", f.REGION, (f.NATIONAL,))
     if places and w.region:
-        match = Match("any", f.REGION, (f.NATIONAL, *places))
-        groups.append(Group("region", (Clause(match, w.region, f.REGION, "region"),)))
+        own = Clause(Match("any", f.REGION, tuple(places)), w.region_own, f.REGION, "region")
+        groups.append(Group("region", (own, Clause(national, w.region, f.REGION, "national"))))
+    elif groups and w.national:
+        groups.append(Group("region", (Clause(national, w.national, f.REGION, "national"),)))
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
-    scope = tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
-    return NeedPart(tuple(groups), terms, route, scope)
+    subs = tuple(c for c in likely if "/" in c)
+    scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
+    routing = tuple(t.term for t in terms if t.scale >= ROUTE_SCALE)
+    routing_phrases = tuple(parts for parts, scale in phrases if scale >= ROUTE_SCALE)
+    return NeedPart(tuple(groups), routing, routing_phrases, route, scope)

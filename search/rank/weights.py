@@ -69,6 +69,10 @@ class Weights:
     # A need query naming a place: a listing serving that place's province or no region
     # in particular (a national service) is above one serving another region.
     region: float = 0.6
+    region_own: float = 1.0  # ... and the place's own listing (the city's app) above both
+    # A need query naming no place: a national service is above a regional one (whose
+    # region the user may not be in).
+    national: float = 0.3
     # The score is multiplied by 1 + popularity × log-scaled monthly users. Fixed when a
     # listing is indexed (``indexer.priors``): shown here, changed there.
     popularity: float = POPULARITY_WEIGHT
