@@ -58,6 +58,9 @@ FUNCTION_TAGS: Mapping[str, str] = {
 }
 STOP_WORD = "stop word"
 GAP_TAGS = frozenset("mq")  # numerals and measure words: 叫个车, 买点菜
+# Measure words jieba's dictionary tags as something else (束 as a name, 瓶 and 条 as nouns):
+# 送束花, 买瓶水, 跑趟腿. Between a verb and its object they are gaps all the same.
+MEASURE_WORDS = frozenset("束瓶件趟双支条部块桌")
 
 # A dict.txt line ``word freq tag`` whose tag starts with a letter of FUNCTION_TAGS.
 _LINE_RE = re.compile(f"^([^ \n]+) [0-9]+ ([{''.join(FUNCTION_TAGS)}][a-z]*)$", re.MULTILINE)
@@ -137,7 +140,8 @@ class ContentFilter:
         return frozenset(
             t
             for t in tokens
-            if t not in self._protected and self._function.get(t, " ")[:1] in GAP_TAGS
+            if t not in self._protected
+            and (t in MEASURE_WORDS or self._function.get(t, " ")[:1] in GAP_TAGS)
         )
 
     def select(self, tokens: Sequence[str], needs: Sequence[NeedMatch] = ()) -> ContentWords:

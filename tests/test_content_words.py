@@ -169,3 +169,10 @@ def test_everyday_requests(
 def test_gaps_are_measure_words_and_numerals() -> None:
     fill = ContentFilter(STOP, protected={"一点"}, function_tags={**TAGS, "束": "q", "一点": "m"})
     assert fill.gaps(["送", "束", "花", "一点", "我"]) == {"束"}  # 一点 protected, 我 a pronoun
+
+
+def test_measure_words_jieba_tags_otherwise_are_gaps() -> None:
+    """jieba's dictionary tags 束 as a name and 瓶 as a noun; between a verb and its object
+    they are measure words all the same (送束花 states 送花)."""
+    fill = ContentFilter(STOP)
+    assert fill.gaps(["送", "束", "花", "买", "瓶", "水"]) == {"束", "瓶"}
