@@ -5,7 +5,8 @@ floor.
 
 The queries (:func:`query_mix`), each run once: real e-commerce queries
 (``../shared/data/external/multi-cpr-ecom/train.query.txt``, shuffled with the seed; empty
-ones and those over 64 characters skipped), the dev golden queries and synthetic brand /
+ones and those over 64 characters skipped), the dev golden queries (kind ``need`` for those
+stating a need, ``golden`` for names and brands) and synthetic brand /
 full pinyin / initials / one-edit Latin typo / Chinese and pinyin prefix queries drawn from
 the generated brands, each labelled with its kind. No query text is timed twice in a run
 (a cache could stand in for search otherwise); the warm-up uses other real queries.
@@ -63,6 +64,11 @@ from search.discover import DiscoverRequest
 from search.engine import Engine, SearchRequest
 
 GOLDEN = REPO / "tests" / "golden" / "dev.jsonl"
+# Golden queries of these kinds (first tag) state a need: timed as kind "need", the others
+# (names, brands and their spellings) as "golden"; need_vs_brand_cpu compares the two.
+NEED_KINDS = frozenset(
+    {"service", "long", "gov", "nl", "intent", "question", "colloquial", "region"}
+)
 ECOM = EXTERNAL / "multi-cpr-ecom" / "train.query.txt"
 HOSTS = ("jd", "qqbrowser", "samsung")
 PERCENTILES = ("p50", "p99", "p99.9")
@@ -135,7 +141,7 @@ def query_mix(n: int, seed: int, synthetic: int, ecom: int) -> list[Query]:
 
     for line in GOLDEN.read_bytes().splitlines():
         g = orjson.loads(line)
-        add(Query("golden", g["query"], g["host"]))
+        add(Query("need" if g["tags"][0] in NEED_KINDS else "golden", g["query"], g["host"]))
     for q in _synthetic(n, seed, synthetic, rng):
         add(q)
     wanted = len(mix) + ecom
@@ -350,6 +356,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "loadavg_during": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "search_by_kind_ms": {k: latency_summary(v) for k, v in sorted(wall.items())},
         "search_by_kind_cpu_ms": {k: latency_summary(v) for k, v in sorted(cpu.items())},
+        "need_vs_brand_cpu": ratios(
+            latency_summary(cpu.get("need", [])), latency_summary(cpu.get("golden", []))
+        ),
     }
 
 
@@ -371,6 +380,8 @@ def report(r: dict[str, Any]) -> None:
     for kind, k in r["search_by_kind_ms"].items():
         print(_row(f"  {kind}", k))
         print(_row(f"  {kind} cpu", r["search_by_kind_cpu_ms"][kind]))
+    nb = r["need_vs_brand_cpu"]
+    print(f"{'need/brand cpu':<16}{nb['p50']:9.2f}{nb['p99']:9.2f}{nb['p99.9']:9.2f}")
 
 
 def main() -> None:

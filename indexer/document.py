@@ -15,7 +15,7 @@ from indexer.categories import category_paths
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
 from indexer.priors import band_term, popularity_band, prior_value
-from indexer.regions import region_table
+from indexer.regions import region_table, region_terms, says_nationwide
 from indexer.settings import known_hosts
 
 
@@ -185,8 +185,9 @@ def analyse_fields(
     out += [(f.CATEGORIES, category) for category in listing.category]
     out += [(f.CATEGORY_PATH, path) for path in category_paths(listing.category)]
     own = [w for fn in REGION_SOURCES for w in words[fn]]
-    regions = memo.regions.of_listing(own, words[f.DESCRIPTION])
-    out += [(f.REGION, region) for region in sorted(regions) or [f.NATIONAL]]
+    served = memo.regions.served(own, words[f.DESCRIPTION])
+    nationwide = bool(served) and says_nationwide(own, words[f.DESCRIPTION])
+    out += [(f.REGION, term) for term in region_terms(served, nationwide)]
     band = band_term(popularity_band(listing.monthly_active_users))
     out.append((f.CATEGORY_FACET, listing.category[0]))
     out.append((f.POPULARITY_BAND, band))

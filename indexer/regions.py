@@ -21,7 +21,10 @@ own short name (成都, 延边) and its province. Guarantees:
 - A listing is for the provinces its name, keywords and brand name; when they name
   none, for those its description names, unless it says it serves everywhere or sells a
   place's produce, or names more than two provinces (:meth:`RegionTable.of_listing`).
-  No province: a national service.
+  No province: a national service. :meth:`RegionTable.served` gives the same places with
+  the city named (i深圳: 广东 and 深圳), which :func:`region_terms` turns into the
+  listing's ``REGION`` terms; a listing naming places that also says it serves the whole
+  country (全国) is national as well.
 - Ambiguous short forms (东方, 开封, 日照, 阿里 ...) are not place names at all: the
   generator leaves them out of ``regions.txt`` (``tools/seed_regions.py``), and 中国,
   全国, 国家 or a municipality's districts (朝阳区, 和平区, 通州区) name no region.
@@ -42,6 +45,7 @@ from typing import Literal, NamedTuple
 from indexer.analysis import compact
 from indexer.content_words import jieba_dictionary_text
 from indexer.dictionaries import Dictionaries, RegionEntry
+from indexer.schema import NATIONAL
 
 # A general word made of a place name and one of these names the place: 上海地区, 北京市民,
 # 北京城, 青岛港, 海南岛, 深圳特区 (the words jieba's dictionary holds of this form).
@@ -65,6 +69,30 @@ _LINE_RE = re.compile(r"^([^ \n]{3,}) [0-9]+ ([a-z]+)$", re.MULTILINE)
 
 _TABLES: dict[str, RegionTable] = {}
 _TABLES_LOCK = threading.Lock()
+
+
+def region_terms(served: Iterable[tuple[str, str | None]], nationwide: bool = False) -> list[str]:
+    """A listing's ``schema.REGION`` terms for the places it serves (none: a national
+    service, the term NATIONAL): each province (广东), and with it the city named
+    (广东/深圳) or, for the province as a whole, the province-wide term (广东/).
+    ``nationwide``: the listing also says it serves the whole country (its places are
+    where it is strongest: 全国合作医院, 深圳地区覆盖最全), so it is national too."""
+    terms: set[str] = set()
+    for province, city in served:
+        terms.add(province)
+        terms.add(f"{province}/{city or ''}")
+    if nationwide or not terms:
+        terms.add(NATIONAL)
+    return sorted(terms)
+
+
+def says_nationwide(words: Iterable[str], description: Iterable[str] = ()) -> bool:
+    """Whether a listing's words or description say it serves everywhere (全国, 各地 …)."""
+    return _cued(NATIONWIDE_WORDS, words, description)
+
+
+def _cued(cues: Sequence[str], *texts: Iterable[str]) -> bool:
+    return any(cue in word for text in texts for word in text for cue in cues)
 
 
 def region_table(dicts: Dictionaries) -> RegionTable:
@@ -192,6 +220,31 @@ class RegionTable:
                 out.add(hit[1].province)
         return frozenset(out)
 
+    def served(
+        self, words: Iterable[str], description: Collection[str] = ()
+    ) -> frozenset[tuple[str, str | None]]:
+        """The places a listing is for, as :meth:`of_listing` decides them, each as (its
+        province, the city named or None for the province as a whole)."""
+        own = list(words)
+        named = self._places_of(own)
+        if named or not description:
+            return named
+        if _cued(_CUES, own, description):
+            return frozenset()
+        described = self._places_of(description, dictionary_compounds=False)
+        provinces = {province for province, _ in described}
+        return described if len(provinces) <= MAX_DESCRIBED_PROVINCES else frozenset()
+
+    def _places_of(
+        self, words: Iterable[str], dictionary_compounds: bool = True
+    ) -> frozenset[tuple[str, str | None]]:
+        out: set[tuple[str, str | None]] = set()
+        for word in words:
+            hit = self._place_in(word, dictionary_compounds)
+            if hit is not None:
+                out.add((hit[1].province, hit[1].city))
+        return frozenset(out)
+
     def of_listing(self, words: Iterable[str], description: Collection[str] = ()) -> frozenset[str]:
         """The provinces a listing is for (none: a national service).
 
@@ -208,14 +261,7 @@ class RegionTable:
         Cost: as :meth:`of_text` over both; when the description is read, a substring
         search of each cue word in each word.
         """
-        own = list(words)
-        named = self.of_text(own)
-        if named or not description:
-            return named
-        if any(cue in word for word in (*own, *description) for cue in _CUES):
-            return frozenset()
-        described = self.of_text(description, dictionary_compounds=False)
-        return described if len(described) <= MAX_DESCRIBED_PROVINCES else frozenset()
+        return frozenset(province for province, _ in self.served(words, description))
 
     def _place_in(self, token: str, compounds: bool = True) -> tuple[str, _Named] | None:
         """The place name ``token`` is or holds (see the module's guarantees);

@@ -14,7 +14,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 12
+SCHEMA_VERSION: Final = 13
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -50,7 +50,9 @@ BRAND_OFFICIAL: Final = "brand_official"  # brand_id of an official (brand-owned
 BRAND_DEALER: Final = "brand_dealer"  # brand_id of a brand's other listings
 CATEGORIES: Final = "categories"  # category strings as published, for the category filter
 CATEGORY_PATH: Final = "category_path"  # its top-level category and Top/sub (needs)
-REGION: Final = "region"  # the provinces it serves (indexer.regions), or NATIONAL
+# The places it serves (indexer.regions.region_terms): each province (广东) with the city
+# named (广东/深圳) or the province as a whole (广东/); NATIONAL for none.
+REGION: Final = "region"
 NATIONAL: Final = "*"  # the REGION term of a listing for no province in particular
 # The top-level category, whole (raw and fast): what category facets count, by tantivy's
 # terms aggregation over the matches of a search.

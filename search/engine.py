@@ -21,7 +21,8 @@ fewer than a page (``PAGE``):
 A query stating a need (``search.rank.need``: a need of the lexicon, or a category the
 catalog's words predict) also gets, from the third tier on (a one-word query: in a third
 tier), the listings serving it; its partial matches must be in the categories the
-need predicts.
+need predicts. One naming a place gets only the listings serving that place, its
+province as a whole, or no region in particular.
 
 A query that names a brand also gets every listing of that brand, and a brand zone:
 the brand's main official listing in the host, above (and not among) the results.
@@ -158,6 +159,7 @@ class Understood:
     family: tantivy.Query | None  # a named brand's listings, retrieved whatever else
     serving: tantivy.Query | None  # the listings serving the need, from the third tier
     scope: tantivy.Query | None  # where a listing matching some of the words must be
+    region: tantivy.Query | None  # the places whose listings may answer (None: any)
     words: list[str]
     held: list[int]  # listings holding each word
     intent: Intent
@@ -244,6 +246,7 @@ def _understanding(understood: Understood) -> dict[str, Any]:
         "service_phrases": [list(p) for p in need.service_phrases],
         "route_categories": list(need.route_categories),
         "scope": list(need.scope),
+        "regions": list(need.regions),
     }
 
 
@@ -369,7 +372,7 @@ class Engine:
         query = parse(q, self.analyzer, self.table, fillers, self.reader.lexicon)
         for unit in query.units:
             if not unit.brand_ids and (place := self.regions.lookup(unit.text)) is not None:
-                unit.province = place.province
+                unit.province, unit.city = place.province, place.city
         common = max(COMMON_MIN, COMMON_SHARE * self.searcher.num_docs)
         for unit in query.units:
             if unit.subwords:
@@ -520,7 +523,7 @@ class Engine:
         query = self._parse(q, intent)
         held = [self._held(u) for u in query.units]
         informative = self.informative(held)
-        places = tuple(dict.fromkeys(u.province for u in query.units if u.province))
+        places = tuple(dict.fromkeys((u.province, u.city) for u in query.units if u.province))
         need = NO_NEED if _names_brand(query) else need_part(intent, self.analyzer, WEIGHTS, places)
 
         def scoring() -> Ranking:
@@ -531,12 +534,14 @@ class Engine:
             compiled = Compiled(self.compiler, scoring())
         serving = self._serving(need)
         scope = self.compiler.any_of(f.CATEGORY_PATH, need.scope) if need.scope else None
+        region = self.compiler.any_of(f.REGION, need.regions) if need.regions else None
         return Understood(
             query,
             compiled,
             self._family(query),
             serving,
             scope,
+            region,
             query_words(query),
             held,
             intent,
@@ -566,6 +571,8 @@ class Engine:
         if req.category:
             category = tantivy.Query.term_query(self.index.schema, f.CATEGORIES, req.category)
             filters = [*filters, (Occur.Must, nothing(category))]
+        if understood.region is not None:
+            filters = [*filters, (Occur.Must, nothing(understood.region))]
         query, compiled = understood.query, understood.compiled
         family, serving = understood.family, understood.serving
         both = family if serving is None else serving

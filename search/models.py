@@ -101,6 +101,10 @@ class Understanding(BaseModel):
     )
     route_categories: list[str] = Field(description="sub-categories whose listings are retrieved")
     scope: list[str] = Field(description="categories a listing matching some words must be in")
+    regions: list[str] = Field(
+        description="places of which a result must serve one (广东/深圳: the city, 广东/: the "
+        "whole province, *: no region in particular); empty: any"
+    )
 
 
 class FacetCount(BaseModel):

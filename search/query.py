@@ -42,6 +42,7 @@ class Unit:
     subwords: list[str] = field(default_factory=list)  # dictionary words inside a compound
     officials: tuple[str, ...] = ()  # official appids of the brands the unit names
     province: str | None = None  # the province a place word names (杭州 → 浙江)
+    city: str | None = None  # ... and the city (杭州), None when it names a province
 
     @property
     def anchors(self) -> tuple[str, ...]:

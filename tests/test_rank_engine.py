@@ -104,8 +104,11 @@ def matches(
     (as scored), or is of a named brand, or serves the query's need, or holds one of the
     tier's words (in the fields of the first tier unless the tier counts descriptions
     there too) and is in the need's scope; ``first`` is the listing scored as in the first
-    tier."""
+    tier. A need naming a place takes only the listings of its ``regions``."""
     query, scope = understood.query, understood.need.scope
+    regions = understood.need.regions
+    if regions and not terms.terms.get(f.REGION, frozenset()) & set(regions):
+        return False
     held = [u.best is not None for u in scored.units]
     every = bool(held) and all(held)
     also = family(query, terms) or (tier.need and serves(understood.need, terms))

@@ -141,27 +141,18 @@ def test_listing_regions_are_indexed(engine: Engine) -> None:
         fields = analyse_fields(listing, brand, engine.analyzer)
         return {str(v) for k, v in fields if k == f.REGION}
 
-    assert regions("浙里办") == {"浙江"}
-    assert regions("i深圳") == {"广东"}  # a city names its province
+    assert regions("浙里办") == {"浙江", "浙江/"}  # the province as a whole
+    assert regions("i深圳") == {"广东", "广东/深圳"}  # a city: its province, and itself
     assert regions("滴滴出行") == {f.NATIONAL}
 
 
-def test_a_place_prefers_its_region_then_national_services(engine: Engine) -> None:
+def test_a_place_takes_its_own_and_national_services_only(engine: Engine) -> None:
     understood = engine.understand("杭州公积金怎么提取")
     assert (understood.query.units[0].text, understood.query.units[0].province) == ("杭州", "浙江")
     got = engine.ranked_appids("杭州公积金怎么提取", "jd", 20)
     names = {a: engine.listing(a)["name"] for a in got}
-    rank = {n: i for i, n in enumerate(names.values())}
-    assert rank["浙里办"] < rank["鄂汇办"]  # 浙江's own above 湖北's
-    assert rank["全国住房公积金"] < rank["鄂汇办"]  # a national service above another region's
-
-
-def test_the_place_s_own_service_is_worth_more_than_a_national_one(engine: Engine) -> None:
-    understood = engine.understand("杭州公积金怎么提取")
-    (region,) = [g for g in understood.need.groups if g.name == "region"]
-    weights = {c.form: c.weight for c in region.clauses}
-    assert weights == {"region": WEIGHTS.region_own, "national": WEIGHTS.region}
-    assert WEIGHTS.region_own > WEIGHTS.region
+    assert {"浙里办", "全国住房公积金"} <= set(names.values())  # 浙江's own, a national one
+    assert "鄂汇办" not in names.values()  # 湖北's: no answer
 
 
 def test_without_a_place_a_national_service_is_preferred(engine: Engine) -> None:
@@ -224,3 +215,38 @@ def test_a_need_word_starting_a_brand_name_states_the_need(engine: Engine) -> No
     names = [engine.listing(a)["name"] for a in engine.ranked_appids("饿了", "jd", 10)]
     assert "美团外卖" in names and "饿了么" in names
     assert engine.understand("饿了么").query.resolution is not None
+
+
+def test_a_city_s_need_prefers_the_city_then_its_province_and_drops_other_places(
+    engine: Engine,
+) -> None:
+    """广州 is in 广东 as 深圳 is: 深圳's app is no answer for 广州's medical insurance, the
+    province's app is a good one, 广州's own the best."""
+    understood = engine.understand("广州医保余额怎么查")
+    assert set(understood.need.regions) == {"广东/广州", "广东/", f.NATIONAL}
+    (region,) = [g for g in understood.need.groups if g.name == "region"]
+    weights = {c.match.values: c.weight for c in region.clauses}
+    assert weights == {
+        ("广东/广州",): WEIGHTS.region_own,
+        ("广东/",): WEIGHTS.region_province,
+        (f.NATIONAL,): WEIGHTS.region,
+    }
+    names = [
+        engine.listing(a)["name"] for a in engine.ranked_appids("广州医保余额怎么查", "jd", 20)
+    ]
+    assert "穗好办" in names and "粤省事" in names
+    assert names.index("穗好办") < names.index("粤省事")
+    for other in ("i深圳", "浙里办", "随申办市民云"):
+        assert other not in names
+
+
+def test_a_province_s_need_takes_its_cities_and_no_other_place(engine: Engine) -> None:
+    understood = engine.understand("广东社保怎么查")
+    assert set(understood.need.regions) == {"广东", f.NATIONAL}
+    names = [engine.listing(a)["name"] for a in engine.ranked_appids("广东社保怎么查", "jd", 20)]
+    assert "广东人社" in names
+    assert not {"浙里办", "上海人社", "渝快办"} & set(names)
+
+
+def test_a_place_without_a_need_filters_nothing(engine: Engine) -> None:
+    assert engine.understand("杭州").need.regions == ()

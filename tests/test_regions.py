@@ -50,7 +50,8 @@ from indexer.dictionaries import Dictionaries, RegionEntry, default_dictionaries
 from indexer.document import field_texts
 from indexer.errors import DictionaryError
 from indexer.models import Brand, Listing
-from indexer.regions import RegionTable
+from indexer.regions import RegionTable, region_terms, says_nationwide
+from indexer.schema import NATIONAL
 from tests.conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
 SYNTAX = "province = full name => city = full name, city = full name"
@@ -453,6 +454,30 @@ SAMPLE_REGIONAL = {
     "小龙坎火锅": {"四川"},
     "吴裕泰茶庄": {"北京"},
 }
+
+
+def test_served_names_the_city_and_region_terms_say_it(table: RegionTable) -> None:
+    served = table.served(["i", "深圳"], [])
+    assert served == {("广东", "深圳")}
+    assert region_terms(served) == ["广东", "广东/深圳"]
+    assert region_terms(table.served(["浙里办", "浙江"], [])) == ["浙江", "浙江/"]
+    both = table.served(["广东", "广州"], [])
+    assert region_terms(both) == ["广东", "广东/", "广东/广州"]
+    assert region_terms(frozenset()) == [NATIONAL]
+    # the description decides as of_listing does, city by city
+    assert table.served(["享道", "出行"], ["上海地区"]) == {("上海", None)}
+    assert table.served(["菜鸟"], ["北京", "上海", "广州"]) == frozenset()
+
+
+def test_a_place_s_listing_that_serves_the_whole_country_is_national_too(
+    table: RegionTable,
+) -> None:
+    own, description = ["健康160", "挂号", "深圳"], ["全国合作医院", "深圳地区"]
+    served = table.served(own, description)
+    assert served == {("广东", "深圳")}
+    assert says_nationwide(own, description)
+    assert region_terms(served, nationwide=True) == [NATIONAL, "广东", "广东/深圳"]
+    assert not says_nationwide(["i", "深圳"], ["深圳", "市民", "服务"])
 
 
 def test_sample_catalog_regions(sample: Sample, table: RegionTable) -> None:

@@ -11,9 +11,13 @@ category model, with the lexicon's categories). Two parts of the score come from
 - ``category`` and ``category_top``: the listing is in a sub-category (``Top/sub``) or a
   top-level category the query predicts, worth the prediction's probability (the need
   lexicon's categories are certain); the best of each level counts.
-- ``region``: the query names a place and the listing serves its province (worth
-  ``region_own``: the city's or province's own app first) or no region in particular (a
-  national service, worth ``region``): a listing for another region ranks below both.
+- ``region``: the query names a place and the listing serves it (worth ``region_own``:
+  the city's or province's own app first), the whole province of a city named (worth
+  ``region_province``), or no region in particular (a national service, worth
+  ``region``). A listing for another place is no answer: ``regions`` are the ``REGION``
+  terms a result must hold one of (another city's government app is not the
+  answer for this one's social insurance). Naming no place, a need query prefers a
+  national service (``national``).
 
 ``route`` says which listings a need query retrieves beyond those its words match:
 those holding a service word that says enough of the need, and those of the
@@ -52,6 +56,10 @@ SERVICE_MIN = 0.1
 ROUTE_SCALE = 0.5
 
 
+Place = tuple[str, str | None]
+"""A place a query names: its province and its city (None: the province)."""
+
+
 class Scaled(NamedTuple):
     """A service word's index term and how much of the service weight it earns."""
 
@@ -67,6 +75,7 @@ class NeedPart(NamedTuple):
     service_phrases: tuple[tuple[str, ...], ...]  # the parts of those the analyzer cuts
     route_categories: tuple[str, ...]  # Top/sub categories whose listings it retrieves
     scope: tuple[str, ...]  # categories a listing matching some words must be in
+    regions: tuple[str, ...] = ()  # REGION terms of which a result must hold one (none: any)
 
 
 NO_NEED = NeedPart((), (), (), (), ())
@@ -98,10 +107,10 @@ def service_terms(
 
 
 def need_part(
-    intent: Intent, analyzer: Analyzer, w: Weights, places: Sequence[str] = ()
+    intent: Intent, analyzer: Analyzer, w: Weights, places: Sequence[Place] = ()
 ) -> NeedPart:
     """The need part of a query's ranking (empty when it states no need); ``places``: the
-    provinces of the places the query names."""
+    places the query names, as (province, city or None)."""
     groups: list[Group] = []
     terms, phrases = service_terms(intent, analyzer)
     if (terms or phrases) and w.service:
@@ -131,9 +140,18 @@ def need_part(
             )
             groups.append(Group(name, clauses))
     national = Match("term", f.REGION, (f.NATIONAL,))
-    if places and w.region:
-        own = Clause(Match("any", f.REGION, tuple(places)), w.region_own, f.REGION, "region")
-        groups.append(Group("region", (own, Clause(national, w.region, f.REGION, "national"))))
+    regions: tuple[str, ...] = ()
+    if places:
+        own, wide = place_terms(places)
+        if groups:  # a need of the place: the listings of other places are no answer
+            regions = (*own, *wide, f.NATIONAL)
+        if w.region:
+            region = [Clause(Match("any", f.REGION, own), w.region_own, f.REGION, "region")]
+            if wide:
+                match = Match("any", f.REGION, wide)
+                region.append(Clause(match, w.region_province, f.REGION, "province"))
+            region.append(Clause(national, w.region, f.REGION, "national"))
+            groups.append(Group("region", tuple(region)))
     elif groups and w.national:
         groups.append(Group("region", (Clause(national, w.national, f.REGION, "national"),)))
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
@@ -141,4 +159,13 @@ def need_part(
     scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
     routing = tuple(t.term for t in terms if t.scale >= ROUTE_SCALE)
     routing_phrases = tuple(parts for parts, scale in phrases if scale >= ROUTE_SCALE)
-    return NeedPart(tuple(groups), routing, routing_phrases, route, scope)
+    return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions)
+
+
+def place_terms(places: Sequence[Place]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``REGION`` terms of the listings serving ``places`` (province, city or None):
+    their own (a city's: 广东/深圳; a province's: 广东, every listing in it), and those
+    serving a city's whole province (广东/)."""
+    own = tuple(dict.fromkeys(p if c is None else f"{p}/{c}" for p, c in places))
+    wide = tuple(dict.fromkeys(f"{p}/" for p, c in places if c is not None))
+    return own, wide
