@@ -92,6 +92,7 @@ class IntentReader:
         protected.discard("")
         self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
         self._service_shares: dict[str, tuple[float, ...]] = {}  # by need word (``_shares``)
+        self._word_shares: dict[tuple[str, tuple[str, ...]], float] = {}  # by word, categories
 
     @classmethod
     def for_version(
@@ -129,7 +130,8 @@ class IntentReader:
         them (上门 is in repair listings, and in parcel, medicine and laundry ones: a small
         share for 维修), read from all its parts for a word the analyzer cuts; 1 for a word
         with a part the model does not know (held by too few listings to be in it:
-        specific) or without a model. Worked out once per need word."""
+        specific) or without a model. Worked out once per need word (and per service word
+        and categories: the need words of one lexicon line share them)."""
         known = self._service_shares.get(need.word)
         if known is None:
             model = self.model
@@ -140,7 +142,14 @@ class IntentReader:
             self._service_shares[need.word] = known
         return known
 
-    def _share(self, word: str, categories: Sequence[str], model: CategoryModel) -> float:
+    def _share(self, word: str, categories: tuple[str, ...], model: CategoryModel) -> float:
+        key = (word, categories)
+        share = self._word_shares.get(key)
+        if share is None:
+            share = self._word_shares[key] = self._evidence_share(word, categories, model)
+        return share
+
+    def _evidence_share(self, word: str, categories: Sequence[str], model: CategoryModel) -> float:
         tokens = self.analyzer.tokens(word, "query")
         if not all(t in model.words for t in tokens):
             return 1.0  # a part too rare for the model: holding all the parts is rarer still

@@ -581,16 +581,36 @@ class Engine:
         backfill = _backfilled(query)
         page = Page([], 0, Tier(False))
         scope = understood.scope
-        for tier in tiers(query, understood.held, serving is not None):
+        steps = tiers(query, understood.held, serving is not None)
+        probe = understood.need is not NO_NEED and len(query.units) > 1
+        for n, tier in enumerate(steps, 1):
             also = both if tier.need else family
-            q = compiled.query(
-                filters, tier.description, tier.among, tier.among_description, also, scope
-            )
+            args = (filters, tier.description, tier.among, tier.among_description, also, scope)
+            if probe and n < len(steps):
+                # A need query's score has many clauses; a tier that will not answer is
+                # only counted (unscored), not searched.
+                bare = compiled.query(*args, scored=False)
+                total = 0 if bare is None else self._count(bare)
+                if not self._answers(tier, total, backfill):
+                    page = Page([], total, tier, None)
+                    continue
+            q = compiled.query(*args)
             hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
             page = Page(hits, total, tier, q)
-            if total >= PAGE or (total and tier.description and not backfill):
+            if self._answers(tier, total, backfill):
                 break
         return page
+
+    @staticmethod
+    def _answers(tier: Tier, total: int, backfill: bool) -> bool:
+        """Whether a tier with ``total`` matches is the one that answers (no further tier)."""
+        return total >= PAGE or bool(total and tier.description and not backfill)
+
+    def _count(self, query: tantivy.Query) -> int:
+        """How many listings ``query`` matches (unscored: a count, no hits)."""
+        result = self.searcher.search(query, limit=1, count=True)
+        total: int | None = getattr(result, "count", None)
+        return total or 0
 
     def run(self, req: SearchRequest) -> SearchResult:
         """Run one search end to end."""

@@ -244,24 +244,30 @@ class Compiled:
         among_second_tier: bool = True,
         also: Query | None = None,
         scope: Query | None = None,
+        scored: bool = True,
     ) -> Query | None:
         """Listings that match every word, or ``also``, or (with ``among``) at least one of
         those words, scored by the ranking (``second_tier``: descriptions count, in the
         score and in matching every word); ``filters`` decide visibility. Matching one of
         the ``among`` words counts descriptions only with ``among_second_tier``, and only
-        within ``scope`` when given. None when no listing can match.
+        within ``scope`` when given. None when no listing can match. ``scored=False``: the
+        same listings, unscored (to count them).
 
         Words that are not required still add to the score of the listings that hold them.
         """
         n = len(self.ranking.units)
         if not n:
             return None
-        held = [q for q in (self.unit(i, second_tier) for i in range(n)) if q is not None]
-        scoring = [(Occur.Should, q) for q in held]
         if n == 1 and among is None and also is None:  # the word alone: match and score
-            if not held:
+            if not scored:
+                alone = self.cover(0, second_tier)
+                return (
+                    None if alone is None else Query.boolean_query([(Occur.Must, alone), *filters])
+                )
+            word = self.unit(0, second_tier)
+            if word is None:
                 return None
-            return Query.boolean_query([(Occur.Must, held[0]), *self.priors(), *filters])
+            return Query.boolean_query([(Occur.Must, word), *self.priors(), *filters])
         # What matches is decided on the words' covers; scores come from their clauses.
         routes: list[Query] = []
         covers = [self.cover(i, second_tier) for i in range(n)]
@@ -279,6 +285,10 @@ class Compiled:
         if not routes:
             return None
         match = routes[0] if len(routes) == 1 else _any(routes)
+        if not scored:
+            return Query.boolean_query([(Occur.Must, nothing(match)), *filters])
+        held = (self.unit(i, second_tier) for i in range(n))
+        scoring = [(Occur.Should, q) for q in held if q is not None]
         return Query.boolean_query(
             [(Occur.Must, nothing(match)), *scoring, *self.priors(), *filters]
         )
