@@ -10,7 +10,7 @@ Built from the ``needs.txt`` entries of :class:`indexer.dictionaries.Dictionarie
   them, in file order, without repeats.
 - :meth:`NeedLexicon.match` finds need words made of one token or of several adjacent
   tokens (``查快递`` in ``查 / 快递``): segmentation is never changed for them. Matches do
-  not overlap; at each position the longest need word wins, left to right.
+  not overlap; of the ways to read a query, the one covering the most characters wins.
 - A lexicon is immutable once built; lookups are dictionary reads.
 """
 
@@ -92,29 +92,37 @@ class NeedLexicon:
 
     def match(self, tokens: Sequence[str], gaps: Container[str] = ()) -> list[NeedMatch]:
         """The need words spelled by ``tokens`` (an analyzer's query tokens, stop words
-        included), longest first at each position, without overlaps, in query order.
+        included), without overlaps, in query order: of the ways to read the tokens, the
+        one whose need words cover the most characters (then the one with fewer, longer
+        words, then fewer gaps). 奢侈品 / 包包 / 清洗 reads as 奢侈品 + 包包清洗 (7 characters),
+        not 奢侈品包包 + 清洗 unmatched (5).
 
         ``gaps``: tokens that may stand inside a need word without being part of it, once
         per match and never first (a measure word or numeral between a verb and its
         object: 叫 / 个 / 车 spells 叫车, 送 / 束 / 花 送花, 买 / 点 / 菜 买菜)."""
-        found: list[NeedMatch] = []
+        n = len(tokens)
+        found = [self._walk(tokens, gaps, i, "", False, []) for i in range(n)]
+        # best[i]: (characters covered, -words, -gaps) reading tokens i: as well as can be
+        best: list[tuple[int, int, int]] = [(0, 0, 0)] * (n + 1)
+        taken: list[_Found | None] = [None] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            best[i], taken[i] = best[i + 1], None
+            for hit in found[i]:
+                length, whole, _, end = hit
+                after = best[end]
+                value = (after[0] + length, after[1] - 1, after[2] - (not whole))
+                if value > best[i]:
+                    best[i], taken[i] = value, hit
+        out: list[NeedMatch] = []
         i = 0
-        while i < len(tokens):
-            best = self._longest_at(tokens, i, gaps)
-            if best is None:
+        while i < n:
+            chosen = taken[i]
+            if chosen is None:
                 i += 1
             else:
-                found.append(best)
-                i = best.end
-        return found
-
-    def _longest_at(self, tokens: Sequence[str], i: int, gaps: Container[str]) -> NeedMatch | None:
-        """The longest need word whose first token is ``i`` (without a gap if it can)."""
-        best = self._walk(tokens, gaps, i, "", False, None)
-        if best is None:
-            return None
-        word, end = best[2], best[3]
-        return NeedMatch(word, i, end, *self._table[word])
+                out.append(NeedMatch(chosen[2], i, chosen[3], *self._table[chosen[2]]))
+                i = chosen[3]
+        return out
 
     def _walk(
         self,
@@ -123,21 +131,19 @@ class NeedLexicon:
         j: int,
         text: str,
         skipped: bool,
-        best: _Found | None,
-    ) -> _Found | None:
-        """The best of ``best`` and the need words ``text`` grows into from token ``j``, a
-        gap token also skipped once (a method, not a nested function: a recursive closure
-        is a reference cycle, garbage only the cyclic collector frees, at every call)."""
+        found: list[_Found],
+    ) -> list[_Found]:
+        """``found`` with every need word ``text`` grows into from token ``j``, a gap token
+        also skipped once (a method, not a nested function: a recursive closure is a
+        reference cycle, garbage only the cyclic collector frees, at every call)."""
         while j < len(tokens):
             token = tokens[j]
             if text and not skipped and token in gaps:
-                best = self._walk(tokens, gaps, j + 1, text, True, best)
+                self._walk(tokens, gaps, j + 1, text, True, found)
             text += token
             if len(text) > self._longest:
-                return best
+                return found
             if text in self._table:
-                found = (len(text), not skipped, text, j + 1)
-                if best is None or found[:2] > best[:2]:
-                    best = found
+                found.append((len(text), not skipped, text, j + 1))
             j += 1
-        return best
+        return found

@@ -27,7 +27,9 @@ import orjson
 import pytest
 
 from indexer.categories import MODEL_FILE
+from indexer.dictionaries import NeedEntry
 from indexer.intent import IntentReader
+from indexer.needs import NeedLexicon
 from indexer.store import IndexStore
 from search.engine import Engine
 
@@ -138,3 +140,13 @@ def test_without_model(engine: Engine, version_dir: Path, tmp_path: Path) -> Non
     (folder / MODEL_FILE).write_bytes(b"{broken")
     with pytest.raises(ValueError, match="not a category model"):
         IntentReader.for_version(engine.analyzer, folder)
+
+
+def test_a_need_word_inside_a_longer_word(engine: Engine) -> None:
+    """火锅店 is one token; the need word 火锅 is among its dictionary sub-words."""
+    lexicon = NeedLexicon([NeedEntry(1, ("火锅",), ("火锅",), ("餐饮/火锅",))])
+    reader = IntentReader(engine.analyzer, lexicon, None)
+    assert engine.analyzer.tokens("火锅店", "query") == ["火锅店"]
+    (need,) = reader.read("附近的火锅店").needs
+    assert need.word == "火锅"
+    assert reader.read("附近的火锅店").tokens[need.start] == "火锅店"

@@ -212,3 +212,19 @@ def test_fingerprint_follows_needs(tmp_path: Path, dicts: Dictionaries) -> None:
     path = copy / "needs.txt"
     path.write_text(path.read_text("utf-8") + "奶茶店 => 奶茶 | 咖啡茶饮/新式茶饮\n", "utf-8")
     assert analyzer_fingerprint(Dictionaries.load(copy)) != analyzer_fingerprint(dicts)
+
+
+def test_the_reading_covering_most_of_the_query_wins() -> None:
+    """奢侈品 / 包包 / 清洗: 奢侈品包包 (a bag to buy) would leave 清洗 unread; 奢侈品 and
+    包包清洗 (bag care) read every character."""
+    lexicon = NeedLexicon(
+        [
+            entry("奢侈品包包", "手袋", "奢侈品/箱包"),
+            entry("包包清洗", "清洗", "生活服务/皮具护理"),
+            entry("奢侈品", "奢侈品", "奢侈品/特卖"),
+        ]
+    )
+    matches = lexicon.match(["奢侈品", "包包", "清洗"])
+    assert [(m.word, m.start, m.end) for m in matches] == [("奢侈品", 0, 1), ("包包清洗", 1, 3)]
+    # on equal coverage, fewer and longer words
+    assert [m.word for m in lexicon.match(["奢侈品", "包包"])] == ["奢侈品包包"]
