@@ -82,9 +82,9 @@ NO_NEED = NeedPart((), (), (), (), ())
 
 
 def service_terms(
-    intent: Intent, analyzer: Analyzer
+    words: Sequence[str], intent: Intent, analyzer: Analyzer
 ) -> tuple[tuple[Scaled, ...], tuple[tuple[tuple[str, ...], float], ...]]:
-    """The service words of the query's needs as index terms, each with its scale (what it
+    """Service words of the query's needs as index terms, each with its scale (what it
     says of its need's categories, ``SERVICE_FULL`` of the catalog's evidence or more: 1;
     below ``SERVICE_MIN``: left out): the words the analyzer keeps whole, and (at most
     ``PHRASES_MAX``) the words it cuts, as their parts, every one of which a listing must
@@ -92,7 +92,7 @@ def service_terms(
     service)."""
     whole: dict[str, float] = {}
     cut: dict[tuple[str, ...], float] = {}
-    for word in intent.service_words:
+    for word in words:
         share = intent.service_share(word)
         if share < SERVICE_MIN:
             continue
@@ -106,25 +106,41 @@ def service_terms(
     return tuple(Scaled(t, s) for t, s in whole.items()), tuple(cut.items())
 
 
+def _service_group(
+    terms: Sequence[Scaled],
+    phrases: Sequence[tuple[tuple[str, ...], float]],
+    weight: float,
+    w: Weights,
+) -> Group:
+    """One need's service words as a group (the best one in the best field counts)."""
+    scaled: list[tuple[Match, float]] = []
+    for fn in SERVICE_FIELDS:
+        scaled += [(Match("all", fn, parts), scale) for parts, scale in phrases]
+        for scale in sorted({t.scale for t in terms}, reverse=True):
+            same = tuple(t.term for t in terms if t.scale == scale)
+            scaled.append((Match("any", fn, same), scale))
+    clauses = tuple(
+        Clause(m, weight * w.field[m.field] * scale, m.field, "service") for m, scale in scaled
+    )
+    return Group("service", clauses)
+
+
 def need_part(
     intent: Intent, analyzer: Analyzer, w: Weights, places: Sequence[Place] = ()
 ) -> NeedPart:
     """The need part of a query's ranking (empty when it states no need); ``places``: the
     places the query names, as (province, city or None)."""
     groups: list[Group] = []
-    terms, phrases = service_terms(intent, analyzer)
-    if (terms or phrases) and w.service:
-        scaled: list[tuple[Match, float]] = []
-        for fn in SERVICE_FIELDS:
-            scaled += [(Match("all", fn, parts), scale) for parts, scale in phrases]
-            for scale in sorted({t.scale for t in terms}, reverse=True):
-                same = tuple(t.term for t in terms if t.scale == scale)
-                scaled.append((Match("any", fn, same), scale))
-        clauses = tuple(
-            Clause(m, w.service * w.field[m.field] * scale, m.field, "service")
-            for m, scale in scaled
-        )
-        groups.append(Group("service", clauses))
+    lists = dict.fromkeys(n.service_words for n in intent.needs if n.service_words)
+    per_need = [service_terms(words, intent, analyzer) for words in lists]
+    per_need = [(t, p) for t, p in per_need if t or p]
+    if per_need and w.service:
+        # Each need its own group, worth its share: a listing serving every need of the
+        # query (外卖 and 省钱: a delivery coupon) is above one serving some of them.
+        share = w.service / len(per_need)
+        groups += [_service_group(t, p, share, w) for t, p in per_need]
+    terms = [t for need_terms, _ in per_need for t in need_terms]
+    phrases = [p for _, need_phrases in per_need for p in need_phrases]
     likely = {c.category: c.score for c in intent.categories if c.score >= CATEGORY_MIN}
     likely = dict(list(likely.items())[:CATEGORIES_MAX])
     for need in intent.needs:  # the lexicon says so: certain
@@ -157,8 +173,8 @@ def need_part(
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
     subs = tuple(c for c in likely if "/" in c)
     scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
-    routing = tuple(t.term for t in terms if t.scale >= ROUTE_SCALE)
-    routing_phrases = tuple(parts for parts, scale in phrases if scale >= ROUTE_SCALE)
+    routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
+    routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
     return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions)
 
 

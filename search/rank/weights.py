@@ -69,8 +69,8 @@ class Weights:
     # A need query naming a place: a listing serving that place's province or no region
     # in particular (a national service) is above one serving another region.
     region: float = 0.6
-    region_own: float = 1.0  # ... and the place's own listing (the city's app) above both
-    region_province: float = 0.8  # ... a listing serving the whole province of a city named
+    region_own: float = 1.4  # ... and the place's own listing (the city's app) above both
+    region_province: float = 1.0  # ... a listing serving the whole province of a city named
     # A need query naming no place: a national service is above a regional one (whose
     # region the user may not be in).
     national: float = 0.3
