@@ -67,6 +67,7 @@ class Intent:
                 {
                     "word": n.word,
                     "service_words": list(n.service_words),
+                    "service_shares": [round(self.service_share(w), 3) for w in n.service_words],
                     "categories": list(n.categories),
                 }
                 for n in self.needs

@@ -74,6 +74,10 @@ class NeedExplain(BaseModel):
 
     word: str
     service_words: list[str]
+    service_shares: list[float] = Field(
+        description="per service word, the share of its catalog evidence for the need's "
+        "categories (what it earns of the service weight: all from 0.3, none under 0.1)"
+    )
     categories: list[str]
 
 

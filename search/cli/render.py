@@ -11,7 +11,7 @@ from rich.text import Text
 
 from indexer.deployment import ReplicaInfo
 from indexer.golive import Application
-from search.models import SearchResponse
+from search.models import NeedExplain, SearchResponse
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
 
 
@@ -123,11 +123,12 @@ def render_search(
         lines = [
             f"words: {' '.join(u.words)}",
             "dropped: " + (", ".join(f"{d.word} ({d.reason})" for d in u.dropped) or "-"),
-            "needs: "
-            + (", ".join(f"{n.word} → {'/'.join(n.service_words[:4])}" for n in u.needs) or "-"),
+            "needs: " + (", ".join(f"{n.word} → {_services(n)}" for n in u.needs) or "-"),
             "categories: "
             + (", ".join(f"{c.category} {c.score:.2f}" for c in u.categories) or "-"),
         ]
+        if u.regions:
+            lines.append("regions: " + " ".join(u.regions))
         for line in lines:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     if explain:
@@ -144,6 +145,12 @@ def render_search(
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def _services(need: NeedExplain) -> str:
+    """A need's first service words with what each says of the need (网约车 0.61)."""
+    pairs = zip(need.service_words[:4], need.service_shares[:4], strict=False)
+    return "/".join(f"{w} {share:.2f}" for w, share in pairs) or "-"
 
 
 def render_replicas(replicas: Sequence[ReplicaInfo], current: str | None, console: Console) -> None:
