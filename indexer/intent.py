@@ -11,8 +11,9 @@ ranking, and print for explain. Guarantees:
   a reader remembers is, per need word, how much each of its service words says of it
   (worked out the first time the word comes; bounded by the lexicon's size; two threads
   working out the same word store the same value, and a dict store is atomic).
-- Need words are found whole in the query's tokens (:meth:`NeedLexicon.match`), and inside
-  a longer token no need covers, among its dictionary sub-words (快没电: 没电).
+- Need words are found whole in the query's tokens (:meth:`NeedLexicon.match`), never
+  inside a longer token: a word inside a compound often names something else (动车 in
+  电动车, 洗衣 in 洗衣机); the lexicon spells the compounds that do state a need (火锅店).
 - The words protected from filler removal are the lexicon's need words, the catalog's
   category words (from the model) and the brand names and aliases given.
 - A content word the model does not know (a compound such as 电子社保卡, one listing's
@@ -113,7 +114,7 @@ class IntentReader:
     def read(self, text: str, *, limit: int = 8, min_score: float = 0.05) -> Intent:
         """``text`` read for its need; ``limit`` and ``min_score`` bound the categories."""
         tokens = self.analyzer.tokens(text, "query", keep_stopwords=True)
-        needs = self._inner(tokens, self.lexicon.match(tokens, self.content_filter.gaps(tokens)))
+        needs = self.lexicon.match(tokens, self.content_filter.gaps(tokens))
         content = self.content_filter.select(tokens, needs)
         words = self._model_words(content.kept)
         categories = (
@@ -126,24 +127,6 @@ class IntentReader:
             for word, share in zip(need.service_words, self._shares(need), strict=True):
                 shares[word] = max(share, shares.get(word, 0.0))
         return Intent(tuple(tokens), tuple(needs), content, words, tuple(categories), shares)
-
-    def _inner(self, tokens: Sequence[str], needs: list[NeedMatch]) -> list[NeedMatch]:
-        """``needs`` and, for each token of three or more characters no need covers, the
-        longest need word among its dictionary sub-words (the analyzer's index mode: 快没电
-        holds 没电, 火锅店 火锅), as a match of that token."""
-        covered = {i for n in needs for i in range(n.start, n.end)}
-        inner: list[NeedMatch] = []
-        for i, token in enumerate(tokens):
-            if i in covered or len(token) < 3 or token in self.lexicon:
-                continue
-            subs = [w for w in self.analyzer.tokens(token, "index") if len(w) > 1 and w != token]
-            found = [m for w in subs if (m := self.lexicon.lookup(w)) is not None]
-            if found:
-                best = max(found, key=lambda m: len(m.word))
-                inner.append(best._replace(start=i, end=i + 1))
-        if not inner:
-            return needs
-        return sorted([*needs, *inner], key=lambda m: m.start)
 
     def _shares(self, need: NeedMatch) -> tuple[float, ...]:
         """How much each service word of ``need`` says of its categories: the share of the

@@ -142,11 +142,10 @@ def test_without_model(engine: Engine, version_dir: Path, tmp_path: Path) -> Non
         IntentReader.for_version(engine.analyzer, folder)
 
 
-def test_a_need_word_inside_a_longer_word(engine: Engine) -> None:
-    """火锅店 is one token; the need word 火锅 is among its dictionary sub-words."""
-    lexicon = NeedLexicon([NeedEntry(1, ("火锅",), ("火锅",), ("餐饮/火锅",))])
+def test_no_need_word_inside_a_longer_word(engine: Engine) -> None:
+    """洗衣机 is one token; 洗衣 (laundry) inside it is no need of a washing machine."""
+    lexicon = NeedLexicon([NeedEntry(1, ("洗衣",), ("洗衣",), ("生活服务/洗衣",))])
     reader = IntentReader(engine.analyzer, lexicon, None)
-    assert engine.analyzer.tokens("火锅店", "query") == ["火锅店"]
-    (need,) = reader.read("附近的火锅店").needs
-    assert need.word == "火锅"
-    assert reader.read("附近的火锅店").tokens[need.start] == "火锅店"
+    assert engine.analyzer.tokens("洗衣机", "query") == ["洗衣机"]
+    assert reader.read("洗衣机不排水").needs == ()
+    assert [n.word for n in reader.read("送去洗衣").needs] == ["洗衣"]
