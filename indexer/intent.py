@@ -48,6 +48,9 @@ class Intent:
     # How much each service word says of its need's categories (``IntentReader._shares``),
     # the most of any need naming it; a word missing says all (1).
     service_shares: Mapping[str, float] = field(default_factory=dict)
+    # The categories the words alone predict, without the lexicon's needs (they decide
+    # ``categories`` when matched): what the catalog says, should a need's line be wrong.
+    word_categories: tuple[CategoryScore, ...] = ()
 
     @property
     def service_words(self) -> tuple[str, ...]:
@@ -117,16 +120,26 @@ class IntentReader:
         needs = self.lexicon.match(tokens, self.content_filter.gaps(tokens))
         content = self.content_filter.select(tokens, needs)
         words = self._model_words(content.kept)
-        categories = (
-            self.model.predict(words, needs, limit=limit, min_score=min_score)
-            if self.model is not None
-            else []
-        )
+        categories: list[CategoryScore] = []
+        from_words: list[CategoryScore] = []
+        if self.model is not None:
+            categories = self.model.predict(words, needs, limit=limit, min_score=min_score)
+            from_words = (
+                self.model.predict(words, limit=limit, min_score=min_score) if needs else categories
+            )
         shares: dict[str, float] = {}
         for need in needs:
             for word, share in zip(need.service_words, self._shares(need), strict=True):
                 shares[word] = max(share, shares.get(word, 0.0))
-        return Intent(tuple(tokens), tuple(needs), content, words, tuple(categories), shares)
+        return Intent(
+            tuple(tokens),
+            tuple(needs),
+            content,
+            words,
+            tuple(categories),
+            shares,
+            tuple(from_words),
+        )
 
     def _shares(self, need: NeedMatch) -> tuple[float, ...]:
         """How much each service word of ``need`` says of its categories: the share of the

@@ -33,7 +33,7 @@ from indexer.models import Listing
 from indexer.needs import NeedMatch
 from search.engine import Engine, SearchRequest
 from search.rank.clauses import Match
-from search.rank.need import NO_NEED, ROUTE_MIN, SERVICE_FULL, SERVICE_MIN, need_part
+from search.rank.need import NO_NEED, ROUTE_MIN, SAID_MIN, SERVICE_FULL, SERVICE_MIN, need_part
 from search.rank.weights import WEIGHTS
 from tests.conftest import SAMPLE_LISTINGS
 
@@ -250,3 +250,14 @@ def test_a_province_s_need_takes_its_cities_and_no_other_place(engine: Engine) -
 
 def test_a_place_without_a_need_filters_nothing(engine: Engine) -> None:
     assert engine.understand("杭州").need.regions == ()
+
+
+def test_the_words_own_prediction_widens_the_scope(engine: Engine) -> None:
+    """A need's lexicon line names 工具/社保 only; the words alone say 政务/社保 strongly,
+    so a partial match there may still answer."""
+    pension = NeedMatch("社保怎么交", 0, 1, (), ("工具/社保",))
+    said = (CategoryScore("政务/社保", SAID_MIN), CategoryScore("政务/医保", SAID_MIN / 2))
+    read = dataclasses.replace(intent((pension,), ()), word_categories=said)
+    scope = need_part(read, engine.analyzer, WEIGHTS).scope
+    assert "工具/社保" in scope and "政务/社保" in scope
+    assert "政务/医保" not in scope  # too unsure

@@ -23,8 +23,9 @@ category model, with the lexicon's categories). Two parts of the score come from
 those holding a service word that says enough of the need, and those of the
 sub-categories predicted with at least ``ROUTE_MIN`` (so 打车 reaches ride-hailing
 listings whose text says only 网约车).
-``scope``: the sub-categories predicted (the top-level ones when none is); a listing
-matching only some of a need query's words must be in one (宠物医院 does not bring
+``scope``: the sub-categories predicted (the top-level ones when none is), and those the
+words alone predict with at least ``SAID_MIN`` (should a need's lexicon line miss one); a
+listing matching only some of a need query's words must be in one (宠物医院 does not bring
 people's hospitals, 同城送文件 not the classifieds that say 同城). A whole top-level
 category would let in every listing sharing a word with the query in a neighbouring
 service.
@@ -46,6 +47,7 @@ SERVICE_FIELDS = (f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE)
 
 CATEGORY_MIN = 0.1  # a predicted category less likely than this says nothing
 ROUTE_MIN = 0.3  # a sub-category predicted at least this likely retrieves its listings
+SAID_MIN = 0.6  # ... the words alone predict this likely: in the scope beside the need's
 CATEGORIES_MAX = 6  # predictions used, best first
 PHRASES_MAX = 6  # service words the analyzer cuts, used as their parts, per query
 # A service word this much of whose category evidence is for its need's categories counts
@@ -171,7 +173,8 @@ def need_part(
     elif groups and w.national:
         groups.append(Group("region", (Clause(national, w.national, f.REGION, "national"),)))
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
-    subs = tuple(c for c in likely if "/" in c)
+    said = [c.category for c in intent.word_categories if c.score >= SAID_MIN]
+    subs = tuple(dict.fromkeys(c for c in (*likely, *said) if "/" in c))
     scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
