@@ -28,6 +28,7 @@ from indexer.document import analyse_fields
 from indexer.models import Listing
 from search.engine import Engine, Page, SearchRequest, Tier, Understood, _backfilled
 from search.query import ParsedQuery
+from search.rank import compile as compile_module
 from search.rank import ranking
 from search.rank.compile import Compiled
 from search.rank.need import NeedPart
@@ -228,3 +229,25 @@ def test_a_query_seen_again_is_kept_understood(engine: Engine) -> None:
     assert {**a, "took_ms": 0} == {**b, "took_ms": 0}
     assert fresh.read_query("星巴克 拿铁") is not second
     assert fresh.refreshed().understand("星巴克 拿铁") is not second
+
+
+@pytest.mark.parametrize(
+    ("q", "host"),
+    [("帮我叫个车", "jd"), ("杭州公积金怎么提取", "jd"), ("咖啡 外卖", "jd"), ("星巴克", "jd")],
+)
+def test_broad_priors_joined_to_the_match_score_the_same(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, q: str, host: str
+) -> None:
+    """A prior of a term most listings hold is joined to the tier's match (cheaper to walk
+    in tantivy); the page and its scores are those of the prior standing alone."""
+    plain, page, _, _ = engine_page(engine, q, host, frozenset(), limit=50)
+    monkeypatch.setattr(compile_module, "BROAD_MIN", 0)
+    monkeypatch.setattr(compile_module, "BROAD_SHARE", 0.0)
+    understood = engine.read_query(q)
+    assert understood.compiled.priors() == []  # every prior is broad now
+    req = SearchRequest(q=q, host=host, limit=50)
+    _, filters = engine._zone(understood, req, engine.filters(host))
+    narrowed = engine.rank(understood, req, filters)
+    got = [(engine._stored_listing(engine.searcher.doc(a))["appid"], s) for s, a in narrowed.hits]
+    assert narrowed.total == page.total
+    assert dict(got) == pytest.approx(dict(plain), rel=REL, abs=REL)

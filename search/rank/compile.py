@@ -42,6 +42,8 @@ def nothing(query: Query) -> Query:
 
 
 MAX_KNOWN_TERMS = 100_000  # document frequencies kept per searcher
+BROAD_SHARE = 0.2  # a prior's term held by more of the listings is joined to the match
+BROAD_MIN = 1000
 
 
 class Compiler:
@@ -121,6 +123,16 @@ class Compiler:
         """A group's query (its best clause), or None when it can match nothing."""
         return _best(self.alternatives(g), 0.0)
 
+    def broad(self, g: Group) -> bool:
+        """Whether a term of ``g``'s clauses is held by more than ``BROAD_SHARE`` of the
+        listings (and ``BROAD_MIN``)."""
+        least = max(BROAD_MIN, BROAD_SHARE * self.searcher.num_docs)
+        return any(
+            c.match.kind in ("term", "any") and self.df(c.match.field, v) > least
+            for c in g.clauses
+            for v in c.match.values
+        )
+
     def unit(self, u: UnitPart, breadth: float, second_tier: bool) -> Query | None:
         """A query word: matches when any of its groups does; scores as the ranking says.
         None when no listing can match it."""
@@ -190,6 +202,7 @@ class Compiled:
         self._units: dict[tuple[int, bool], Query | None] = {}
         self._covers: dict[tuple[int, bool], Query | None] = {}
         self._priors: Clauses | None = None
+        self._broad: Clauses = []
 
     def unit(self, i: int, second_tier: bool) -> Query | None:
         """Word ``i``'s query, or None when no listing can match it."""
@@ -231,10 +244,27 @@ class Compiled:
         return alts
 
     def priors(self) -> Clauses:
+        """The priors held by few enough listings to stand alone (see ``narrowed_priors``)."""
         if self._priors is None:
-            groups = (self.compiler.group(g) for g in self.ranking.priors)
-            self._priors = [(Occur.Should, q) for q in groups if q is not None]
+            self._priors, self._broad = [], []
+            for g in self.ranking.priors:
+                q = self.compiler.group(g)
+                if q is not None:
+                    broad = self.compiler.broad(g)
+                    (self._broad if broad else self._priors).append((Occur.Should, q))
         return self._priors
+
+    def narrowed_priors(self, match: Query) -> Clauses:
+        """Every prior, those of terms held by a large share of the listings (``broad``)
+        each joined to the tier's ``match``: the same scores, but tantivy then walks the
+        matches' postings of that term instead of buffering its whole posting list in the
+        union of the optional clauses (a national service's term holds most listings)."""
+        narrow = self.priors()
+        wide = [
+            (Occur.Should, Query.boolean_query([(Occur.Must, nothing(match)), (Occur.Must, q)]))
+            for _, q in self._broad
+        ]
+        return [*narrow, *wide]
 
     def query(
         self,
@@ -267,7 +297,7 @@ class Compiled:
             word = self.unit(0, second_tier)
             if word is None:
                 return None
-            return Query.boolean_query([(Occur.Must, word), *self.priors(), *filters])
+            return Query.boolean_query([(Occur.Must, word), *self.narrowed_priors(word), *filters])
         # What matches is decided on the words' covers; scores come from their clauses.
         routes: list[Query] = []
         covers = [self.cover(i, second_tier) for i in range(n)]
@@ -290,7 +320,7 @@ class Compiled:
         held = (self.unit(i, second_tier) for i in range(n))
         scoring = [(Occur.Should, q) for q in held if q is not None]
         return Query.boolean_query(
-            [(Occur.Must, nothing(match)), *scoring, *self.priors(), *filters]
+            [(Occur.Must, nothing(match)), *scoring, *self.narrowed_priors(match), *filters]
         )
 
     def scored_among(self, appids: Sequence[str], filters: Clauses) -> Query:
@@ -299,4 +329,5 @@ class Compiled:
         n = len(self.ranking.units)
         units = [(Occur.Should, q) for q in (self.unit(i, True) for i in range(n)) if q]
         chosen = nothing(self.compiler.any_of(f.APPID, appids))
-        return Query.boolean_query([(Occur.Must, chosen), *units, *self.priors(), *filters])
+        priors = self.narrowed_priors(chosen)
+        return Query.boolean_query([(Occur.Must, chosen), *units, *priors, *filters])
