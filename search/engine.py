@@ -175,6 +175,7 @@ class Page:
     total: int
     tier: Tier
     query: tantivy.Query | None = None  # what found the matches (None: nothing could)
+    matches: tantivy.Query | None = None  # the same matches, unscored (for facets)
 
 
 @dataclass(slots=True)
@@ -599,6 +600,8 @@ class Engine:
             page = Page(hits, total, tier, q)
             if self._answers(tier, total, backfill):
                 break
+        if page.query is not None and page.total:
+            page.matches = compiled.query(*args, scored=False)
         return page
 
     @staticmethod
@@ -640,12 +643,11 @@ class Engine:
         )
 
     def facets(self, page: Page) -> list[dict[str, Any]]:
-        """The top-level categories of every match of a search (``search.facets``)."""
-        return (
-            []
-            if page.query is None or not page.total
-            else category_facets(self.searcher, page.query)
-        )
+        """The top-level categories of every match of a search (``search.facets``),
+        aggregated over the matches unscored (the same listings as the scored query's,
+        without the score's clauses to evaluate)."""
+        query = page.matches if page.matches is not None else page.query
+        return [] if query is None or not page.total else category_facets(self.searcher, query)
 
     def search(self, req: SearchRequest) -> SearchResponse:
         """Run one search; the answer as the response model."""
