@@ -583,7 +583,7 @@ class Engine:
         page = Page([], 0, Tier(False))
         scope = understood.scope
         steps = tiers(query, understood.held, serving is not None)
-        probe = understood.need is not NO_NEED and len(query.units) > 1
+        probe = bool(understood.need.groups) and len(query.units) > 1
         for n, tier in enumerate(steps, 1):
             also = both if tier.need else family
             args = (filters, tier.description, tier.among, tier.among_description, also, scope)

@@ -7,7 +7,8 @@ category model, with the lexicon's categories). Two parts of the score come from
 - ``service``: the listing's names, keywords, categories or showcase titles hold one of the
   lexicon's service words for the query's needs (打车 → 网约车, 专车): the words the
   listings that serve the need use. The best field counts, as for a query word, and a
-  word counts by what the catalog says it says of the need (``service_terms``).
+  word counts by what the catalog says it says of the need (``service_terms``). Each
+  need of the query is a group of its own, worth its share of the weight.
 - ``category`` and ``category_top``: the listing is in a sub-category (``Top/sub``) or a
   top-level category the query predicts, worth the prediction's probability (the need
   lexicon's categories are certain); the best of each level counts.
@@ -72,8 +73,8 @@ class Scaled(NamedTuple):
 class NeedPart(NamedTuple):
     """The need of a query as ranking and retrieval use it."""
 
-    groups: tuple[Group, ...]  # service and category parts of the score
-    service_terms: tuple[str, ...]  # service words kept whole that retrieve (scale 1)
+    groups: tuple[Group, ...]  # service, category and region parts of the score
+    service_terms: tuple[str, ...]  # service words kept whole that retrieve (ROUTE_SCALE)
     service_phrases: tuple[tuple[str, ...], ...]  # the parts of those the analyzer cuts
     route_categories: tuple[str, ...]  # Top/sub categories whose listings it retrieves
     scope: tuple[str, ...]  # categories a listing matching some words must be in
