@@ -8,9 +8,9 @@ ranking, and print for explain. Guarantees:
 
 - :meth:`IntentReader.read` keeps nothing per query and is safe from any number of
   threads; its cost per query is the analyzer's cut plus dictionary lookups. The one thing
-  a reader remembers is, per need word, how much each of its service words says of it
-  (worked out the first time the word comes; bounded by the lexicon's size; two threads
-  working out the same word store the same value, and a dict store is atomic).
+  a reader remembers is how much each service word says of its need's categories (worked
+  out the first time it comes; bounded by the lexicon's size; two threads working out the
+  same word store the same value, and a dict store is atomic).
 - Need words are found whole in the query's tokens (:meth:`NeedLexicon.match`), never
   inside a longer token: a word inside a compound often names something else (动车 in
   电动车, 洗衣 in 洗衣机); the lexicon spells the compounds that do state a need (火锅店).
@@ -98,8 +98,8 @@ class IntentReader:
             protected |= model.category_words
         protected.discard("")
         self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
-        self._service_shares: dict[str, tuple[float, ...]] = {}  # by need word (``_shares``)
-        self._word_shares: dict[tuple[str, tuple[str, ...]], float] = {}  # by word, categories
+        # What each service word says of a need's categories (``_shares``), worked out once.
+        self._word_shares: dict[tuple[str, tuple[str, ...]], float] = {}
 
     @classmethod
     def for_version(
@@ -147,17 +147,12 @@ class IntentReader:
         them (上门 is in repair listings, and in parcel, medicine and laundry ones: a small
         share for 维修), read from all its parts for a word the analyzer cuts; 1 for a word
         with a part the model does not know (held by too few listings to be in it:
-        specific) or without a model. Worked out once per need word (and per service word
-        and categories: the need words of one lexicon line share them)."""
-        known = self._service_shares.get(need.word)
-        if known is None:
-            model = self.model
-            if model is None or not need.categories:
-                known = (1.0,) * len(need.service_words)
-            else:
-                known = tuple(self._share(w, need.categories, model) for w in need.service_words)
-            self._service_shares[need.word] = known
-        return known
+        specific) or without a model. Worked out once per service word and categories (the
+        need words of one lexicon line share them)."""
+        model = self.model
+        if model is None or not need.categories:
+            return (1.0,) * len(need.service_words)
+        return tuple(self._share(w, need.categories, model) for w in need.service_words)
 
     def _share(self, word: str, categories: tuple[str, ...], model: CategoryModel) -> float:
         key = (word, categories)

@@ -213,12 +213,7 @@ class RegionTable:
 
         Cost: as :meth:`places`, per word.
         """
-        out: set[str] = set()
-        for word in words:
-            hit = self._place_in(word, dictionary_compounds)
-            if hit is not None:
-                out.add(hit[1].province)
-        return frozenset(out)
+        return frozenset(province for province, _ in self._places_of(words, dictionary_compounds))
 
     def served(
         self, words: Iterable[str], description: Collection[str] = ()
@@ -238,6 +233,7 @@ class RegionTable:
     def _places_of(
         self, words: Iterable[str], dictionary_compounds: bool = True
     ) -> frozenset[tuple[str, str | None]]:
+        """(province, city or None) of each place ``words`` name (see :meth:`of_text`)."""
         out: set[tuple[str, str | None]] = set()
         for word in words:
             hit = self._place_in(word, dictionary_compounds)
