@@ -29,7 +29,7 @@ import opencc
 from pypinyin import Style, lazy_pinyin
 
 from indexer.dictionaries import Dictionaries
-from indexer.priors import POPULARITY_WEIGHT
+from indexer.priors import PRIORS
 from indexer.schema import SCHEMA_VERSION
 
 Mode = Literal["index", "query"]
@@ -245,7 +245,7 @@ def analyzer_fingerprint(dicts: Dictionaries) -> str:
     h = hashlib.sha256()
     h.update(f"analyzer={ANALYZER_VERSION}\n".encode())
     h.update(f"schema={SCHEMA_VERSION}\n".encode())
-    h.update(f"popularity={POPULARITY_WEIGHT}\n".encode())
+    h.update(f"popularity={[tuple(p) for p in PRIORS]}\n".encode())
     for lib in ("jieba", "pypinyin", "opencc"):
         h.update(f"{lib}={metadata.version(lib)}\n".encode())
     h.update(dicts.digest().encode())

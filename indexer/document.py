@@ -14,7 +14,7 @@ from indexer.brands import MIN_INITIALS
 from indexer.categories import category_paths
 from indexer.completion import completion_doc, completion_text, tier_count
 from indexer.models import Brand, Listing
-from indexer.priors import band_term, popularity_band, prior_value
+from indexer.priors import PRIORS, band_term, popularity_band, prior_value
 from indexer.regions import region_table, region_terms, says_nationwide
 from indexer.settings import known_hosts
 
@@ -187,7 +187,8 @@ def analyse_fields(
     own = [w for fn in REGION_SOURCES for w in words[fn]]
     served = memo.regions.served(own, words[f.DESCRIPTION])
     nationwide = bool(served) and says_nationwide(own, words[f.DESCRIPTION])
-    out += [(f.REGION, term) for term in region_terms(served, nationwide)]
+    regions = region_terms(served, nationwide)
+    out += [(f.REGION, term) for term in regions]
     band = band_term(popularity_band(listing.monthly_active_users))
     out.append((f.CATEGORY_FACET, listing.category[0]))
     out.append((f.POPULARITY_BAND, band))
@@ -200,7 +201,10 @@ def analyse_fields(
         (f.OFFICIAL, int(listing.official)),
         (f.BRAND_KEY, f.brand_key(listing.brand_id)),
         (f.POPULARITY, listing.monthly_active_users),
-        (f.PRIOR, prior_value(listing.monthly_active_users)),
+        *[
+            (p.field, prior_value(listing.monthly_active_users, p, f.NATIONAL in regions))
+            for p in PRIORS
+        ],
         (f.CARD, orjson.dumps(listing.model_dump(mode="json"))),
         (f.TITLES, "\n".join(titles).encode()),
     ]

@@ -1,16 +1,20 @@
-"""The popularity prior and popularity bands, fixed when a listing is indexed.
+"""The popularity priors and popularity bands, fixed when a listing is indexed.
 
 tantivy multiplies a search score by ``log2(2 + value)`` of a fast field
-(``weight_by_field``); the index stores, per listing, the value that makes that factor
-``1 + POPULARITY_WEIGHT × popularity``, so the engine and the Python reference of the
-ranking (``search.rank``) apply the same prior. The weight is part of the analyzer
-fingerprint: changing it means rebuilding.
+(``weight_by_field``); the index stores, per listing and per :class:`Prior`, the value
+that makes that factor ``(1 + weight × popularity) × national`` (``national`` for a
+national service only): one prior for a search by name (``NAME_PRIOR``), one for a need
+query (``NEED_PRIOR``), one for a need query naming a place (``PLACE_PRIOR``). The engine
+and the Python reference of the ranking (``search.rank``) apply the same prior. The priors
+are part of the analyzer fingerprint: changing one means rebuilding.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import Final, NamedTuple
+
+from indexer import schema as f
 
 POPULARITY_WEIGHT: Final = 0.35
 """How much popularity multiplies a score: 1 + 0.35 × popularity, at most 1.35. It orders
@@ -18,6 +22,35 @@ matches that are about equal, and for a need (a category of services, not a name
 used provider first; a listing ten times as used gains about 4 % of its score, and no
 popularity lifts a clearly weaker match (a showcase-only match of every word, 1.4 times a
 one-word name match, stays above it)."""
+NEED_POPULARITY_WEIGHT: Final = 0.8
+"""The same for a query stating a need (``search.rank.need``): 1 + 0.8 × popularity. The
+providers of a need are many and none is asked for by name: the most used of those that
+serve it is the best answer (a listing ten times as used gains about 6 % of its score,
+not 3.5 %). Measured on golden need queries of four raters: 0.6 to 1.0 put the best answer
+first more often than 0.35; from 1.0 a popular listing sharing a word with the query
+climbs above the one serving the need (a restaurant chain above the bill-splitting
+tool)."""
+NEED_NATIONAL: Final = 1.1
+"""What a national service's score is multiplied by for a need query naming no place: it
+serves the user wherever they are, a regional one (another province's government app, a
+city's hospital) may not."""
+
+
+class Prior(NamedTuple):
+    """A popularity prior the index stores: the fast field holding its factor, the weight of
+    popularity in it, and what it multiplies a national service's score by besides."""
+
+    field: str
+    weight: float
+    national: float = 1.0
+
+
+NAME_PRIOR: Final = Prior(f.PRIOR, POPULARITY_WEIGHT)
+NEED_PRIOR: Final = Prior(f.PRIOR_NEED, NEED_POPULARITY_WEIGHT, NEED_NATIONAL)
+PLACE_PRIOR: Final = Prior(f.PRIOR_PLACE, NEED_POPULARITY_WEIGHT)
+"""A need naming a place ranks the place's, its province's and national services by its
+region part (``search.rank.need``), not by this factor."""
+PRIORS: Final = (NAME_PRIOR, NEED_PRIOR, PLACE_PRIOR)
 MAX_LOG_MAU: Final = 8.0
 """10^8 monthly active users map to popularity 1.0."""
 BANDS_PER_OCTAVE: Final = 4
@@ -29,14 +62,14 @@ def mau_popularity(mau: int) -> float:
     return min(1.0, math.log10(1 + max(0, mau)) / MAX_LOG_MAU)
 
 
-def popularity_factor(mau: int) -> float:
-    """What a listing's score is multiplied by."""
-    return 1.0 + POPULARITY_WEIGHT * mau_popularity(mau)
+def popularity_factor(mau: int, prior: Prior = NAME_PRIOR, national: bool = False) -> float:
+    """What a listing's score is multiplied by (``national``: a national service)."""
+    return (1.0 + prior.weight * mau_popularity(mau)) * (prior.national if national else 1.0)
 
 
-def prior_value(mau: int) -> float:
+def prior_value(mau: int, prior: Prior = NAME_PRIOR, national: bool = False) -> float:
     """The stored fast-field value: ``log2(2 + prior_value) == popularity_factor``."""
-    return float(2.0 ** popularity_factor(mau) - 2.0)
+    return float(2.0 ** popularity_factor(mau, prior, national) - 2.0)
 
 
 def popularity_band(mau: int) -> int:

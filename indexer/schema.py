@@ -14,7 +14,7 @@ from typing import Final
 
 import tantivy
 
-SCHEMA_VERSION: Final = 13
+SCHEMA_VERSION: Final = 14
 
 # Word fields: jieba index-mode tokens of each source.
 NAME: Final = "name"
@@ -78,6 +78,8 @@ POPULARITY: Final = "popularity"  # monthly active users (fast: suggest orders b
 # The popularity prior as tantivy's ``weight_by_field`` reads it: a score is multiplied by
 # log2(2 + PRIOR), so PRIOR = 2^(1 + weight × popularity) − 2 (``search.rank.popularity``).
 PRIOR: Final = "prior"
+PRIOR_NEED: Final = "prior_need"  # the same for a need query (``indexer.priors``)
+PRIOR_PLACE: Final = "prior_place"  # ... for a need query naming a place
 CARD: Final = "card"  # stored: the listing as validated (orjson), read for the page's cards
 TITLES: Final = "titles"  # stored: its showcase titles normalised, one a line (UTF-8)
 # Search-as-you-type (indexer.completion).
@@ -147,6 +149,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field(BRAND_KEY, indexed=True, fast=True)
     sb.add_unsigned_field(POPULARITY, indexed=False, fast=True)
     sb.add_float_field(PRIOR, indexed=False, fast=True)
+    sb.add_float_field(PRIOR_NEED, indexed=False, fast=True)
+    sb.add_float_field(PRIOR_PLACE, indexed=False, fast=True)
     sb.add_bytes_field(CARD, stored=True, indexed=False)
     sb.add_bytes_field(TITLES, stored=True, indexed=False)
     for name in COMPLETION_FIELDS:

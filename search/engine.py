@@ -465,7 +465,8 @@ class Engine:
             return None, filters
         brand = self.table.brands[brand_id]
         probe = compiled.scored_among(brand.official_appids, filters)
-        hits = self._search(probe, limit=len(brand.official_appids), count=False)[0]
+        prior = compiled.ranking.popularity.field
+        hits = self._search(probe, len(brand.official_appids), count=False, prior=prior)[0]
         found = {}
         for s, addr in hits:
             doc = self.searcher.doc(addr)
@@ -485,10 +486,17 @@ class Engine:
         return None, filters
 
     def _search(
-        self, query: tantivy.Query, limit: int, offset: int = 0, count: bool = True
+        self,
+        query: tantivy.Query,
+        limit: int,
+        offset: int = 0,
+        count: bool = True,
+        prior: str = f.PRIOR,
     ) -> tuple[list[tuple[float, tantivy.DocAddress]], int]:
+        """A page of ``query``'s matches, each score times the popularity factor ``prior``
+        holds, and how many there are."""
         result = self.searcher.search(
-            query, limit=limit, count=count, offset=offset, weight_by_field=f.PRIOR
+            query, limit=limit, count=count, offset=offset, weight_by_field=prior
         )
         hits = [(float(s), addr) for s, addr in result.hits]
         total: int | None = getattr(result, "count", None)  # missing from the stubs
@@ -528,7 +536,14 @@ class Engine:
         need = NO_NEED if _names_brand(query) else need_part(intent, self.analyzer, WEIGHTS, places)
 
         def scoring() -> Ranking:
-            return ranking(query, self.table, recent, informative=informative, need=need.groups)
+            return ranking(
+                query,
+                self.table,
+                recent,
+                informative=informative,
+                need=need.groups,
+                prior=need.prior,
+            )
 
         compiled = Compiled(self.compiler, scoring())
         if self._read_by_context(query, compiled):  # a brand word is read as a word: again
@@ -584,19 +599,23 @@ class Engine:
         scope = understood.scope
         steps = tiers(query, understood.held, serving is not None)
         probe = bool(understood.need.groups) and len(query.units) > 1
+        prior = compiled.ranking.popularity.field
         for n, tier in enumerate(steps, 1):
             also = both if tier.need else family
             args = (filters, tier.description, tier.among, tier.among_description, also, scope)
-            if probe and n < len(steps):
+            if probe and n < len(steps) and not tier.need:
                 # A need query's score has many clauses; a tier that will not answer is
-                # only counted (unscored), not searched.
+                # only counted (unscored), not searched. The first tier holding the
+                # listings serving the need mostly answers: it is searched outright.
                 bare = compiled.query(*args, scored=False)
                 total = 0 if bare is None else self._count(bare)
                 if not self._answers(tier, total, backfill):
                     page = Page([], total, tier, None)
                     continue
             q = compiled.query(*args)
-            hits, total = ([], 0) if q is None else self._search(q, req.limit, req.offset)
+            hits, total = (
+                ([], 0) if q is None else self._search(q, req.limit, req.offset, prior=prior)
+            )
             page = Page(hits, total, tier, q)
             if self._answers(tier, total, backfill):
                 break

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tantivy import Occur, Query
 
 from indexer import schema as f
 from indexer.document import analyse_fields
@@ -30,9 +31,11 @@ from search.engine import Engine, Page, SearchRequest, Tier, Understood, _backfi
 from search.query import ParsedQuery
 from search.rank import compile as compile_module
 from search.rank import ranking
+from search.rank.clauses import EVERY
 from search.rank.compile import Compiled
 from search.rank.need import NeedPart
 from search.rank.reference import ListingTerms, Scored, score
+from search.rank.weights import WEIGHTS
 from search.relevance.eval import load_golden
 from tests.conftest import GOLDEN, SAMPLE_LISTINGS
 
@@ -251,3 +254,21 @@ def test_broad_priors_joined_to_the_match_score_the_same(
     got = [(engine._stored_listing(engine.searcher.doc(a))["appid"], s) for s, a in narrowed.hits]
     assert narrowed.total == page.total
     assert dict(got) == pytest.approx(dict(plain), rel=REL, abs=REL)
+
+
+def test_a_floor_every_result_earns_is_one_constant(engine: Engine) -> None:
+    """A need naming a place keeps to the place, its province and the nation, so the
+    national weight is every result's: the engine adds it as one constant (no posting
+    list), the region's other clauses worth what they add to it, and the scores are the
+    reference's (which reads the clause as matching every listing)."""
+    understood = engine.read_query("杭州公积金怎么提取")
+    (region,) = [g for g in understood.compiled.ranking.priors if g.name == "region"]
+    rest, floor = compile_module._floored(region)
+    assert floor == WEIGHTS.region
+    added = {c.match: round(c.weight - floor, 9) for c in region.clauses if c.match != EVERY}
+    assert {c.match: round(c.weight, 9) for c in rest.clauses} == added
+    assert understood.compiled.priors()  # the floor is no optional clause ...
+    floors = [
+        q for o, q in understood.compiled.narrowed_priors(Query.all_query()) if o == Occur.Must
+    ]
+    assert len(floors) == 1  # ... but one required constant

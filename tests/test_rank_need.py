@@ -10,8 +10,8 @@
 4. A need query finds the listings serving it though their text lacks its words, and a
    listing sharing a word with it but serving something else stays out.
 5. A listing is indexed with the provinces it serves (or as national); a need query naming
-   a place ranks that place's listings first, then national ones, then another region's;
-   one naming no place prefers national ones.
+   a place ranks that place's listings first, then its province's, then national ones, and
+   takes no other region's; one naming no place has no region part.
 6. A service word earns the service weight by what the catalog says it says of the need;
    one the analyzer cuts matches by all of its parts.
 7. A need word that starts a brand name states the need.
@@ -31,8 +31,9 @@ from indexer.document import analyse_fields
 from indexer.intent import Intent
 from indexer.models import Listing
 from indexer.needs import NeedMatch
+from indexer.priors import NAME_PRIOR, NEED_PRIOR, PLACE_PRIOR
 from search.engine import Engine, SearchRequest
-from search.rank.clauses import Match
+from search.rank.clauses import EVERY, Match
 from search.rank.need import NO_NEED, ROUTE_MIN, SAID_MIN, SERVICE_FULL, SERVICE_MIN, need_part
 from search.rank.weights import WEIGHTS
 from tests.conftest import SAMPLE_LISTINGS
@@ -60,7 +61,7 @@ def test_lexicon_need_part(engine: Engine) -> None:
     )
     part = need_part(intent((RIDE,), guesses), engine.analyzer, WEIGHTS)
     groups = {g.name: g for g in part.groups}
-    assert set(groups) == {"service", "category", "category_top", "region"}
+    assert set(groups) == {"service", "category", "category_top"}
     service = groups["service"].clauses
     assert {c.match.field for c in service} == {f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE}
     assert all(c.match.values == ("网约车", "专车") for c in service)
@@ -155,12 +156,18 @@ def test_a_place_takes_its_own_and_national_services_only(engine: Engine) -> Non
     assert "鄂汇办" not in names.values()  # 湖北's: no answer
 
 
-def test_without_a_place_a_national_service_is_preferred(engine: Engine) -> None:
+def test_without_a_place_a_national_service_is_preferred_by_the_prior(engine: Engine) -> None:
+    """Naming no place, a need query keeps to no region and has no region part: its
+    popularity prior multiplies a national service's score (a place's need has its own
+    prior, with no national factor: its region part ranks the places)."""
     part = need_part(intent((RIDE,), ()), engine.analyzer, WEIGHTS)
-    (region,) = [g for g in part.groups if g.name == "region"]
-    ((clause),) = region.clauses
-    assert clause.match == Match("term", f.REGION, (f.NATIONAL,))
-    assert clause.weight == WEIGHTS.national
+    assert part.groups and not [g for g in part.groups if g.name == "region"]
+    assert part.regions == ()
+    assert part.prior == NEED_PRIOR and NEED_PRIOR.national > 1.0
+    placed = need_part(intent((RIDE,), ()), engine.analyzer, WEIGHTS, (("广东", "深圳"),))
+    assert placed.prior == PLACE_PRIOR and PLACE_PRIOR.national == 1.0
+    assert engine.understand("滴滴出行").compiled.ranking.popularity == NAME_PRIOR
+    assert engine.understand("帮我叫个车").compiled.ranking.popularity == NEED_PRIOR
 
 
 # ------------------------------------------------------------------ 6 service words
@@ -225,11 +232,11 @@ def test_a_city_s_need_prefers_the_city_then_its_province_and_drops_other_places
     understood = engine.understand("广州医保余额怎么查")
     assert set(understood.need.regions) == {"广东/广州", "广东/", f.NATIONAL}
     (region,) = [g for g in understood.need.groups if g.name == "region"]
-    weights = {c.match.values: c.weight for c in region.clauses}
+    weights = {c.match: c.weight for c in region.clauses}
     assert weights == {
-        ("广东/广州",): WEIGHTS.region_own,
-        ("广东/",): WEIGHTS.region_province,
-        (f.NATIONAL,): WEIGHTS.region,
+        Match("any", f.REGION, ("广东/广州",)): WEIGHTS.region_own,
+        Match("any", f.REGION, ("广东/",)): WEIGHTS.region_province,
+        EVERY: WEIGHTS.region,  # every result is the place's, its province's or national
     }
     names = [
         engine.listing(a)["name"] for a in engine.ranked_appids("广州医保余额怎么查", "jd", 20)

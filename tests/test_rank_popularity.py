@@ -4,7 +4,9 @@
 2. Monotonic in MAU, and log-dampened: every tenfold more users adds the same 1/8, so
    10^8 and 10^9 users score alike.
 3. The stored prior is what tantivy's ``weight_by_field`` turns into the factor:
-   log2(2 + prior) = 1 + weight × popularity.
+   log2(2 + prior) = (1 + weight × popularity) × national, for each prior the index
+   stores (a name's, a need's, a need naming a place's); only a need naming no place
+   multiplies a national service's score besides.
 4. In the whole score it multiplies the other parts: it adds at most ``weight`` of them;
    between equal matches it decides the order, but it never lifts a one-word match
    over a full-coverage match in the name, brand, keyword or category fields, however
@@ -21,7 +23,12 @@ import pytest
 from indexer.dictionaries import Dictionaries
 from indexer.priors import (
     MAX_LOG_MAU,
+    NAME_PRIOR,
+    NEED_PRIOR,
+    PLACE_PRIOR,
     POPULARITY_WEIGHT,
+    PRIORS,
+    Prior,
     mau_popularity,
     popularity_factor,
     prior_value,
@@ -79,6 +86,21 @@ def test_stored_prior_gives_the_factor(mau: int) -> None:
     assert math.log2(2 + prior_value(mau)) == pytest.approx(popularity_factor(mau))
     assert popularity_factor(mau) == pytest.approx(1 + POPULARITY_WEIGHT * pop(mau))
     assert WEIGHTS.popularity == POPULARITY_WEIGHT
+
+
+@pytest.mark.parametrize("national", [False, True])
+@pytest.mark.parametrize("prior", PRIORS)
+@pytest.mark.parametrize("mau", [0, 9_999, 10**9])
+def test_each_stored_prior_gives_its_factor(mau: int, prior: Prior, national: bool) -> None:
+    factor = (1 + prior.weight * pop(mau)) * (prior.national if national else 1.0)
+    assert math.log2(2 + prior_value(mau, prior, national)) == pytest.approx(factor)
+    assert popularity_factor(mau, prior, national) == pytest.approx(factor)
+
+
+def test_a_need_s_prior_weighs_popularity_more_and_only_it_prefers_national() -> None:
+    assert NAME_PRIOR.weight == POPULARITY_WEIGHT < NEED_PRIOR.weight == PLACE_PRIOR.weight
+    assert NEED_PRIOR.national > 1.0 == NAME_PRIOR.national == PLACE_PRIOR.national
+    assert len({p.field for p in PRIORS}) == len(PRIORS)
 
 
 # ------------------------------------------------------------------ in the whole score

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from indexer.brands import BrandTable
+from indexer.priors import NAME_PRIOR, Prior
 from search.query import ParsedQuery
 from search.rank.clauses import Group, Ranking
 from search.rank.exactness import exact_group
@@ -30,10 +31,11 @@ def ranking(
     weights: Weights = WEIGHTS,
     informative: Sequence[float] | None = None,
     need: Sequence[Group] = (),
+    prior: Prior = NAME_PRIOR,
 ) -> Ranking:
     """How listings are scored for ``query``; ``informative``: how much each query word
     says (``search.rank.text``; default: every word alike); ``need``: the groups of the
-    need the query states (``search.rank.need``)."""
+    need the query states and ``prior`` its popularity prior (``search.rank.need``)."""
     priors: list[Group | None] = [
         exact_group(query, weights),
         brand_group(query, table, weights),
@@ -45,4 +47,5 @@ def ranking(
         units=text_parts(query, weights, informative),
         priors=tuple(g for g in priors if g is not None),
         breadth=weights.breadth,
+        popularity=prior,
     )

@@ -7,7 +7,7 @@ most of them for every search); two back-ends evaluate the same one:
 with it) and ``search.rank.reference`` evaluates it in Python on a listing's indexed
 terms (the test oracle of the engine, and ``explain``).
 
-    score    = (Σ units + Σ priors) × popularity factor
+    score    = (Σ units + Σ priors) × popularity factor (a need query's its own)
     unit     = weight × (best + breadth × (Σ others)) over its groups that match
                (second-tier groups only from the second tier of results on)
     group    = the best of its clauses that match (each field counts once per word)
@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-MatchKind = Literal["term", "any", "all", "share", "prefix", "fuzzy"]
+from indexer.priors import Prior
+
+MatchKind = Literal["term", "any", "all", "share", "prefix", "fuzzy", "every"]
 
 
 class Match(NamedTuple):
@@ -29,13 +31,17 @@ class Match(NamedTuple):
     ``values``; ``share``: the share of ``values`` it holds (0 to 1); ``prefix``: a term
     that starts with ``values[0]`` followed by one or more Latin letters or digits;
     ``fuzzy``: a term within ``distance`` edits of ``values[0]`` (a transposition is one
-    edit).
+    edit); ``every``: whatever the listing holds (a part every result earns).
     """
 
     kind: MatchKind
     field: str
     values: tuple[str | int, ...]
     distance: int = 0
+
+
+EVERY = Match("every", "", ())
+"""Every listing: a part of the score that each result of a search earns."""
 
 
 class Clause(NamedTuple):
@@ -67,8 +73,10 @@ class UnitPart(NamedTuple):
 
 
 class Ranking(NamedTuple):
-    """The scoring of one query: its words, its priors and how fields add up."""
+    """The scoring of one query: its words, its priors, how fields add up, and the
+    popularity prior that multiplies the score (``indexer.priors``)."""
 
     units: tuple[UnitPart, ...]
     priors: tuple[Group, ...]
     breadth: float
+    popularity: Prior

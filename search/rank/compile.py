@@ -88,6 +88,8 @@ class Compiler:
         ``any`` clause (a union inside a union costs more than one union of them all);
         none when the clause can match nothing."""
         m = c.match
+        if m.kind == "every":
+            return [Query.const_score_query(Query.all_query(), c.weight)]
         if m.kind in ("term", "any"):
             return [
                 Query.const_score_query(self.term(m.field, v), c.weight)
@@ -183,6 +185,22 @@ class Compiler:
         return None if q is None else Query.boost_query(q, u.weight)
 
 
+def _floored(g: Group) -> tuple[Group, float]:
+    """A group as its floor (its best ``every`` clause, which every listing earns) and the
+    rest: its other clauses worth what they add to the floor (the best clause counts, so
+    max(floor, w) = floor + max(0, w - floor)); those worth no more drop out. (A group with
+    a floor holds no ``share`` clause, which may match in part.)"""
+    floor = max((c.weight for c in g.clauses if c.match.kind == "every"), default=0.0)
+    if not floor:
+        return g, 0.0
+    rest = tuple(
+        c._replace(weight=c.weight - floor)
+        for c in g.clauses
+        if c.match.kind != "every" and c.weight > floor
+    )
+    return g._replace(clauses=rest), floor
+
+
 def _best(qs: list[Query], tie_breaker: float) -> Query | None:
     """The best of ``qs`` plus ``tie_breaker`` × the others; None for none."""
     if not qs:
@@ -203,6 +221,7 @@ class Compiled:
         self._covers: dict[tuple[int, bool], Query | None] = {}
         self._priors: Clauses | None = None
         self._broad: Clauses = []
+        self._floor = 0.0
 
     def unit(self, i: int, second_tier: bool) -> Query | None:
         """Word ``i``'s query, or None when no listing can match it."""
@@ -244,10 +263,14 @@ class Compiled:
         return alts
 
     def priors(self) -> Clauses:
-        """The priors held by few enough listings to stand alone (see ``narrowed_priors``)."""
+        """The priors held by few enough listings to stand alone (see ``narrowed_priors``).
+        A prior's ``every`` clause is a floor every listing earns: one constant for them all
+        (see ``narrowed_priors``), the prior's other clauses worth what they add to it."""
         if self._priors is None:
             self._priors, self._broad = [], []
             for g in self.ranking.priors:
+                g, floor = _floored(g)
+                self._floor += floor
                 q = self.compiler.group(g)
                 if q is not None:
                     broad = self.compiler.broad(g)
@@ -258,13 +281,16 @@ class Compiled:
         """Every prior, those of terms held by a large share of the listings (``broad``)
         each joined to the tier's ``match``: the same scores, but tantivy then walks the
         matches' postings of that term instead of buffering its whole posting list in the
-        union of the optional clauses (a national service's term holds most listings)."""
+        union of the optional clauses. The priors' floors are one required constant: the
+        whole index as a docset, which a search steps through without reading postings."""
         narrow = self.priors()
         wide = [
             (Occur.Should, Query.boolean_query([(Occur.Must, nothing(match)), (Occur.Must, q)]))
             for _, q in self._broad
         ]
-        return [*narrow, *wide]
+        floor = self._floor
+        every = [(Occur.Must, Query.const_score_query(Query.all_query(), floor))] if floor else []
+        return [*narrow, *wide, *every]
 
     def query(
         self,

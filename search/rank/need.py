@@ -17,8 +17,12 @@ category model, with the lexicon's categories). Two parts of the score come from
   ``region_province``), or no region in particular (a national service, worth
   ``region``). A listing for another place is no answer: ``regions`` are the ``REGION``
   terms a result must hold one of (another city's government app is not the
-  answer for this one's social insurance). Naming no place, a need query prefers a
-  national service (``national``).
+  answer for this one's social insurance). Naming no place, a need query has no region
+  part: its popularity prior multiplies a national service's score by 1.1 instead (a
+  clause on the national term, which half of a catalog holds, cost more than any other
+  part of the score).
+- ``prior``: the popularity prior (``indexer.priors``): a need's providers are many and
+  none is named, so the most used counts more than for a name.
 
 ``route`` says which listings a need query retrieves beyond those its words match:
 those holding a service word that says enough of the need, and those of the
@@ -40,7 +44,8 @@ from typing import NamedTuple
 from indexer import schema as f
 from indexer.analysis import Analyzer
 from indexer.intent import Intent
-from search.rank.clauses import Clause, Group, Match
+from indexer.priors import NAME_PRIOR, NEED_PRIOR, PLACE_PRIOR, Prior
+from search.rank.clauses import EVERY, Clause, Group, Match
 from search.rank.weights import Weights
 
 SERVICE_FIELDS = (f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE)
@@ -79,6 +84,7 @@ class NeedPart(NamedTuple):
     route_categories: tuple[str, ...]  # Top/sub categories whose listings it retrieves
     scope: tuple[str, ...]  # categories a listing matching some words must be in
     regions: tuple[str, ...] = ()  # REGION terms of which a result must hold one (none: any)
+    prior: Prior = NAME_PRIOR  # the popularity prior of the query (``indexer.priors``)
 
 
 NO_NEED = NeedPart((), (), (), (), ())
@@ -158,7 +164,8 @@ def need_part(
                 for c, p in level
             )
             groups.append(Group(name, clauses))
-    national = Match("term", f.REGION, (f.NATIONAL,))
+    # A need's providers are many, none named: the most used first (``indexer.priors``).
+    prior = NAME_PRIOR if not groups else PLACE_PRIOR if places else NEED_PRIOR
     regions: tuple[str, ...] = ()
     if places:
         own, wide = place_terms(places)
@@ -169,17 +176,18 @@ def need_part(
             if wide:
                 match = Match("any", f.REGION, wide)
                 region.append(Clause(match, w.region_province, f.REGION, "province"))
+            # Kept to the place, its province and the nation, every result is one of them:
+            # the national weight is then every result's (no term most listings hold).
+            national = EVERY if regions else Match("term", f.REGION, (f.NATIONAL,))
             region.append(Clause(national, w.region, f.REGION, "national"))
             groups.append(Group("region", tuple(region)))
-    elif groups and w.national:
-        groups.append(Group("region", (Clause(national, w.national, f.REGION, "national"),)))
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
     said = [c.category for c in intent.word_categories if c.score >= SAID_MIN]
     subs = tuple(dict.fromkeys(c for c in (*likely, *said) if "/" in c))
     scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
-    return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions)
+    return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior)
 
 
 def place_terms(places: Sequence[Place]) -> tuple[tuple[str, ...], tuple[str, ...]]:

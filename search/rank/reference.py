@@ -42,6 +42,8 @@ class ListingTerms:
 
 def match_share(m: Match, terms: Terms) -> float:
     """How much of ``m`` the listing holds: 1 or 0, a fraction for ``share``."""
+    if m.kind == "every":
+        return 1.0
     held = terms.get(m.field, frozenset())
     if m.kind == "term":
         return float(m.values[0] in held)
@@ -117,5 +119,7 @@ def score(ranking: Ranking, listing: ListingTerms, second_tier: bool = True) -> 
     for g in ranking.priors:
         parts[g.name] = parts.get(g.name, 0.0) + best_clause(g, listing.terms)[0]
     base = sum(parts.values())
-    parts["popularity"] = popularity_part(base, listing.monthly_active_users)
+    national = f.NATIONAL in listing.terms.get(f.REGION, frozenset())
+    mau = listing.monthly_active_users
+    parts["popularity"] = popularity_part(base, mau, ranking.popularity, national)
     return Scored(base + parts["popularity"], parts, units)
