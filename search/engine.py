@@ -110,6 +110,7 @@ class Tier:
     among: tuple[int, ...] | None = None  # indices of the words of which one is enough
     among_description: bool = True
     need: bool = False  # the listings serving the query's need are results too
+    scoped: bool = True  # a listing matching only ``among`` words must be in the need's scope
 
 
 def tiers(query: ParsedQuery, held: Sequence[int], need: bool = False) -> list[Tier]:
@@ -122,18 +123,19 @@ def tiers(query: ParsedQuery, held: Sequence[int], need: bool = False) -> list[T
     listing is such, the lone characters held by no more (only with ``need``: the need's
     categories then bound what they find), else the rarest word. With ``need``, the later
     tiers (a third for a one-word query) also hold the listings serving the query's need:
-    a route for when its words find too little.
+    a route for when its words find too little; and a last one, searched only when those
+    found nothing, takes a listing holding one of those words (not lone characters) in
+    any category (the need's scope may miss: 红烧肉怎么做 names no category it knows).
     """
     n = len(query.units)
     out = [Tier(False), Tier(True)]
     if n > 1:
         alone = [i for i in range(n) if 0 < held[i] <= ALONE_MAX]
-        some = (
-            tuple(i for i in alone if not _weak(query.units[i]))
-            or (tuple(alone) if need else ())
-            or (min(range(n), key=held.__getitem__),)
-        )
+        strong = tuple(i for i in alone if not _weak(query.units[i]))
+        some = strong or (tuple(alone) if need else ()) or (min(range(n), key=held.__getitem__),)
         out += [Tier(True, some, False, need), Tier(True, some, True, need)]
+        if need and strong:  # when the need's scope lets none in: one of them, anywhere
+            out.append(Tier(True, strong, True, need, scoped=False))
     elif need:
         out.append(Tier(True, None, True, need))
     return out
@@ -601,8 +603,11 @@ class Engine:
         probe = bool(understood.need.groups) and len(query.units) > 1
         prior = compiled.ranking.popularity.field
         for n, tier in enumerate(steps, 1):
+            if not tier.scoped and page.total:
+                break  # the scoped tiers found some: the unscoped one is only for none
             also = both if tier.need else family
-            args = (filters, tier.description, tier.among, tier.among_description, also, scope)
+            where = scope if tier.scoped else None
+            args = (filters, tier.description, tier.among, tier.among_description, also, where)
             if probe and n < len(steps) and not tier.need:
                 # A need query's score has many clauses; a tier that will not answer is
                 # only counted (unscored), not searched. The first tier holding the

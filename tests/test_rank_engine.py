@@ -27,7 +27,7 @@ from tantivy import Occur, Query
 from indexer import schema as f
 from indexer.document import analyse_fields
 from indexer.models import Listing
-from search.engine import Engine, Page, SearchRequest, Tier, Understood, _backfilled
+from search.engine import Engine, Page, SearchRequest, Tier, Understood, _backfilled, tiers
 from search.query import ParsedQuery
 from search.rank import compile as compile_module
 from search.rank import ranking
@@ -49,6 +49,7 @@ EXTRA = [
     ("coff", "jd"),
     ("咖啡 外卖 便宜", "jd"),
     ("查快递", "qqbrowser"),
+    ("去香港旅游要办什么证件，在哪办", "jd"),  # the unscoped last tier answers
     ("红富士苹果", "jd"),
     ("苹果手机", "jd"),
     ("麦当劳 早餐", "samsung"),
@@ -107,8 +108,9 @@ def matches(
     """Whether the reference puts a listing among the tier's results: it holds every word
     (as scored), or is of a named brand, or serves the query's need, or holds one of the
     tier's words (in the fields of the first tier unless the tier counts descriptions
-    there too) and is in the need's scope; ``first`` is the listing scored as in the first
-    tier. A need naming a place takes only the listings of its ``regions``."""
+    there too) and is in the need's scope (when the tier keeps to it); ``first`` is the
+    listing scored as in the first tier. A need naming a place takes only the listings of
+    its ``regions``."""
     query, scope = understood.query, understood.need.scope
     regions = understood.need.regions
     if regions and not terms.terms.get(f.REGION, frozenset()) & set(regions):
@@ -119,7 +121,11 @@ def matches(
     if tier.among is None:
         return every or also
     some = scored if tier.among_description else first
-    in_scope = not scope or bool(terms.terms.get(f.CATEGORY_PATH, frozenset()) & set(scope))
+    in_scope = (
+        not scope
+        or not tier.scoped
+        or bool(terms.terms.get(f.CATEGORY_PATH, frozenset()) & set(scope))
+    )
     return every or also or (in_scope and any(some.units[i].best is not None for i in tier.among))
 
 
@@ -209,6 +215,21 @@ def test_clauses_on_absent_terms_are_left_out(engine: Engine) -> None:
 def test_backfill_rule(engine: Engine) -> None:
     assert _backfilled(engine.parse("咖啡 外卖"))
     assert not _backfilled(engine.parse("星巴克 拿铁"))
+
+
+def test_a_need_whose_scope_lets_nothing_in_takes_a_word_anywhere(engine: Engine) -> None:
+    """The last tier of a need query, searched only when the others found nothing, takes
+    a listing holding one of its words in any category; never lone characters."""
+    q = "去香港旅游要办什么证件，在哪办"
+    understood = engine.understand(q)
+    steps = tiers(understood.query, understood.held, understood.serving is not None)
+    last = steps[-1]
+    assert not last.scoped and all(t.scoped for t in steps[:-1])
+    assert last.among and all(len(understood.query.units[i].text) > 1 for i in last.among)
+    _, page, _, _ = engine_page(engine, q, "jd", frozenset(), limit=10)
+    assert page.total and page.tier == last
+    _, found, _, _ = engine_page(engine, "帮我叫个车", "jd", frozenset(), limit=10)
+    assert found.total and found.tier.scoped  # found in scope: the last tier is not searched
 
 
 def test_sample_index_is_the_conftest_one(sample_home: Path, engine: Engine) -> None:
