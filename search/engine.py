@@ -64,7 +64,7 @@ from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
-from search.rank.need import NO_NEED, NeedPart, need_part
+from search.rank.need import NeedPart, need_part, place_part
 from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
@@ -535,7 +535,10 @@ class Engine:
         held = [self._held(u) for u in query.units]
         informative = self.informative(held)
         places = tuple(dict.fromkeys((u.province, u.city) for u in query.units if u.province))
-        need = NO_NEED if _names_brand(query) else need_part(intent, self.analyzer, WEIGHTS, places)
+        if _names_brand(query):
+            need = place_part(places, WEIGHTS)
+        else:
+            need = need_part(intent, self.analyzer, WEIGHTS, places)
 
         def scoring() -> Ranking:
             return ranking(

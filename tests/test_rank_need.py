@@ -11,7 +11,8 @@
    listing sharing a word with it but serving something else stays out.
 5. A listing is indexed with the provinces it serves (or as national); a need query naming
    a place ranks that place's listings first, then its province's, then national ones, and
-   takes no other region's; one naming no place has no region part.
+   takes no other region's; one naming no place has no region part. A brand named with a
+   place prefers the brand's listing for that place.
 6. A service word earns the service weight by what the catalog says it says of the need;
    one the analyzer cuts matches by all of its parts.
 7. A need word that starts a brand name states the need.
@@ -268,3 +269,18 @@ def test_the_words_own_prediction_widens_the_scope(engine: Engine) -> None:
     scope = need_part(read, engine.analyzer, WEIGHTS).scope
     assert "工具/社保" in scope and "政务/社保" in scope
     assert "政务/医保" not in scope  # too unsure
+
+
+def test_a_brand_named_with_a_place_prefers_the_brand_s_listing_there(engine: Engine) -> None:
+    """香港 迪士尼 names a brand, so no need: but the place says which of its listings (the
+    brand's official one is in 上海); the region part alone counts, keeping to no place."""
+    understood = engine.understand("去香港迪士尼买门票")
+    assert understood.query.resolution is not None or any(
+        u.brand_ids for u in understood.query.units
+    )
+    assert [g.name for g in understood.need.groups] == ["region"]
+    assert understood.need.regions == () and understood.need.prior == NAME_PRIOR
+    names = [
+        engine.listing(a)["name"] for a in engine.ranked_appids("去香港迪士尼买门票", "qqbrowser")
+    ]
+    assert names[0] == "香港迪士尼樂園度假區" and "上海迪士尼度假区" in names

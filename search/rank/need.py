@@ -171,16 +171,9 @@ def need_part(
         own, wide = place_terms(places)
         if groups:  # a need of the place: the listings of other places are no answer
             regions = (*own, *wide, f.NATIONAL)
-        if w.region:
-            region = [Clause(Match("any", f.REGION, own), w.region_own, f.REGION, "region")]
-            if wide:
-                match = Match("any", f.REGION, wide)
-                region.append(Clause(match, w.region_province, f.REGION, "province"))
-            # Kept to the place, its province and the nation, every result is one of them:
-            # the national weight is then every result's (no term most listings hold).
-            national = EVERY if regions else Match("term", f.REGION, (f.NATIONAL,))
-            region.append(Clause(national, w.region, f.REGION, "national"))
-            groups.append(Group("region", tuple(region)))
+        region = region_group(places, w, bool(regions))
+        if region is not None:
+            groups.append(region)
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
     said = [c.category for c in intent.word_categories if c.score >= SAID_MIN]
     subs = tuple(dict.fromkeys(c for c in (*likely, *said) if "/" in c))
@@ -188,6 +181,31 @@ def need_part(
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
     return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior)
+
+
+def region_group(places: Sequence[Place], w: Weights, kept: bool) -> Group | None:
+    """The region part of a query naming ``places``: the place's own listings first, then
+    those serving a named city's whole province, then national ones (None when the
+    weights give none). ``kept``: the results are kept to those places and the nation, so
+    every result is at least national and that weight is every result's (no term most
+    listings hold)."""
+    if not places or not w.region:
+        return None
+    own, wide = place_terms(places)
+    region = [Clause(Match("any", f.REGION, own), w.region_own, f.REGION, "region")]
+    if wide:
+        match = Match("any", f.REGION, wide)
+        region.append(Clause(match, w.region_province, f.REGION, "province"))
+    national = EVERY if kept else Match("term", f.REGION, (f.NATIONAL,))
+    region.append(Clause(national, w.region, f.REGION, "national"))
+    return Group("region", tuple(region))
+
+
+def place_part(places: Sequence[Place], w: Weights) -> NeedPart:
+    """A query naming a brand and a place (香港 迪士尼) states no need, but the place says
+    which of the brand's listings: the region part alone, keeping to no region."""
+    region = region_group(places, w, kept=False)
+    return NO_NEED if region is None else NO_NEED._replace(groups=(region,))
 
 
 def place_terms(places: Sequence[Place]) -> tuple[tuple[str, ...], tuple[str, ...]]:
