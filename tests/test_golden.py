@@ -53,7 +53,7 @@ class Floors:
 # raters of other query sets list as must_not.
 NEED_FLOORS = Floors(
     ndcg=0.90,
-    p1=0.75,
+    p1=0.78,
     tag_ndcg={
         "nl": 0.90,
         "intent": 0.89,
@@ -65,24 +65,25 @@ NEED_FLOORS = Floors(
     max_must_not=10,
 )
 
-# Held-out need queries (tests/golden/heldout.jsonl): floors as for the need queries,
-# measured when the file was added (before the need work of that stop: nDCG@10 0.76,
-# P@1 0.60, 104 must_not violations).
+# Held-out need queries (tests/golden/heldout.jsonl, five raters): floors as for the need
+# queries, a little under what was measured when the last sets were added (nDCG@10 0.872,
+# P@1 0.763, 49 must_not violations over 340 queries; the first 190 were at 0.76 / 0.60 /
+# 104 before the need work of the stop that added them).
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 HELD_OUT_FLOORS = Floors(
-    ndcg=0.85,
-    p1=0.72,
+    ndcg=0.86,
+    p1=0.75,
     tag_ndcg={
-        "nl": 0.86,
-        "intent": 0.81,
+        "nl": 0.90,
+        "intent": 0.82,
         "question": 0.86,
-        "colloquial": 0.73,
+        "colloquial": 0.80,
         "region": 0.92,
         "service": 0.89,
-        "long": 0.64,
+        "long": 0.71,
         "latin": 0.46,
     },
-    max_must_not=25,
+    max_must_not=50,
 )
 
 ALL = load_golden(GOLDEN)
@@ -150,7 +151,8 @@ def test_held_out_need_queries_floor(engine: Engine) -> None:
     """Need queries of raters who read only the catalog, kept to measure what the need
     queries above do not: whether the ranking generalises (``tests/golden/README.md``)."""
     held_out = load_golden(HELD_OUT)
-    assert len(held_out) == 190
+    assert len(held_out) == 340
+    assert {g.id[0] for g in held_out} == set("hkgtm")  # five raters
     report = evaluate(held_out, lambda g: engine.ranked_appids(g.query, g.host))
     assert below(report, HELD_OUT_FLOORS) == []
 
