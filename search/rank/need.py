@@ -171,7 +171,10 @@ def need_part(
         own, wide = place_terms(places)
         if groups:  # a need of the place: the listings of other places are no answer
             regions = (*own, *wide, f.NATIONAL)
-        region = region_group(places, w, bool(regions))
+        # Kept to the place, its province and the nation, every result is at least national:
+        # that weight is every result's. Else a national listing holds the national term.
+        national = EVERY if regions else Match("term", f.REGION, (f.NATIONAL,))
+        region = region_group(places, w, national)
         if region is not None:
             groups.append(region)
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
@@ -183,12 +186,10 @@ def need_part(
     return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior)
 
 
-def region_group(places: Sequence[Place], w: Weights, kept: bool) -> Group | None:
+def region_group(places: Sequence[Place], w: Weights, national: Match | None) -> Group | None:
     """The region part of a query naming ``places``: the place's own listings first, then
-    those serving a named city's whole province, then national ones (None when the
-    weights give none). ``kept``: the results are kept to those places and the nation, so
-    every result is at least national and that weight is every result's (no term most
-    listings hold)."""
+    those serving a named city's whole province, then those ``national`` matches (None:
+    no part for them); None when the weights give none."""
     if not places or not w.region:
         return None
     own, wide = place_terms(places)
@@ -196,15 +197,17 @@ def region_group(places: Sequence[Place], w: Weights, kept: bool) -> Group | Non
     if wide:
         match = Match("any", f.REGION, wide)
         region.append(Clause(match, w.region_province, f.REGION, "province"))
-    national = EVERY if kept else Match("term", f.REGION, (f.NATIONAL,))
-    region.append(Clause(national, w.region, f.REGION, "national"))
+    if national is not None:
+        region.append(Clause(national, w.region, f.REGION, "national"))
     return Group("region", tuple(region))
 
 
 def place_part(places: Sequence[Place], w: Weights) -> NeedPart:
     """A query naming a brand and a place (香港 迪士尼) states no need, but the place says
-    which of the brand's listings: the region part alone, keeping to no region."""
-    region = region_group(places, w, kept=False)
+    which of the brand's listings: the place's own and its province's, keeping to no
+    region (a national listing gets nothing: the term half a catalog holds costs more
+    than it says here)."""
+    region = region_group(places, w, None)
     return NO_NEED if region is None else NO_NEED._replace(groups=(region,))
 
 
