@@ -30,6 +30,7 @@ Properties checked:
    written with another schema version, raises IncompatibleIndexError telling
    to rebuild.
 8. ``progress`` is called with the running count, ending at the total.
+9. Documents are numbered by category path, the catalog's order kept within one.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import pytest
 
 from indexer.analysis import analyzer_fingerprint
 from indexer.brands import BrandTable
-from indexer.build import BuildResult, build_index
+from indexer.build import BuildResult, _order_spool, build_index
 from indexer.categories import MODEL_FILE, CategoryCounts, CategoryModel
 from indexer.dictionaries import Dictionaries, default_dictionaries_dir
 from indexer.document import analyse_fields
@@ -385,3 +386,18 @@ def test_category_model_in_checksum(tmp_path: Path, dicts: Dictionaries) -> None
     path.write_bytes(path.read_bytes().replace("打车".encode(), "打的".encode()))
     with pytest.raises(VersionError, match="corrupt"):
         store.verify(result.version)
+
+
+def test_the_spool_is_ordered_by_category_path_keeping_the_catalog_order_within(
+    tmp_path: Path,
+) -> None:
+    """Documents are numbered in spool order: a category's listings sit together, in the
+    catalog's order within it (``_order_spool``)."""
+    spool = tmp_path / "spool.jsonl"
+    lines = [b'{"n": 1, "c": "b/x"}\n', b'{"n": 2, "c": "a/y"}\n', b'{"n": 3, "c": "b/x"}\n']
+    lines.append(b'{"n": 4, "c": "a/x"}\n')
+    spool.write_bytes(b"".join(lines))
+    offsets = [sum(len(line) for line in lines[:i]) for i in range(len(lines))]
+    ranks = {"a/x": 0, "a/y": 1, "b/x": 2}
+    _order_spool(spool, [ranks[orjson.loads(line)["c"]] for line in lines], offsets)
+    assert [orjson.loads(line)["n"] for line in spool.read_bytes().splitlines()] == [4, 2, 1, 3]
