@@ -75,11 +75,12 @@ LIVE: Final = "live"
 HIDDEN: Final = "hidden"
 OFFICIAL: Final = "official"  # 1 for a brand-owned listing (indexed and fast)
 POPULARITY: Final = "popularity"  # monthly active users (fast: suggest orders by it)
-# The popularity prior as tantivy's ``weight_by_field`` reads it: a score is multiplied by
-# log2(2 + PRIOR), so PRIOR = 2^(1 + weight × popularity) − 2 (``search.rank.popularity``).
+# The popularity priors as tantivy's ``weight_by_field`` reads them: a score is multiplied
+# by log2(2 + PRIOR), so PRIOR = 2^factor − 2 (``indexer.priors``): a name's, a need's, a
+# need naming a place's.
 PRIOR: Final = "prior"
-PRIOR_NEED: Final = "prior_need"  # the same for a need query (``indexer.priors``)
-PRIOR_PLACE: Final = "prior_place"  # ... for a need query naming a place
+PRIOR_NEED: Final = "prior_need"
+PRIOR_PLACE: Final = "prior_place"
 CARD: Final = "card"  # stored: the listing as validated (orjson), read for the page's cards
 TITLES: Final = "titles"  # stored: its showcase titles normalised, one a line (UTF-8)
 # Search-as-you-type (indexer.completion).
