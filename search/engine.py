@@ -605,12 +605,14 @@ class Engine:
         steps = tiers(query, understood.held, serving is not None)
         probe = bool(understood.need.groups) and len(query.units) > 1
         prior = compiled.ranking.popularity.field
+        bare: tantivy.Query | None = None  # the answering tier's matches, unscored, if counted
         for n, tier in enumerate(steps, 1):
             if not tier.scoped and page.total:
                 break  # the scoped tiers found some: the unscoped one is only for none
             also = both if tier.need else family
             where = scope if tier.scoped else None
             args = (filters, tier.description, tier.among, tier.among_description, also, where)
+            bare = None
             if probe and n < len(steps) and not tier.need:
                 # A need query's score has many clauses; a tier that will not answer is
                 # only counted (unscored), not searched. The first tier holding the
@@ -628,7 +630,7 @@ class Engine:
             if self._answers(tier, total, backfill):
                 break
         if page.query is not None and page.total:
-            page.matches = compiled.query(*args, scored=False)
+            page.matches = bare if bare is not None else compiled.query(*args, scored=False)
         return page
 
     @staticmethod

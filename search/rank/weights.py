@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from indexer import schema as f
-from indexer.priors import NEED_NATIONAL, NEED_POPULARITY_WEIGHT, POPULARITY_WEIGHT
+from indexer.priors import POPULARITY_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,10 @@ class Weights:
     region: float = 0.6
     region_own: float = 2.2  # ... and the place's own listing (the city's app) above both
     region_province: float = 1.8  # ... a listing serving the whole province of a city named
-    # The score is multiplied by 1 + popularity × log-scaled monthly users. Fixed when a
-    # listing is indexed (``indexer.priors``): shown here, changed there.
+    # The score is multiplied by 1 + popularity × log-scaled monthly users (a need query's
+    # by its own prior, ``indexer.priors.NEED_PRIOR``). Fixed when a listing is indexed
+    # (``indexer.priors``): shown here, changed there.
     popularity: float = POPULARITY_WEIGHT
-    need_popularity: float = NEED_POPULARITY_WEIGHT  # ... for a query stating a need
-    # ... and, naming no place, a national service's score times this
-    need_national: float = NEED_NATIONAL
 
 
 WEIGHTS = Weights()
