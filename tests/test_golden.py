@@ -66,18 +66,19 @@ NEED_FLOORS = Floors(
 )
 
 # Held-out need queries (tests/golden/heldout.jsonl, five raters): floors as for the need
-# queries, a little under what was measured when the last sets were added (nDCG@10 0.872,
-# P@1 0.763, 49 must_not violations over 340 queries; the first 190 were at 0.76 / 0.60 /
-# 104 before the need work of the stop that added them).
+# queries, a little under what was measured after the lexicon's fourth and fifth passes
+# (nDCG@10 0.881, P@1 0.766, 49 must_not violations over 340 queries; 0.872 / 0.763 / 49
+# when the last sets were added; the first 190 were at 0.76 / 0.60 / 104 before the need
+# work of the stop that added them).
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 HELD_OUT_FLOORS = Floors(
-    ndcg=0.86,
+    ndcg=0.87,
     p1=0.75,
     tag_ndcg={
         "nl": 0.90,
-        "intent": 0.82,
-        "question": 0.86,
-        "colloquial": 0.80,
+        "intent": 0.84,
+        "question": 0.87,
+        "colloquial": 0.82,
         "region": 0.92,
         "service": 0.89,
         "long": 0.71,
