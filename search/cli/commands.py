@@ -12,6 +12,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, cast, get_args
 
@@ -67,6 +68,19 @@ VERSION_CHARS = len("vYYYYMMDD-HHMMSS-xxxxxx")
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+Since = Annotated[str | None, typer.Option(help="30m, 24h, 7d or an ISO 8601 time (default: all)")]
+
+
+def _since(since: str | None) -> datetime | None:
+    """``--since`` as a time (None: everything logged), or exit 2 naming the option."""
+    from search.ops.analytics import parse_since
+
+    try:
+        return parse_since(since) if since else None
+    except ValueError as exc:
+        raise _fail(f"--since: {exc}") from None
 
 
 def _settings() -> Settings:
@@ -443,20 +457,15 @@ def serve(
 
 @app.command()
 def analytics(
-    since: Annotated[
-        str | None, typer.Option(help="30m, 24h, 7d or an ISO 8601 time (default: all)")
-    ] = None,
+    since: Since = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="rows per list")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
     """Top queries, zero-result queries and slowest queries from the query log."""
-    from search.ops.analytics import parse_since, report
+    from search.ops.analytics import report
 
     settings = _settings()
-    try:
-        start = parse_since(since) if since else None
-    except ValueError as exc:
-        raise _fail(f"--since: {exc}") from None
+    start = _since(since)
     rep = report(settings.querylog_dir, start, limit)
     if as_json:
         sys.stdout.write(orjson.dumps(rep.model_dump(mode="json")).decode() + "\n")
@@ -658,9 +667,7 @@ def golive_withdraw(
 # runs, not with this one (``serve`` imports this module; nothing it serves needs numpy).
 @lexicon_app.command("propose")
 def lexicon_propose(
-    since: Annotated[
-        str | None, typer.Option(help="30m, 24h, 7d or an ISO 8601 time (default: all)")
-    ] = None,
+    since: Since = None,
     limit: Annotated[
         int, typer.Option(min=1, max=10_000, help="candidate queries considered, most searched")
     ] = 50,
@@ -679,15 +686,11 @@ def lexicon_propose(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
 ) -> None:
     """Propose need-lexicon lines from zero- and few-result searches (writes no needs.txt)."""
-    from search.ops.analytics import parse_since
     from search.ops.querylog import read_records
     from search.relevance import proposals as lexicon
 
     settings = _settings()
-    try:
-        start = parse_since(since) if since else None
-    except ValueError as exc:
-        raise _fail(f"--since: {exc}") from None
+    start = _since(since)
     found = lexicon.candidates(read_records(settings.querylog_dir, start), max_results)
     options = lexicon.ProposalOptions(max_results, limit, top, min_score)
     if not found.queries:
