@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,22 +73,45 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-class _Group:
-    __slots__ = ("count", "example", "hosts", "last", "zero")
+@dataclass(slots=True)
+class QueryGroup:
+    """The searches of one normalised query: how many, how many found nothing, the hosts
+    they came from, the last one's time and the query as last typed."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.zero = 0
-        self.last = 0.0
-        self.hosts: dict[str, None] = {}
-        self.example: str | None = None
+    query: str
+    count: int = 0
+    zero: int = 0
+    last: float = 0.0
+    hosts: dict[str, None] = field(default_factory=dict)
+    example: str | None = None
+
+    def add(self, rec: QueryRecord) -> None:
+        """Count one search of the query."""
+        self.count += 1
+        self.zero += rec.results == 0
+        self.hosts[rec.host] = None
+        self.last = max(self.last, rec.ts)
+        if rec.query is not None:
+            self.example = rec.query
+
+    def most_searched(self) -> tuple[int, float, str]:
+        """Sort key: most searched first, then the most recent, then by text."""
+        return (-self.count, -self.last, self.query)
+
+
+def add_search(groups: dict[str, QueryGroup], rec: QueryRecord) -> None:
+    """Count ``rec`` in its normalised query's group."""
+    g = groups.get(rec.normalized)
+    if g is None:
+        g = groups[rec.normalized] = QueryGroup(rec.normalized)
+    g.add(rec)
 
 
 def summarize(
     records: Iterable[QueryRecord], since: datetime | None = None, limit: int = 20
 ) -> AnalyticsReport:
     """Aggregate records into the three lists, ``limit`` entries each."""
-    groups: dict[str, _Group] = {}
+    groups: dict[str, QueryGroup] = {}
     slow: list[QueryRecord] = []
     searches = suggests = zero = 0
     for rec in records:
@@ -99,21 +123,12 @@ def summarize(
             suggests += 1
             continue
         searches += 1
-        g = groups.get(rec.normalized)
-        if g is None:
-            g = groups[rec.normalized] = _Group()
-        g.count += 1
-        g.hosts[rec.host] = None
-        g.last = max(g.last, rec.ts)
-        if rec.query is not None:
-            g.example = rec.query
-        if rec.results == 0:
-            g.zero += 1
-            zero += 1
+        add_search(groups, rec)
+        zero += rec.results == 0
 
-    def row(q: str, g: _Group) -> QueryCount:
+    def row(g: QueryGroup) -> QueryCount:
         return QueryCount(
-            query=q,
+            query=g.query,
             example=g.example,
             hosts=list(g.hosts),
             count=g.count,
@@ -121,10 +136,9 @@ def summarize(
             last_seen=datetime.fromtimestamp(g.last, UTC),
         )
 
-    by_count = sorted(groups.items(), key=lambda kv: (-kv[1].count, -kv[1].last, kv[0]))
+    by_count = sorted(groups.values(), key=QueryGroup.most_searched)
     zero_rows = sorted(
-        ((q, g) for q, g in groups.items() if g.zero),
-        key=lambda kv: (-kv[1].zero, -kv[1].last, kv[0]),
+        (g for g in groups.values() if g.zero), key=lambda g: (-g.zero, -g.last, g.query)
     )
     slow.sort(key=lambda r: r.took_ms, reverse=True)
     return AnalyticsReport(
@@ -132,8 +146,8 @@ def summarize(
         searches=searches,
         suggests=suggests,
         zero_result_searches=zero,
-        top=[row(q, g) for q, g in by_count[:limit]],
-        zero_results=[row(q, g) for q, g in zero_rows[:limit]],
+        top=[row(g) for g in by_count[:limit]],
+        zero_results=[row(g) for g in zero_rows[:limit]],
         slowest=[
             SlowQuery(
                 endpoint=r.endpoint,

@@ -174,7 +174,7 @@ def need_part(
         # Kept to the place, its province and the nation, every result is at least national:
         # that weight is every result's. Else a national listing holds the national term.
         national = EVERY if regions else Match("term", f.REGION, (f.NATIONAL,))
-        region = region_group(places, w, national)
+        region = region_group(own, wide, w, national)
         if region is not None:
             groups.append(region)
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
@@ -186,13 +186,15 @@ def need_part(
     return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior)
 
 
-def region_group(places: Sequence[Place], w: Weights, national: Match | None) -> Group | None:
-    """The region part of a query naming ``places``: the place's own listings first, then
-    those serving a named city's whole province, then those ``national`` matches (None:
-    no part for them); None when the weights give none."""
-    if not places or not w.region:
+def region_group(
+    own: tuple[str, ...], wide: tuple[str, ...], w: Weights, national: Match | None
+) -> Group | None:
+    """The region part of a query naming places (their ``place_terms``, ``own`` and
+    ``wide``): the place's own listings first, then those serving a named city's whole
+    province, then those ``national`` matches (None: no part for them); None when the
+    weights give none."""
+    if not own or not w.region:
         return None
-    own, wide = place_terms(places)
     region = [Clause(Match("any", f.REGION, own), w.region_own, f.REGION, "region")]
     if wide:
         match = Match("any", f.REGION, wide)
@@ -207,7 +209,7 @@ def place_part(places: Sequence[Place], w: Weights) -> NeedPart:
     which of the brand's listings: the place's own and its province's, keeping to no
     region (a national listing gets nothing: the term half a catalog holds costs more
     than it says here)."""
-    region = region_group(places, w, None)
+    region = region_group(*place_terms(places), w, None)
     return NO_NEED if region is None else NO_NEED._replace(groups=(region,))
 
 

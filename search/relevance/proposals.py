@@ -63,6 +63,7 @@ from indexer.document import load_listing
 from indexer.intent import Intent
 from indexer.needs import NeedLexicon
 from search.engine import Engine
+from search.ops.analytics import QueryGroup, add_search
 from search.ops.querylog import QueryRecord
 
 # Proposed when the query's cosine similarity to a sub-category is at least this. On the
@@ -111,48 +112,27 @@ def sentence_encoder() -> SentenceEncoder:
 # --- the query log ----------------------------------------------------------------------
 
 
-@dataclass
-class Candidate:
-    """A normalised query whose searches returned few results, and how often it came."""
-
-    query: str
-    example: str | None = None
-    searches: int = 0  # candidate searches: those that returned at most max_results
-    zero_results: int = 0
-    hosts: dict[str, None] = field(default_factory=dict)
-    last: float = 0.0
-
-
 @dataclass(frozen=True)
 class Candidates:
-    """The searches read and the candidates among them, most searched first."""
+    """The searches read and the candidates among them (``QueryGroup``: grouped as
+    ``mpsearch analytics`` groups them), most searched first."""
 
     searches: int
-    queries: list[Candidate]
+    queries: list[QueryGroup]
 
 
 def candidates(records: Iterable[QueryRecord], max_results: int) -> Candidates:
     """Searches that returned at most ``max_results`` listings, grouped by normalised text,
     most searched first (then most recent, then by text)."""
-    groups: dict[str, Candidate] = {}
+    groups: dict[str, QueryGroup] = {}
     searches = 0
     for rec in records:
         if rec.endpoint != "search":
             continue
         searches += 1
-        if rec.results > max_results:
-            continue
-        g = groups.get(rec.normalized)
-        if g is None:
-            g = groups[rec.normalized] = Candidate(rec.normalized)
-        g.searches += 1
-        g.zero_results += rec.results == 0
-        g.hosts[rec.host] = None
-        g.last = max(g.last, rec.ts)
-        if rec.query is not None:
-            g.example = rec.query
-    ordered = sorted(groups.values(), key=lambda g: (-g.searches, -g.last, g.query))
-    return Candidates(searches, ordered)
+        if rec.results <= max_results:
+            add_search(groups, rec)
+    return Candidates(searches, sorted(groups.values(), key=QueryGroup.most_searched))
 
 
 # --- the catalog's sub-categories -------------------------------------------------------
@@ -317,11 +297,11 @@ def service_words(profiles: Sequence[CategoryProfile], need: str) -> list[str]:
 
 
 def _line(
-    word: str, services: Sequence[str], matches: Sequence[CategoryMatch], c: Candidate
+    word: str, services: Sequence[str], matches: Sequence[CategoryMatch], c: QueryGroup
 ) -> str:
     scores = ", ".join(f"{m.category} {m.score:.2f}" for m in matches)
     comment = (
-        f"score {matches[0].score:.2f} ({scores}), {c.searches} search{'es' * (c.searches != 1)}, "
+        f"score {matches[0].score:.2f} ({scores}), {c.count} search{'es' * (c.count != 1)}, "
         f"hosts {' '.join(c.hosts)}"
     )
     categories = ", ".join(m.category for m in matches)
@@ -358,7 +338,7 @@ def propose(
     opts = options or ProposalOptions()
     report = empty_report(found, opts, since, engine.version)
     considered = found.queries[: opts.limit]
-    unread: list[tuple[Candidate, Intent]] = []
+    unread: list[tuple[QueryGroup, Intent]] = []
     for c in considered:
         intent = engine.reader.read(c.query)
         if intent.needs:
@@ -394,8 +374,8 @@ def propose(
                 service_words=services,
                 categories=matches,
                 score=matches[0].score,
-                searches=c.searches,
-                zero_results=c.zero_results,
+                searches=c.count,
+                zero_results=c.zero,
                 hosts=list(c.hosts),
                 last_seen=datetime.fromtimestamp(c.last, UTC),
                 line=_line(word, services, matches, c),
