@@ -19,6 +19,10 @@ ranking, and print for explain. Guarantees:
 - A content word the model does not know (a compound such as 电子社保卡, one listing's
   name) is read by the model through its dictionary sub-words (电子, 社保, 社保卡 …),
   from the analyzer's index mode; :attr:`Intent.model_words` shows what it read.
+- Of several needs, the last one stated is the request (:func:`roles_of`): a sentence
+  states its circumstances first and what it asks for last (公交停了，打个车回家),
+  except a need naming where the user goes (去机场, 到地铁站): a destination, the way
+  the request is carried out and not a service wanted.
 - A version without a category model (built before models existed) reads with its needs
   and content words and no categories: nothing fails for it.
 """
@@ -28,12 +32,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from indexer.analysis import Analyzer, compact
 from indexer.categories import CategoryModel, CategoryScore
 from indexer.content_words import ContentFilter, ContentWords
 from indexer.needs import NeedLexicon, NeedMatch
+
+# A need word after (or starting with) one of these names where the user goes (去机场,
+# 到地铁站, 回家): how the request is carried out, not the request.
+DESTINATION_WORDS = frozenset({"去", "到", "回", "往"})
+
+# What a need is to its query (:func:`roles_of`).
+NeedRole = Literal["request", "circumstance", "destination"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,9 @@ class Intent:
     # The categories the words alone predict, without the lexicon's needs (they decide
     # ``categories`` when matched): what the catalog says, should a need's line be wrong.
     word_categories: tuple[CategoryScore, ...] = ()
+    # What each need is to the query (:func:`roles_of`), parallel to ``needs``; empty:
+    # each is a request.
+    roles: tuple[NeedRole, ...] = ()
 
     @property
     def service_words(self) -> tuple[str, ...]:
@@ -59,6 +73,10 @@ class Intent:
 
     def service_share(self, word: str) -> float:
         return self.service_shares.get(word, 1.0)
+
+    def role(self, i: int) -> NeedRole:
+        """What ``needs[i]`` is to the query."""
+        return self.roles[i] if self.roles else "request"
 
     def explain(self) -> dict[str, Any]:
         """A JSON-ready summary for ``--explain`` and ``debug=true``: content words, the
@@ -73,8 +91,9 @@ class Intent:
                     "service_words": list(n.service_words),
                     "service_shares": [round(self.service_share(w), 3) for w in n.service_words],
                     "categories": list(n.categories),
+                    "role": self.role(i),
                 }
-                for n in self.needs
+                for i, n in enumerate(self.needs)
             ],
             "categories": [{"category": c, "score": round(s, 4)} for c, s in self.categories],
         }
@@ -139,6 +158,7 @@ class IntentReader:
             tuple(categories),
             shares,
             tuple(from_words),
+            roles_of(tokens, needs),
         )
 
     def _shares(self, need: NeedMatch) -> tuple[float, ...]:
@@ -182,3 +202,27 @@ class IntentReader:
             else:
                 out.extend(w for w in self.analyzer.tokens(word, "index") if w in known)
         return tuple(dict.fromkeys(out))
+
+
+def roles_of(tokens: Sequence[str], needs: Sequence[NeedMatch]) -> tuple[NeedRole, ...]:
+    """What each of a query's ``needs`` (found in ``tokens``) is to it. The request is the
+    one stated last, as a sentence states its circumstances before what it asks for
+    (公交停了打个车: 打车, not 公交); the others are its circumstances, or destinations when
+    they name where the user goes: a need word starting with one of
+    :data:`DESTINATION_WORDS` (去机场), or a need of one word after one (去 地铁站; 去看电影
+    says what the user goes to do). A destination is the request only when every need is
+    one; a single need is the request by itself."""
+    if len(needs) < 2:
+        return tuple("request" for _ in needs)
+
+    def destination(n: NeedMatch) -> bool:
+        after_go = n.start > 0 and tokens[n.start - 1] in DESTINATION_WORDS
+        return n.word[:1] in DESTINATION_WORDS or (after_go and n.end - n.start == 1)
+
+    going = [destination(n) for n in needs]
+    asked = [i for i in range(len(needs)) if not going[i]] or list(range(len(needs)))
+    request = max(asked, key=lambda i: (needs[i].end, needs[i].end - needs[i].start))
+    return tuple(
+        "request" if i == request else "destination" if going[i] else "circumstance"
+        for i in range(len(needs))
+    )

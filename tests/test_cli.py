@@ -8,7 +8,8 @@ Properties checked:
 3. `index publish --latest` points `current` at the newest version; then `search LV --host jd`
    prints the brand-zone card 路易威登官方精品店 with its full appid.
 4. `search 星巴克 --explain` prints one explanation line per card (appid, name, matched
-   field/form, score parts).
+   field/form, score parts); of several needs, one that is not the request is marked
+   with its role (``(circumstance)``).
 5. `index publish` with a bad name, or with neither a name nor --latest, exits 2 with an
    error message and leaves `current` unset.
 6. A catalog with bad lines (invalid JSON, string monthly_active_users) still builds (exit 0)
@@ -184,6 +185,17 @@ def test_search_explain(runner: CliRunner, home_env: Path, monkeypatch: pytest.M
     # one explanation line per card shown in the table
     table_rows = [line for line in result.stdout.splitlines() if line.startswith("│")]
     assert len(lines) == len(table_rows)
+
+
+def test_search_explain_marks_a_need_s_role(
+    runner: CliRunner, home_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    console_width(monkeypatch, 200)
+    result = invoke(runner, "search", "演唱会散场了叫个车", "--explain")
+    assert result.exit_code == 0, result.output
+    (needs,) = [line for line in result.stdout.splitlines() if line.startswith("needs: ")]
+    assert needs.startswith("needs: 演唱会 (circumstance) → ")
+    assert ", 叫个车 → " in needs
 
 
 # 5. publish errors

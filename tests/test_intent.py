@@ -16,6 +16,9 @@ Properties checked:
    names the content words, dropped words with reasons, needs and categories.
 6. A version without a model file reads with needs and content words and no
    categories; a corrupt model file raises ValueError.
+7. Of several needs, the last stated is the request (公交停了打个车: 打车, 公交 its
+   circumstance), except one naming where the user goes (打车去火车站: 打车, 火车站 its
+   destination); ``explain`` names each need's role. One need is the request by itself.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ import pytest
 
 from indexer.categories import MODEL_FILE
 from indexer.dictionaries import NeedEntry
-from indexer.intent import IntentReader
-from indexer.needs import NeedLexicon
+from indexer.intent import IntentReader, roles_of
+from indexer.needs import NeedLexicon, NeedMatch
 from indexer.store import IndexStore
 from search.engine import Engine
 
@@ -149,3 +152,51 @@ def test_no_need_word_inside_a_longer_word(engine: Engine) -> None:
     assert engine.analyzer.tokens("洗衣机", "query") == ["洗衣机"]
     assert reader.read("洗衣机不排水").needs == ()
     assert [n.word for n in reader.read("送去洗衣").needs] == ["洗衣"]
+
+
+# ------------------------------------------------------------------ 7 the request
+
+
+def test_the_last_need_stated_is_the_request(reader: IntentReader) -> None:
+    intent = reader.read("公交停了打个车回家")
+    assert [n.word for n in intent.needs] == ["公交", "打个车"]
+    assert intent.roles == ("circumstance", "request")
+    assert [n["role"] for n in intent.explain()["needs"]] == ["circumstance", "request"]
+    concert = reader.read("演唱会散场了叫个车")
+    assert [n.word for n in concert.needs] == ["演唱会", "叫个车"]
+    assert concert.roles == ("circumstance", "request")
+    alone = reader.read("帮我叫个车")
+    assert alone.roles == ("request",)
+    assert [n["role"] for n in alone.explain()["needs"]] == ["request"]
+
+
+def test_where_the_user_goes_is_not_the_request(reader: IntentReader) -> None:
+    intent = reader.read("打车去火车站")
+    assert [n.word for n in intent.needs] == ["打车", "去火车站"]
+    assert intent.roles == ("request", "destination")
+
+
+def need(word: str, start: int, end: int) -> NeedMatch:
+    return NeedMatch(word, start, end, (), ())
+
+
+def test_roles_by_position() -> None:
+    tokens = ("想", "打车", "去", "地铁站")
+    # One word after 去 is a place the user goes to.
+    assert roles_of(tokens, [need("打车", 1, 2), need("地铁站", 3, 4)]) == (
+        "request",
+        "destination",
+    )
+    # Every need a destination: the last is the request.
+    assert roles_of(tokens[2:], [need("地铁站", 1, 2), need("去地铁站", 0, 2)]) == (
+        "destination",
+        "request",
+    )
+    # After 去, a need of several words says what the user goes to do: the request.
+    seen = ("周末", "去", "看", "电影")
+    assert roles_of(seen, [need("周末", 0, 1), need("看电影", 2, 4)]) == (
+        "circumstance",
+        "request",
+    )
+    assert roles_of(seen, [need("看电影", 2, 4)]) == ("request",)
+    assert roles_of(seen, []) == ()

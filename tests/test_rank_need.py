@@ -16,6 +16,9 @@
 6. A service word earns the service weight by what the catalog says it says of the need;
    one the analyzer cuts matches by all of its parts.
 7. A need word that starts a brand name states the need.
+8. Of several needs, the request counts fully and a circumstance or a destination
+   ``side_need`` of it (its service share; its categories are worth no more, whatever
+   the category model predicts): 演唱会散场了叫个车 asks for a car.
 """
 
 from __future__ import annotations
@@ -284,3 +287,50 @@ def test_a_brand_named_with_a_place_prefers_the_brand_s_listing_there(engine: En
         engine.listing(a)["name"] for a in engine.ranked_appids("去香港迪士尼买门票", "qqbrowser")
     ]
     assert names[0] == "香港迪士尼樂園度假區" and "上海迪士尼度假区" in names
+
+
+# ------------------------------------------------------------------ 8 the request
+
+
+SHOW = NeedMatch("演唱会", 0, 1, ("演出",), ("文娱/演出票务",))
+
+
+def test_the_request_counts_more_than_its_circumstance(engine: Engine) -> None:
+    ride = RIDE._replace(start=1, end=2)
+    read = dataclasses.replace(intent((SHOW, ride), ()), roles=("circumstance", "request"))
+    part = need_part(read, engine.analyzer, WEIGHTS)
+    service = [g for g in part.groups if g.name == "service"]
+    name_weight = {g.clauses[0].match.values: g.clauses[0].weight for g in service}
+    side = WEIGHTS.side_need
+    assert name_weight == {
+        ("演出",): pytest.approx(WEIGHTS.service * side / (1 + side)),
+        ("网约车", "专车"): pytest.approx(WEIGHTS.service / (1 + side)),
+    }
+    (category,) = [g for g in part.groups if g.name == "category"]
+    assert {c.match.values[0]: c.weight for c in category.clauses} == {
+        "文娱/演出票务": pytest.approx(WEIGHTS.category * side),
+        "出行/打车": WEIGHTS.category,
+    }
+    # The model's certainty for a side need's category is capped at side_need.
+    sure = dataclasses.replace(read, categories=(CategoryScore("文娱/演出票务", 1.0),))
+    groups = need_part(sure, engine.analyzer, WEIGHTS).groups
+    (category,) = [g for g in groups if g.name == "category"]
+    capped = {c.match.values[0]: c.weight for c in category.clauses}
+    assert capped["文娱/演出票务"] == pytest.approx(WEIGHTS.category * side)
+    # A destination counts as a circumstance does.
+    going = dataclasses.replace(read, roles=("destination", "request"))
+    assert need_part(going, engine.analyzer, WEIGHTS) == part
+    # No roles told: each need is a request and counts fully.
+    even = need_part(intent((SHOW, ride), ()), engine.analyzer, WEIGHTS)
+    weights = [g.clauses[0].weight for g in even.groups if g.name == "service"]
+    assert weights == [pytest.approx(WEIGHTS.service / 2)] * 2
+
+
+def test_a_sentence_s_request_ranks_above_its_circumstance(engine: Engine) -> None:
+    resp = engine.search(SearchRequest(q="演唱会散场了叫个车", host="jd", limit=6, debug=True))
+    assert resp.understanding is not None
+    assert [(n.word, n.role) for n in resp.understanding.needs] == [
+        ("演唱会", "circumstance"),
+        ("叫个车", "request"),
+    ]
+    assert [c.category for c in resp.results] == [["出行", "打车"]] * 6

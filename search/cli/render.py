@@ -123,7 +123,7 @@ def render_search(
         lines = [
             f"words: {' '.join(u.words)}",
             "dropped: " + (", ".join(f"{d.word} ({d.reason})" for d in u.dropped) or "-"),
-            "needs: " + (", ".join(f"{n.word} → {_services(n)}" for n in u.needs) or "-"),
+            "needs: " + (", ".join(_need(n) for n in u.needs) or "-"),
             "categories: "
             + (", ".join(f"{c.category} {c.score:.2f}" for c in u.categories) or "-"),
         ]
@@ -145,6 +145,13 @@ def render_search(
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def _need(need: NeedExplain) -> str:
+    """A need as explain prints it: 打个车 → 网约车 0.61/专车 0.55; one that is not the
+    query's request is marked with its role (公交 (circumstance))."""
+    role = "" if need.role == "request" else f" ({need.role})"
+    return f"{need.word}{role} → {_services(need)}"
 
 
 def _services(need: NeedExplain) -> str:

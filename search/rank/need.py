@@ -12,6 +12,11 @@ category model, with the lexicon's categories). Two parts of the score come from
 - ``category`` and ``category_top``: the listing is in a sub-category (``Top/sub``) or a
   top-level category the query predicts, worth the prediction's probability (the need
   lexicon's categories are certain); the best of each level counts.
+- Of several needs, the request (the last stated: ``indexer.intent.roles_of``) counts
+  fully and the others, its circumstances and destinations, ``side_need`` of it: in the
+  service share, and their categories are worth at most that, whatever the model says
+  of them: 公交停了打个车回家 asks for a car, not for the bus; 骑车去地铁站 for a bike,
+  not for the metro.
 - ``region``: the query names a place and the listing serves it (worth ``region_own``:
   the city's or province's own app first), the whole province of a city named (worth
   ``region_province``), or no region in particular (a national service, worth
@@ -140,20 +145,30 @@ def need_part(
     """The need part of a query's ranking (empty when it states no need); ``places``: the
     places the query names, as (province, city or None)."""
     groups: list[Group] = []
-    lists = dict.fromkeys(n.service_words for n in intent.needs if n.service_words)
-    per_need = [service_terms(words, intent, analyzer) for words in lists]
-    per_need = [(t, p) for t, p in per_need if t or p]
+    stress = need_stress(intent, w)
+    lists: dict[tuple[str, ...], float] = {}
+    for need, s in zip(intent.needs, stress, strict=True):
+        if need.service_words:
+            lists[need.service_words] = max(s, lists.get(need.service_words, 0.0))
+    per_need = [(service_terms(words, intent, analyzer), s) for words, s in lists.items()]
+    per_need = [(tp, s) for tp, s in per_need if tp[0] or tp[1]]
     if per_need and w.service:
         # Each need its own group, worth its share: a listing serving every need of the
-        # query (外卖 and 省钱: a delivery coupon) is above one serving some of them.
-        share = w.service / len(per_need)
-        groups += [_service_group(t, p, share, w) for t, p in per_need]
-    terms = [t for need_terms, _ in per_need for t in need_terms]
-    phrases = [p for _, need_phrases in per_need for p in need_phrases]
+        # query (外卖 and 省钱: a delivery coupon) is above one serving some of them, and
+        # one serving the request above one serving a circumstance of it.
+        total = sum(s for _, s in per_need)
+        groups += [_service_group(t, p, w.service * s / total, w) for (t, p), s in per_need]
+    terms = [t for (need_terms, _), _ in per_need for t in need_terms]
+    phrases = [p for (_, need_phrases), _ in per_need for p in need_phrases]
     likely = {c.category: c.score for c in intent.categories if c.score >= CATEGORY_MIN}
     likely = dict(list(likely.items())[:CATEGORIES_MAX])
-    for need in intent.needs:  # the lexicon says so: certain
-        likely.update(dict.fromkeys(need.categories, 1.0))
+    certain: dict[str, float] = {}
+    for need, s in zip(intent.needs, stress, strict=True):  # the lexicon says so
+        certain.update({c: max(s, certain.get(c, 0.0)) for c in need.categories})
+    # The request's categories are certain; a side need's are worth no more than the need,
+    # however sure the category model (which counts every need's categories) is of them.
+    for c, s in certain.items():
+        likely[c] = 1.0 if s >= 1.0 else min(s, likely.get(c, s))
     for name, weight, level in (
         ("category", w.category, [(c, p) for c, p in likely.items() if "/" in c]),
         ("category_top", w.category_top, [(c, p) for c, p in likely.items() if "/" not in c]),
@@ -184,6 +199,14 @@ def need_part(
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
     return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior)
+
+
+def need_stress(intent: Intent, w: Weights) -> tuple[float, ...]:
+    """How much each of the query's needs counts: 1 for the request, ``side_need`` for
+    a circumstance or a destination of it (``indexer.intent.roles_of``)."""
+    return tuple(
+        1.0 if intent.role(i) == "request" else w.side_need for i in range(len(intent.needs))
+    )
 
 
 def region_group(
