@@ -99,7 +99,8 @@ class NeedLexicon:
 
         ``gaps``: tokens that may stand inside a need word without being part of it, once
         per match and never first (a measure word or numeral between a verb and its
-        object: 叫 / 个 / 车 spells 叫车, 送 / 束 / 花 送花, 买 / 点 / 菜 买菜)."""
+        object: 叫 / 个 / 车 spells 叫车, 送 / 束 / 花 送花, 买 / 点 / 菜 买菜; an adverb:
+        车 / 快 / 没 / 电 spells 车没电)."""
         n = len(tokens)
         found = [self._walk(tokens, gaps, i, "", False, []) for i in range(n)]
         # best[i]: (characters covered, -words, -gaps) reading tokens i: as well as can be

@@ -18,6 +18,8 @@ Properties checked:
    speech, or, when all are stop words, all of them.
 5. Through the real analyzer (stop words included), everyday requests keep their two
    content words: 帮我叫个车 → 叫, 车; 附近哪里可以挂号 → 挂号; 明天天气怎么样 → 天气.
+6. Gaps (tokens that may stand inside a need word): measure words and numerals, also
+   those jieba tags otherwise (束, 瓶), and adverbs (快, 还, 又) but not negations.
 """
 
 from __future__ import annotations
@@ -166,6 +168,9 @@ def test_everyday_requests(
     assert sorted([*words.kept, *(d.word for d in words.dropped)]) == sorted(set(tokens))
 
 
+# ------------------------------------------------------------------ 6 gaps
+
+
 def test_gaps_are_measure_words_and_numerals() -> None:
     fill = ContentFilter(STOP, protected={"一点"}, function_tags={**TAGS, "束": "q", "一点": "m"})
     assert fill.gaps(["送", "束", "花", "一点", "我"]) == {"束"}  # 一点 protected, 我 a pronoun
@@ -176,3 +181,11 @@ def test_measure_words_jieba_tags_otherwise_are_gaps() -> None:
     they are measure words all the same (送束花 states 送花)."""
     fill = ContentFilter(STOP)
     assert fill.gaps(["送", "束", "花", "买", "瓶", "水"]) == {"束", "瓶"}
+
+
+def test_adverbs_are_gaps_but_not_negations() -> None:
+    """Between a subject and its verb an adverb is a gap (车快没电 states 车没电: 快 is
+    tagged an adjective, 还 and 又 adverbs); a negation is not, it turns the need around."""
+    fill = ContentFilter(STOP)
+    tokens = ["车", "快", "没", "电", "还", "又", "不", "没有", "别"]
+    assert fill.gaps(tokens) == {"快", "还", "又"}

@@ -15,7 +15,8 @@ Properties checked:
 5. ``service_words`` lists the needs' service words once; ``explain`` is JSON-ready and
    names the content words, dropped words with reasons, needs and categories.
 6. A version without a model file reads with needs and content words and no
-   categories; a corrupt model file raises ValueError.
+   categories; a corrupt model file raises ValueError. An adverb inside a need word does
+   not hide it (车快没电了 → 车没电); a need word inside a longer word is no need.
 7. Of several needs, the last stated is the request (公交停了打个车: 打车, 公交 its
    circumstance), except one naming where the user goes (打车去火车站: 打车, 火车站 its
    destination); ``explain`` names each need's role. One need is the request by itself.
@@ -143,6 +144,11 @@ def test_without_model(engine: Engine, version_dir: Path, tmp_path: Path) -> Non
     (folder / MODEL_FILE).write_bytes(b"{broken")
     with pytest.raises(ValueError, match="not a category model"):
         IntentReader.for_version(engine.analyzer, folder)
+
+
+def test_an_adverb_inside_a_need_word(reader: IntentReader) -> None:
+    assert [n.word for n in reader.read("车快没电了").needs] == ["车没电"]
+    assert [n.word for n in reader.read("车又没电了").needs] == ["车没电"]
 
 
 def test_no_need_word_inside_a_longer_word(engine: Engine) -> None:
