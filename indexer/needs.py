@@ -10,7 +10,9 @@ Built from the ``needs.txt`` entries of :class:`indexer.dictionaries.Dictionarie
   them, in file order, without repeats.
 - :meth:`NeedLexicon.match` finds need words made of one token or of several adjacent
   tokens (``查快递`` in ``查 / 快递``): segmentation is never changed for them. Matches do
-  not overlap; of the ways to read a query, the one covering the most characters wins.
+  not overlap; of the ways to read a query, the one covering the most characters wins. A
+  doubled character also reads as the character (``管管 / 钱`` spells ``管钱``: a verb
+  said twice means "a little" of it, a noun said twice, 包包, is the noun).
 - A lexicon is immutable once built; lookups are dictionary reads.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Sequence
 from typing import NamedTuple
 
-from indexer.analysis import compact
+from indexer.analysis import compact, is_cjk
 from indexer.dictionaries import Dictionaries, NeedEntry
 
 
@@ -100,7 +102,8 @@ class NeedLexicon:
         ``gaps``: tokens that may stand inside a need word without being part of it, once
         per match and never first (a measure word or numeral between a verb and its
         object: 叫 / 个 / 车 spells 叫车, 送 / 束 / 花 送花, 买 / 点 / 菜 买菜; an adverb:
-        车 / 快 / 没 / 电 spells 车没电)."""
+        车 / 快 / 没 / 电 spells 车没电). A doubled character may stand for the character
+        (管管 / 钱 spells 管钱)."""
         n = len(tokens)
         found = [self._walk(tokens, gaps, i, "", False, []) for i in range(n)]
         # best[i]: (characters covered, -words, -gaps) reading tokens i: as well as can be
@@ -141,6 +144,8 @@ class NeedLexicon:
             token = tokens[j]
             if text and not skipped and token in gaps:
                 self._walk(tokens, gaps, j + 1, text, True, found)
+            if _doubled(token):  # 管管 / 钱 spells 管钱 too
+                self._walk_on(tokens, gaps, j, text + token[0], skipped, found)
             text += token
             if len(text) > self._longest:
                 return found
@@ -148,3 +153,26 @@ class NeedLexicon:
                 found.append((len(text), not skipped, text, j + 1))
             j += 1
         return found
+
+    def _walk_on(
+        self,
+        tokens: Sequence[str],
+        gaps: Container[str],
+        j: int,
+        text: str,
+        skipped: bool,
+        found: list[_Found],
+    ) -> None:
+        """:meth:`_walk` after token ``j`` was read as ``text``'s end: the need word it
+        ends, if any, and those growing on from it."""
+        if len(text) > self._longest:
+            return
+        if text in self._table:
+            found.append((len(text), not skipped, text, j + 1))
+        self._walk(tokens, gaps, j + 1, text, skipped, found)
+
+
+def _doubled(token: str) -> bool:
+    """A doubled character (管管, 问问, 包包): a verb said twice ("a little") states the
+    verb, a noun said twice is the noun."""
+    return len(token) == 2 and token[0] == token[1] and is_cjk(token[0])

@@ -8,8 +8,10 @@ Properties checked:
    them, in file order, without repeats; a need word is never its own service word.
 3. ``match`` finds need words of one token and of several adjacent tokens (查 + 快递),
    with their token span; the longest need word wins at a position; matches do not
-   overlap; tokens that spell no need word give no match. Matching leaves no cyclic
-   garbage (it runs on every query; only the cyclic collector could free a cycle).
+   overlap; tokens that spell no need word give no match. A gap token may stand inside
+   one; a doubled character reads as the character (管管 / 钱 spells 管钱). Matching
+   leaves no cyclic garbage (it runs on every query; only the cyclic collector could
+   free a cycle).
 4. ``match`` works on the analyzer's own tokens, stop words included: 快递到哪了,
    我饿了 and 帮我叫个车 find their need words.
 5. The repo's lexicon: every category it names and every service word it lists occurs
@@ -125,6 +127,17 @@ def test_a_measure_word_may_stand_inside_a_need_word() -> None:
     assert lexicon.match(["送", "束", "花"]) == []  # 束 is no gap here
     assert lexicon.match(["束", "送", "花"], gaps={"束"})[0][1:3] == (1, 3)
     assert lexicon.match(["打", "个", "一", "车"], gaps={"个", "一"}) == []  # one gap at most
+
+
+def test_a_doubled_verb_states_the_verb() -> None:
+    """管管 / 钱 spells 管钱 (a verb said twice: "a little"), and 查查 alone 查; a doubled
+    character that ends or starts no need word matches nothing (宝宝 / 奶粉: 奶粉 only)."""
+    lexicon = NeedLexicon([entry("管钱, 查, 奶粉", "记账", "工具/记账")])
+    matches = lexicon.match(["想", "管管", "钱"])
+    assert [(m.word, m.start, m.end) for m in matches] == [("管钱", 1, 3)]
+    assert [(m.word, m.start, m.end) for m in lexicon.match(["查查"])] == [("查", 0, 1)]
+    matches = lexicon.match(["宝宝", "奶粉"])
+    assert [(m.word, m.start, m.end) for m in matches] == [("奶粉", 1, 2)]
 
 
 def test_matching_leaves_no_cyclic_garbage() -> None:
