@@ -26,16 +26,18 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import get_args
 
 import orjson
 import pytest
 
 from indexer.categories import MODEL_FILE
 from indexer.dictionaries import NeedEntry
-from indexer.intent import IntentReader, roles_of
+from indexer.intent import IntentReader, NeedRole, roles_of
 from indexer.needs import NeedLexicon, NeedMatch
 from indexer.store import IndexStore
 from search.engine import Engine
+from search.models import NeedExplain
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +176,10 @@ def test_the_last_need_stated_is_the_request(reader: IntentReader) -> None:
     alone = reader.read("帮我叫个车")
     assert alone.roles == ("request",)
     assert [n["role"] for n in alone.explain()["needs"]] == ["request"]
+
+
+def test_the_api_names_the_same_roles() -> None:
+    assert get_args(NeedExplain.model_fields["role"].annotation) == get_args(NeedRole)
 
 
 def test_where_the_user_goes_is_not_the_request(reader: IntentReader) -> None:
