@@ -138,14 +138,17 @@ class NeedLexicon:
         found: list[_Found],
     ) -> list[_Found]:
         """``found`` with every need word ``text`` grows into from token ``j``, a gap token
-        also skipped once (a method, not a nested function: a recursive closure is a
+        also skipped once, a doubled character also read as one (a method, not a nested function: a recursive closure is a
         reference cycle, garbage only the cyclic collector frees, at every call)."""
         while j < len(tokens):
             token = tokens[j]
             if text and not skipped and token in gaps:
                 self._walk(tokens, gaps, j + 1, text, True, found)
             if _doubled(token):  # 管管 / 钱 spells 管钱 too
-                self._walk_on(tokens, gaps, j, text + token[0], skipped, found)
+                single = text + token[0]
+                if single in self._table:
+                    found.append((len(single), not skipped, single, j + 1))
+                self._walk(tokens, gaps, j + 1, single, skipped, found)
             text += token
             if len(text) > self._longest:
                 return found
@@ -153,23 +156,6 @@ class NeedLexicon:
                 found.append((len(text), not skipped, text, j + 1))
             j += 1
         return found
-
-    def _walk_on(
-        self,
-        tokens: Sequence[str],
-        gaps: Container[str],
-        j: int,
-        text: str,
-        skipped: bool,
-        found: list[_Found],
-    ) -> None:
-        """:meth:`_walk` after token ``j`` was read as ``text``'s end: the need word it
-        ends, if any, and those growing on from it."""
-        if len(text) > self._longest:
-            return
-        if text in self._table:
-            found.append((len(text), not skipped, text, j + 1))
-        self._walk(tokens, gaps, j + 1, text, skipped, found)
 
 
 def _doubled(token: str) -> bool:
