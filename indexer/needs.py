@@ -138,8 +138,9 @@ class NeedLexicon:
         found: list[_Found],
     ) -> list[_Found]:
         """``found`` with every need word ``text`` grows into from token ``j``, a gap token
-        also skipped once, a doubled character also read as one (a method, not a nested function: a recursive closure is a
-        reference cycle, garbage only the cyclic collector frees, at every call)."""
+        also skipped once, a doubled character also read as one (a method, not a nested
+        function: a recursive closure is a reference cycle, garbage only the cyclic
+        collector frees, at every call)."""
         while j < len(tokens):
             token = tokens[j]
             if text and not skipped and token in gaps:
