@@ -21,14 +21,16 @@ ranking, and print for explain. Guarantees:
   from the analyzer's index mode; :attr:`Intent.model_words` shows what it read.
 - Of several needs, the last one stated is the request (:func:`roles_of`): a sentence
   states its circumstances first and what it asks for last (公交停了，打个车回家),
-  except a need naming where the user goes (去机场, 到地铁站): a destination, the way
-  the request is carried out and not a service wanted.
+  except a need naming where the user goes (去机场, 到地铁站) or saying only how the user
+  wants to be served (懒得出门, 送上门): a destination or a manner of the request, not a
+  service wanted.
 - A version without a category model (built before models existed) reads with its needs
   and content words and no categories: nothing fails for it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +45,12 @@ from indexer.needs import NeedLexicon, NeedMatch
 # 到地铁站, 回家): how the request is carried out, not the request.
 DESTINATION_WORDS = frozenset({"去", "到", "回", "往"})
 
+# A need word made only of these says how the user wants a service, not which one (懒得出门,
+# 让人送, 送上门): the manner of the request, not the request.
+MANNER = re.compile("(?:懒得|不想|不愿|让人|出门|上门|送|到家|过来|过去)+")
+
 # What a need is to its query (:func:`roles_of`).
-NeedRole = Literal["request", "circumstance", "destination"]
+NeedRole = Literal["request", "circumstance", "destination", "manner"]
 
 
 @dataclass(frozen=True)
@@ -207,22 +213,25 @@ class IntentReader:
 def roles_of(tokens: Sequence[str], needs: Sequence[NeedMatch]) -> tuple[NeedRole, ...]:
     """What each of a query's ``needs`` (found in ``tokens``) is to it. The request is the
     one stated last, as a sentence states its circumstances before what it asks for
-    (公交停了打个车: 打车, not 公交); the others are its circumstances, or destinations when
-    they name where the user goes: a need word starting with one of
-    :data:`DESTINATION_WORDS` (去机场), or a need of one word after one (去 地铁站; 去看电影
-    says what the user goes to do). A destination is the request only when every need is
-    one; a single need is the request by itself."""
+    (公交停了打个车: 打车, not 公交); the others are its circumstances, its destinations
+    when they name where the user goes (a need word starting with one of
+    :data:`DESTINATION_WORDS`, 去机场, or a need of one word after one: 去 地铁站; 去看电影
+    says what the user goes to do), or its manner when they say only how the user wants it
+    served (:data:`MANNER`: 想吃水果懒得出门 asks for fruit, delivered). A destination or a
+    manner is the request only when every need is one; a single need is the request by
+    itself."""
     if len(needs) < 2:
         return tuple("request" for _ in needs)
 
-    def destination(n: NeedMatch) -> bool:
+    def aside(n: NeedMatch) -> NeedRole | None:
         after_go = n.start > 0 and tokens[n.start - 1] in DESTINATION_WORDS
-        return n.word[:1] in DESTINATION_WORDS or (after_go and n.end - n.start == 1)
+        if n.word[:1] in DESTINATION_WORDS or (after_go and n.end - n.start == 1):
+            return "destination"
+        return "manner" if MANNER.fullmatch(n.word) else None
 
-    going = [destination(n) for n in needs]
-    asked = [i for i in range(len(needs)) if not going[i]] or list(range(len(needs)))
+    roles = [aside(n) for n in needs]
+    asked = [i for i, r in enumerate(roles) if r is None] or list(range(len(needs)))
     request = max(asked, key=lambda i: (needs[i].end, needs[i].end - needs[i].start))
     return tuple(
-        "request" if i == request else "destination" if going[i] else "circumstance"
-        for i in range(len(needs))
+        "request" if i == request else roles[i] or "circumstance" for i in range(len(needs))
     )

@@ -19,7 +19,8 @@ Properties checked:
    not hide it (车快没电了 → 车没电); a need word inside a longer word is no need.
 7. Of several needs, the last stated is the request (公交停了打个车: 打车, 公交 its
    circumstance), except one naming where the user goes (打车去火车站: 打车, 火车站 its
-   destination); ``explain`` names each need's role. One need is the request by itself.
+   destination) or only how the user wants it served (想吃水果懒得出门: 懒得出门 its
+   manner); ``explain`` names each need's role. One need is the request by itself.
 """
 
 from __future__ import annotations
@@ -188,6 +189,15 @@ def test_where_the_user_goes_is_not_the_request(reader: IntentReader) -> None:
     assert intent.roles == ("request", "destination")
 
 
+def test_how_the_user_wants_it_served_is_not_the_request(reader: IntentReader) -> None:
+    fruit = reader.read("想吃水果懒得出门")
+    assert [n.word for n in fruit.needs] == ["吃水果", "懒得出门"]
+    assert fruit.roles == ("request", "manner")
+    medicine = reader.read("感冒了懒得出门")
+    assert medicine.roles == ("request", "manner")
+    assert reader.read("懒得出门").roles == ("request",)  # alone, it is the request
+
+
 def need(word: str, start: int, end: int) -> NeedMatch:
     return NeedMatch(word, start, end, (), ())
 
@@ -204,6 +214,11 @@ def test_roles_by_position() -> None:
         "destination",
         "request",
     )
+    # A need word made only of manner parts is the manner; one with more is not.
+    manner = ("买", "牛奶", "让人", "送")
+    assert roles_of(manner, [need("牛奶", 1, 2), need("让人送", 2, 4)]) == ("request", "manner")
+    door = ("送", "牛奶", "上门")
+    assert roles_of(door, [need("送牛奶", 0, 2), need("上门", 2, 3)]) == ("request", "manner")
     # After 去, a need of several words says what the user goes to do: the request.
     seen = ("周末", "去", "看", "电影")
     assert roles_of(seen, [need("周末", 0, 1), need("看电影", 2, 4)]) == (

@@ -13,10 +13,10 @@ category model, with the lexicon's categories). Two parts of the score come from
   top-level category the query predicts, worth the prediction's probability (the need
   lexicon's categories are certain); the best of each level counts.
 - Of several needs, the request (the last stated: ``indexer.intent.roles_of``) counts
-  fully and the others, its circumstances and destinations, ``side_need`` of it: in the
-  service share, and their categories are worth at most that, whatever the model says
-  of them: 公交停了打个车回家 asks for a car, not for the bus; 骑车去地铁站 for a bike,
-  not for the metro.
+  fully and the others, its circumstances, destinations and manner, ``side_need`` of it:
+  in the service share, and their categories are worth at most that, whatever the model
+  says of them: 公交停了打个车回家 asks for a car, not for the bus; 骑车去地铁站 for a
+  bike, not for the metro; 想吃水果懒得出门 for fruit, not for a takeaway.
 - ``region``: the query names a place and the listing serves it (worth ``region_own``:
   the city's or province's own app first), the whole province of a city named (worth
   ``region_province``), or no region in particular (a national service, worth
@@ -203,7 +203,7 @@ def need_part(
 
 def need_stress(intent: Intent, w: Weights) -> tuple[float, ...]:
     """How much each of the query's needs counts: 1 for the request, ``side_need`` for
-    a circumstance or a destination of it (``indexer.intent.roles_of``)."""
+    a circumstance, a destination or the manner of it (``indexer.intent.roles_of``)."""
     return tuple(
         1.0 if intent.role(i) == "request" else w.side_need for i in range(len(intent.needs))
     )

@@ -69,7 +69,8 @@ class Weights:
     # Of several needs, one that is not the request (``indexer.intent.roles_of``) counts
     # this much of one that is, in its share of ``service`` and the certainty of its
     # categories: a circumstance (公交 in 公交停了打个车), a destination (地铁站 in
-    # 骑车去地铁站: where the user goes, not a service wanted).
+    # 骑车去地铁站: where the user goes), a manner (懒得出门 in 想吃水果懒得出门: how the
+    # user wants it served), not a service wanted.
     side_need: float = 0.7
     # A need query naming a place: a listing serving that place's province or no region
     # in particular (a national service) is above one serving another region.
