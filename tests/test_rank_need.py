@@ -16,9 +16,10 @@
 6. A service word earns the service weight by what the catalog says it says of the need;
    one the analyzer cuts matches by all of its parts.
 7. A need word that starts a brand name states the need.
-8. Of several needs, the request counts fully and a circumstance or a destination
+8. Of several needs, the request counts fully and a circumstance, destination or manner
    ``side_need`` of it (its service share; its categories are worth no more, whatever
-   the category model predicts): 演唱会散场了叫个车 asks for a car.
+   the category model predicts): 演唱会散场了叫个车 asks for a car; 想吃水果懒得出门 for
+   fruit (懒得出门 its manner).
 """
 
 from __future__ import annotations
@@ -334,3 +335,11 @@ def test_a_sentence_s_request_ranks_above_its_circumstance(engine: Engine) -> No
         ("叫个车", "request"),
     ]
     assert [c.category for c in resp.results] == [["出行", "打车"]] * 6
+
+
+def test_the_manner_of_a_request_is_not_what_it_asks_for(engine: Engine) -> None:
+    """想吃水果懒得出门 asks for fruit, delivered: the fruit shop above the takeaways."""
+    resp = engine.search(SearchRequest(q="想吃水果懒得出门", host="jd", limit=5, debug=True))
+    assert resp.understanding is not None
+    assert [n.role for n in resp.understanding.needs] == ["request", "manner"]
+    assert resp.results[0].category == ["零售商超", "生鲜水果"]
