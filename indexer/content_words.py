@@ -57,10 +57,10 @@ FUNCTION_TAGS: Mapping[str, str] = {
     "t": "time word",
 }
 STOP_WORD = "stop word"
-GAP_TAGS = frozenset("mqd")  # numerals, measure words, adverbs: 叫个车, 买点菜, 车快没电
+GAP_TAGS = frozenset("mqd")  # numerals, measure words, adverbs: 叫个车, 买点菜, 车又没电
 # Adverbs that negate: inside a need word they would turn it around (打不到车 is not 打到车).
 NEGATIONS = frozenset({"不", "没", "没有", "别", "未", "勿", "莫", "甭", "非"})
-# Adverbs of time and degree jieba's dictionary tags as adjectives or distinctives: 车快没电.
+# Adverbs of time and degree jieba's dictionary tags as adjectives or distinctives: 电瓶快没电.
 ADVERBS = frozenset({"快", "老", "总"})
 # Measure words jieba's dictionary tags as something else (束 as a name, 瓶 and 条 as nouns):
 # 送束花, 买瓶水, 跑趟腿. Between a verb and its object they are gaps all the same.
@@ -141,7 +141,7 @@ class ContentFilter:
     def gaps(self, tokens: Iterable[str]) -> frozenset[str]:
         """The tokens that may stand inside a need word without being part of it: measure
         words and numerals (个, 束, 点, 一些) between a verb and its object, and adverbs
-        between a subject and its verb (快 in 车快没电, 又 in 车又没电), but not those that
+        between a subject and its verb (快 in 电瓶快没电, 又 in 车又没电), but not those that
         negate (不, 没有)."""
         return frozenset(
             t

@@ -11,7 +11,7 @@ Built from the ``needs.txt`` entries of :class:`indexer.dictionaries.Dictionarie
 - :meth:`NeedLexicon.match` finds need words made of one token or of several adjacent
   tokens (``查快递`` in ``查 / 快递``): segmentation is never changed for them. Matches do
   not overlap; of the ways to read a query, the one covering the most characters wins. A
-  doubled character also reads as the character (``管管 / 钱`` spells ``管钱``: a verb
+  doubled character also reads as the character (``查查 / 快递`` spells ``查快递``: a verb
   said twice means "a little" of it, a noun said twice, 包包, is the noun).
 - A lexicon is immutable once built; lookups are dictionary reads.
 """
@@ -102,8 +102,8 @@ class NeedLexicon:
         ``gaps``: tokens that may stand inside a need word without being part of it, once
         per match and never first (a measure word or numeral between a verb and its
         object: 叫 / 个 / 车 spells 叫车, 送 / 束 / 花 送花, 买 / 点 / 菜 买菜; an adverb:
-        车 / 快 / 没 / 电 spells 车没电). A doubled character may stand for the character
-        (管管 / 钱 spells 管钱)."""
+        车 / 又 / 没 / 电 spells 车没电). A doubled character may stand for the character
+        (查查 / 快递 spells 查快递)."""
         n = len(tokens)
         found = [self._walk(tokens, gaps, i, "", False, []) for i in range(n)]
         # best[i]: (characters covered, -words, -gaps) reading tokens i: as well as can be
@@ -145,7 +145,7 @@ class NeedLexicon:
             token = tokens[j]
             if text and not skipped and token in gaps:
                 self._walk(tokens, gaps, j + 1, text, True, found)
-            if _doubled(token):  # 管管 / 钱 spells 管钱 too
+            if _doubled(token):  # 查查 / 快递 spells 查快递 too
                 single = text + token[0]
                 if single in self._table:
                     found.append((len(single), not skipped, single, j + 1))
@@ -160,6 +160,6 @@ class NeedLexicon:
 
 
 def _doubled(token: str) -> bool:
-    """A doubled character (管管, 问问, 包包): a verb said twice ("a little") states the
+    """A doubled character (查查, 看看, 包包): a verb said twice ("a little") states the
     verb, a noun said twice is the noun."""
     return len(token) == 2 and token[0] == token[1] and is_cjk(token[0])

@@ -184,7 +184,7 @@ def test_measure_words_jieba_tags_otherwise_are_gaps() -> None:
 
 
 def test_adverbs_are_gaps_but_not_negations() -> None:
-    """Between a subject and its verb an adverb is a gap (车快没电 states 车没电: 快 is
+    """Between a subject and its verb an adverb is a gap (电瓶快没电 states 电瓶没电: 快 is
     tagged an adjective, 还 and 又 adverbs); a negation is not, it turns the need around."""
     fill = ContentFilter(STOP)
     tokens = ["车", "快", "没", "电", "还", "又", "不", "没有", "别"]

@@ -16,7 +16,7 @@ Properties checked:
    names the content words, dropped words with reasons, needs and categories.
 6. A version without a model file reads with needs and content words and no
    categories; a corrupt model file raises ValueError. An adverb inside a need word does
-   not hide it (车快没电了 → 车没电); a need word inside a longer word is no need.
+   not hide it (电瓶快没电了 → 电瓶没电); a need word inside a longer word is no need.
 7. Of several needs, the last stated is the request (公交停了打个车: 打车, 公交 its
    circumstance), except one naming where the user goes (打车去火车站: 打车, 火车站 its
    destination) or only how the user wants it served (想吃水果懒得出门: 懒得出门 its
@@ -150,7 +150,7 @@ def test_without_model(engine: Engine, version_dir: Path, tmp_path: Path) -> Non
 
 
 def test_an_adverb_inside_a_need_word(reader: IntentReader) -> None:
-    assert [n.word for n in reader.read("车快没电了").needs] == ["车没电"]
+    assert [n.word for n in reader.read("电瓶快没电了").needs] == ["电瓶没电"]
     assert [n.word for n in reader.read("车又没电了").needs] == ["车没电"]
 
 
