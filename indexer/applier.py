@@ -1,9 +1,10 @@
 """The applier: the one tantivy writer per machine, keeping the serving copy current.
 
 Published versions are immutable. What API workers serve is a *serving copy* of
-the current version under ``$MPSEARCH_HOME/live/<version>-<xxxxxx>/``: the
-version's files (segment files hard-linked, the rest copied) with every change
-of the log after the version's ``change_seq`` applied and committed. The
+the current version under ``$MPSEARCH_HOME/live/<version>-<xxxxxx>/``: every file
+of the version (the files live updates rewrite copied: brands, words, manifest and
+tantivy's meta; the rest hard-linked: segments, analyzer state, category model) with
+every change of the log after the version's ``change_seq`` applied and committed. The
 applier
 
 1. notices a new ``current`` and prepares a fresh serving copy of it: applies every
@@ -55,13 +56,10 @@ from indexer.ids import is_valid
 from indexer.locks import FileLock
 from indexer.models import Brand, Listing
 from indexer.store import (
-    ANALYZER_STATE_FILE,
-    ANALYZER_TRIE_FILE,
     BRANDS_FILE,
     INDEX_DIR,
     MANIFEST,
     TMP_PREFIX,
-    WORD_FREQS_FILE,
     WORDS_FILE,
     IndexStore,
     Manifest,
@@ -131,11 +129,12 @@ def make_copy(store: IndexStore, version: str, home: Path) -> Path:
                 shutil.copy2(item, staging / INDEX_DIR / item.name)
             else:
                 _link_or_copy(item, staging / INDEX_DIR / item.name)
-    for name_ in (BRANDS_FILE, WORDS_FILE, MANIFEST):
+    rewritten = (BRANDS_FILE, WORDS_FILE, MANIFEST)  # by live updates: copies, and required
+    for name_ in rewritten:
         shutil.copy2(src / name_, staging / name_)
-    for name_ in (ANALYZER_STATE_FILE, ANALYZER_TRIE_FILE, WORD_FREQS_FILE):  # never rewritten
-        if (src / name_).is_file():
-            _link_or_copy(src / name_, staging / name_)
+    for item in src.iterdir():  # the rest is never rewritten (analyzer state, category model …)
+        if item.is_file() and item.name not in rewritten:
+            _link_or_copy(item, staging / item.name)
     final = root / name
     os.replace(staging, final)
     return final

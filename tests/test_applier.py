@@ -13,6 +13,8 @@ Properties checked:
    field, and the copy's brands.json has it.
 5. Only one applier holds the lock; it is free again after close().
 6. served_versions() lists the served version, so gc keeps it.
+7. A serving copy holds every file of its version (the category model too): its engine
+   reads a query's categories as the version's does.
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from indexer import schema as f
 from indexer.applier import Applier, copy_path, read_state, served_versions
 from indexer.brands import BrandTable
 from indexer.build import build_index
+from indexer.categories import MODEL_FILE
 from indexer.changelog import SqliteChangeLog
 from indexer.dictionaries import Dictionaries
 from indexer.document import load_listing
 from indexer.store import BRANDS_FILE, INDEX_DIR, IndexStore
+from search.engine import Engine
 
 BAD = Path(__file__).parent / "data" / "bad"
 LISTINGS = BAD / "_base_listings.jsonl"
@@ -114,6 +118,31 @@ def test_replays_only_after_change_seq(home: Path, dicts: Dictionaries) -> None:
     assert len(docs(store.path(state.version))) == 10  # the version itself is untouched
     store.verify(state.version)
     assert served_versions(home) == {state.version}
+    applier.close()
+
+
+def test_a_serving_copy_holds_every_file_of_its_version(home: Path, dicts: Dictionaries) -> None:
+    """The engine of a serving copy reads as the version's does: the analyzer state and
+    the category model too (a copy without the model served need queries without
+    categories)."""
+    applier = Applier(home, dicts, SqliteChangeLog.in_home(home))
+    assert applier.try_lock()
+    assert applier.step()
+    state = read_state(home)
+    assert state is not None
+    store = IndexStore(home)
+    copy = copy_path(home, state)
+
+    def files(folder: Path) -> set[str]:
+        return {p.name for p in folder.iterdir() if p.is_file()}
+
+    assert MODEL_FILE in files(store.path(state.version))
+    assert files(copy) == files(store.path(state.version))
+    served = Engine.open(store, state.version, dicts, copy=copy)
+    built = Engine.open(store, state.version, dicts)
+    assert served.reader.model is not None
+    query = "想买个包"
+    assert served.reader.read(query).categories == built.reader.read(query).categories
     applier.close()
 
 

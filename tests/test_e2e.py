@@ -10,6 +10,8 @@ Properties checked:
    the same brand zone card.
 4. An invalid request (unknown host) is a 422 JSON body naming the field.
 5. The server is stopped (SIGTERM, then SIGKILL after a timeout) whatever happens.
+6. A need query is read with the version's category model (its understanding names
+   categories) and answered as the version's engine answers it in process.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pytest
 from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 
 from indexer.store import IndexStore
+from search.engine import Engine, SearchRequest
 from tests.server_support import run_cli, serving
 
 pytestmark = pytest.mark.slow  # a real server end to end
@@ -103,6 +106,16 @@ def test_fullwidth_is_normalized(server: httpx.Client) -> None:
     half = server.get("/v1/search", params={"q": "LV", "host": "jd"}).json()
     assert full["normalized"] == half["normalized"] == "lv"
     assert [c["appid"] for c in full["results"]] == [c["appid"] for c in half["results"]]
+
+
+def test_a_need_query_is_read_with_the_category_model(server: httpx.Client, engine: Engine) -> None:
+    """What the server answers for a need query is what the version's engine answers: the
+    serving copy reads the query's categories too."""
+    q = "想吃水果懒得出门"
+    body = server.get("/v1/search", params={"q": q, "host": "jd", "debug": "true"}).json()
+    assert body["understanding"]["categories"], body["understanding"]
+    local = engine.search(SearchRequest(q=q, host="jd"))
+    assert [c["appid"] for c in body["results"]] == [c.appid for c in local.results]
 
 
 def test_invalid_request_is_422_json(server: httpx.Client) -> None:
