@@ -11,7 +11,8 @@ Properties checked:
 4. An invalid request (unknown host) is a 422 JSON body naming the field.
 5. The server is stopped (SIGTERM, then SIGKILL after a timeout) whatever happens.
 6. A need query is read with the version's category model (its understanding names
-   categories) and answered as the version's engine answers it in process.
+   categories) and answered as the version's engine answers it in process; so is every
+   dev golden query (brand zone and results).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
+from conftest import GOLDEN, SAMPLE_BRANDS, SAMPLE_LISTINGS
 
 from indexer.store import IndexStore
 from search.engine import Engine, SearchRequest
+from search.relevance.eval import load_golden
 from tests.server_support import run_cli, serving
 
 pytestmark = pytest.mark.slow  # a real server end to end
@@ -116,6 +118,23 @@ def test_a_need_query_is_read_with_the_category_model(server: httpx.Client, engi
     assert body["understanding"]["categories"], body["understanding"]
     local = engine.search(SearchRequest(q=q, host="jd"))
     assert [c["appid"] for c in body["results"]] == [c.appid for c in local.results]
+
+
+def test_the_server_answers_every_golden_query_as_the_engine_does(
+    server: httpx.Client, engine: Engine
+) -> None:
+    """The serving path (a serving copy, the HTTP layer) changes no answer: every golden
+    query, brands and needs, gets the in-process engine's brand zone and results."""
+    differ = []
+    for g in load_golden(GOLDEN):
+        body = server.get("/v1/search", params={"q": g.query, "host": g.host}).json()
+        served = [c["appid"] for c in body["results"]]
+        zone = (body["brand_zone"] or {}).get("card", {}).get("appid")
+        local = engine.search(SearchRequest(q=g.query, host=g.host))
+        mine = local.brand_zone.card.appid if local.brand_zone else None
+        if (zone, served) != (mine, [c.appid for c in local.results]):
+            differ.append(g.id)
+    assert differ == []
 
 
 def test_invalid_request_is_422_json(server: httpx.Client) -> None:
