@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from indexer.intent import NeedRole
+
 
 class ShowcaseCard(BaseModel):
     """A showcase item on a card; ``matched`` items (they match the query) come first."""
@@ -79,7 +81,7 @@ class NeedExplain(BaseModel):
         "categories (what it earns of the service weight: all from 0.3, none under 0.1)"
     )
     categories: list[str]
-    role: Literal["request", "circumstance", "destination", "manner"] = Field(
+    role: NeedRole = Field(
         description="what the need is to the query: its request (its only need, or of "
         "several the last stated), a circumstance of it (公交 in 公交停了打个车), where the "
         "user goes (地铁站 in 骑车去地铁站) or how the user wants it served (懒得出门 in "

@@ -146,25 +146,25 @@ def need_part(
     places the query names, as (province, city or None)."""
     groups: list[Group] = []
     stress = need_stress(intent, w)
-    lists: dict[tuple[str, ...], float] = {}
+    lists: dict[tuple[str, ...], float] = {}  # each need's service words, at its stress
+    certain: dict[str, float] = {}  # the lexicon's categories (it says so), likewise
     for need, s in zip(intent.needs, stress, strict=True):
         if need.service_words:
             lists[need.service_words] = max(s, lists.get(need.service_words, 0.0))
-    per_need = [(service_terms(words, intent, analyzer), s) for words, s in lists.items()]
-    per_need = [(tp, s) for tp, s in per_need if tp[0] or tp[1]]
-    if per_need and w.service:
+        for c in need.categories:
+            certain[c] = max(s, certain.get(c, 0.0))
+    served = [(*service_terms(words, intent, analyzer), s) for words, s in lists.items()]
+    served = [(t, p, s) for t, p, s in served if t or p]
+    if served and w.service:
         # Each need its own group, worth its share: a listing serving every need of the
         # query (外卖 and 省钱: a delivery coupon) is above one serving some of them, and
         # one serving the request above one serving a circumstance of it.
-        total = sum(s for _, s in per_need)
-        groups += [_service_group(t, p, w.service * s / total, w) for (t, p), s in per_need]
-    terms = [t for (need_terms, _), _ in per_need for t in need_terms]
-    phrases = [p for (_, need_phrases), _ in per_need for p in need_phrases]
+        total = sum(s for _, _, s in served)
+        groups += [_service_group(t, p, w.service * s / total, w) for t, p, s in served]
+    terms = [term for t, _, _ in served for term in t]
+    phrases = [phrase for _, p, _ in served for phrase in p]
     likely = {c.category: c.score for c in intent.categories if c.score >= CATEGORY_MIN}
     likely = dict(list(likely.items())[:CATEGORIES_MAX])
-    certain: dict[str, float] = {}
-    for need, s in zip(intent.needs, stress, strict=True):  # the lexicon says so
-        certain.update({c: max(s, certain.get(c, 0.0)) for c in need.categories})
     # The request's categories are certain; a side need's are worth no more than the need,
     # however sure the category model (which counts every need's categories) is of them.
     for c, s in certain.items():
