@@ -14,6 +14,10 @@ ranking, and print for explain. Guarantees:
 - Need words are found whole in the query's tokens (:meth:`NeedLexicon.match`), never
   inside a longer token: a word inside a compound often names something else (动车 in
   电动车, 洗衣 in 洗衣机); the lexicon spells the compounds that do state a need (火锅店).
+  The one exception is a word built on a place name (北京公交, 广州地铁: jieba's or a
+  listing's), read as the place and the rest (:meth:`RegionTable.split`), as the region
+  reader reads it: 北京公交 / 卡 / 充值 states 公交卡充值. A need is reported on the
+  analyzer's tokens it covers.
 - The words protected from filler removal are the lexicon's need words, the catalog's
   category words (from the model) and the brand names and aliases given.
 - A content word the model does not know (a compound such as 电子社保卡, one listing's
@@ -40,6 +44,7 @@ from indexer.analysis import Analyzer, compact
 from indexer.categories import CategoryModel, CategoryScore
 from indexer.content_words import ContentFilter, ContentWords
 from indexer.needs import NeedLexicon, NeedMatch
+from indexer.regions import RegionTable, region_table
 
 # A need word after (or starting with) one of these names where the user goes (去机场,
 # 到地铁站, 回家): how the request is carried out, not the request.
@@ -123,6 +128,7 @@ class IntentReader:
             protected |= model.category_words
         protected.discard("")
         self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
+        self.regions: RegionTable = region_table(analyzer.dicts)
         # What each service word says of a need's categories (``_shares``), worked out once.
         self._word_shares: dict[tuple[str, tuple[str, ...]], float] = {}
 
@@ -142,7 +148,7 @@ class IntentReader:
     def read(self, text: str, *, limit: int = 8, min_score: float = 0.05) -> Intent:
         """``text`` read for its need; ``limit`` and ``min_score`` bound the categories."""
         tokens = self.analyzer.tokens(text, "query", keep_stopwords=True)
-        needs = self.lexicon.match(tokens, self.content_filter.gaps(tokens))
+        needs = self._needs(tokens)
         content = self.content_filter.select(tokens, needs)
         words = self._model_words(content.kept)
         categories: list[CategoryScore] = []
@@ -166,6 +172,26 @@ class IntentReader:
             tuple(from_words),
             roles_of(tokens, needs),
         )
+
+    def _needs(self, tokens: Sequence[str]) -> list[NeedMatch]:
+        """The need words of ``tokens``, a word built on a place name read as the place and
+        the rest (北京公交 / 卡 / 充值 holds 公交卡充值, as 北京 / 公交卡 / 充值 would); a
+        match is reported on the tokens it covers (北京公交 / 卡 / 充值: 0:3)."""
+        parts: list[str] = []
+        owner: list[int] = []
+        for i, token in enumerate(tokens):
+            for part in self.regions.split(token):
+                parts.append(part)
+                owner.append(i)
+        found = self.lexicon.match(parts, self.content_filter.gaps(parts))
+        if len(parts) == len(tokens):
+            return found
+        out: list[NeedMatch] = []
+        for match in found:
+            start, end = owner[match.start], owner[match.end - 1] + 1
+            if not out or start >= out[-1].end:
+                out.append(match._replace(start=start, end=end))
+        return out
 
     def _shares(self, need: NeedMatch) -> tuple[float, ...]:
         """How much each service word of ``need`` says of its categories: the share of the

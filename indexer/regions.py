@@ -204,6 +204,19 @@ class RegionTable:
                 found.append(Place(hit[0], hit[1].province, hit[1].city, i, i + 1))
         return found
 
+    def split(self, token: str) -> tuple[str, ...]:
+        """``token`` as the place name it begins with and the rest, when it is a compound
+        naming that place (:meth:`places`) whose rest is two or more characters and no area
+        word: 北京公交 → 北京, 公交; 广州地铁 → 广州, 地铁. Any other token alone (a place
+        name, 北京城, a word naming no place or the one at its end)."""
+        if len(token) < 4 or token in self._table:
+            return (token,)
+        hit = self._place_in(token)
+        if hit is None or not token.startswith(hit[0]):
+            return (token,)
+        rest = token[len(hit[0]) :]
+        return (token,) if len(rest) < 2 or rest in AREA_WORDS else (hit[0], rest)
+
     def of_text(self, words: Iterable[str], *, dictionary_compounds: bool = True) -> frozenset[str]:
         """The provinces ``words`` name: the analyzer's query-mode (precise) tokens of a
         text. Index-mode tokens would add every word inside a word (浙江西湖 holds 江西).

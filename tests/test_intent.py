@@ -21,6 +21,9 @@ Properties checked:
    circumstance), except one naming where the user goes (打车去火车站: 打车, 火车站 its
    destination) or only how the user wants it served (想吃水果懒得出门: 懒得出门 its
    manner); ``explain`` names each need's role. One need is the request by itself.
+8. A word built on a place name is read as the place and the rest for need words (北京公交
+   / 卡 / 充值 states 公交卡充值, reported on the tokens it covers); the tokens stay the
+   analyzer's.
 """
 
 from __future__ import annotations
@@ -227,3 +230,16 @@ def test_roles_by_position() -> None:
     )
     assert roles_of(seen, [need("看电影", 2, 4)]) == ("request",)
     assert roles_of(seen, []) == ()
+
+
+# ------------------------------------------------------------------ 8 place compounds
+
+
+def test_a_need_after_a_place_name_inside_a_word(engine: Engine, reader: IntentReader) -> None:
+    """jieba keeps 北京公交 whole; the need 公交卡充值 starts inside it."""
+    assert engine.analyzer.tokens("北京公交卡充值", "query") == ["北京公交", "卡", "充值"]
+    intent = reader.read("北京公交卡充值")
+    assert intent.tokens == ("北京公交", "卡", "充值")
+    assert [(n.word, n.start, n.end) for n in intent.needs] == [("公交卡充值", 0, 3)]
+    assert "出行/交通卡" in [c for c, _ in intent.categories]
+    assert reader.read("北京大学").needs == ()  # the rest of the word states no need

@@ -20,7 +20,8 @@ Properties checked:
 6. ``places`` finds place names in query tokens with their token span: whole tokens,
    compounds jieba does not know (深圳通, 爱山东) by their start or end, jieba's
    compounds only when the rest is a word or an area word (北京大学, 北京地区; not 大理石,
-   南京路, 大同小异, 孙中山).
+   南京路, 大同小异, 孙中山). ``split`` reads such a compound as the place and the rest
+   (北京公交 → 北京, 公交) when the rest is two or more characters and no area word.
 7. ``of_text`` on real sample listings, tokenised as the build does: 天府通办 → 四川,
    浙里办 → 浙江, i深圳 → 广东 (via 深圳), 宜停车 → 广东 (深圳 in its keywords);
    国家政务服务平台, 滴滴出行, 美团 → none. Index-mode tokens would name 江西 in 浙江西湖.
@@ -276,6 +277,28 @@ def test_compounds(table: RegionTable, token: str, word: str | None) -> None:
     found = table.places(["在", token])
     assert [p.word for p in found] == ([] if word is None else [word])
     assert all((p.start, p.end) == (1, 2) for p in found)
+
+
+@pytest.mark.parametrize(
+    ("token", "parts"),
+    [
+        ("北京公交", ("北京", "公交")),  # a compound on a place name: the place and the rest
+        ("广东省人民医院", ("广东省", "人民医院")),
+        ("深圳地铁乘车码", ("深圳", "地铁乘车码")),
+        ("北京地区", ("北京地区",)),  # the rest an area word
+        ("北京市民", ("北京市民",)),
+        ("青岛港", ("青岛港",)),
+        ("大理石", ("大理石",)),  # a thing of its own
+        ("大同小异", ("大同小异",)),  # an idiom
+        ("爱山东", ("爱山东",)),  # the place at its end
+        ("马里兰州", ("马里兰州",)),
+        ("黑龙江省", ("黑龙江省",)),  # a place name itself
+        ("北京", ("北京",)),
+        ("外卖红包", ("外卖红包",)),  # no place
+    ],
+)
+def test_split(table: RegionTable, token: str, parts: tuple[str, ...]) -> None:
+    assert table.split(token) == parts
 
 
 def test_general_words_given(tmp_path: Path) -> None:
