@@ -125,7 +125,8 @@ def tiers(query: ParsedQuery, held: Sequence[int], need: bool = False) -> list[T
     tiers (a third for a one-word query) also hold the listings serving the query's need:
     a route for when its words find too little; and a last one, searched only when those
     found nothing, takes a listing holding one of those words (not lone characters) in
-    any category (the need's scope may miss: 红烧肉怎么做 names no category it knows).
+    any category (the need's scope may miss: a dish the catalog never names predicts no
+    category).
     """
     n = len(query.units)
     out = [Tier(False), Tier(True)]

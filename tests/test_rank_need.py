@@ -234,7 +234,7 @@ def test_a_city_s_need_prefers_the_city_then_its_province_and_drops_other_places
 ) -> None:
     """广州 is in 广东 as 深圳 is: 深圳's app is no answer for 广州's medical insurance, the
     province's app is a good one, 广州's own the best."""
-    understood = engine.understand("广州医保余额怎么查")
+    understood = engine.understand("广州医保卡还剩多少钱")
     assert set(understood.need.regions) == {"广东/广州", "广东/", f.NATIONAL}
     (region,) = [g for g in understood.need.groups if g.name == "region"]
     weights = {c.match: c.weight for c in region.clauses}
@@ -244,7 +244,7 @@ def test_a_city_s_need_prefers_the_city_then_its_province_and_drops_other_places
         EVERY: WEIGHTS.region,  # every result is the place's, its province's or national
     }
     names = [
-        engine.listing(a)["name"] for a in engine.ranked_appids("广州医保余额怎么查", "jd", 20)
+        engine.listing(a)["name"] for a in engine.ranked_appids("广州医保卡还剩多少钱", "jd", 20)
     ]
     assert "穗好办" in names and "粤省事" in names
     assert names.index("穗好办") < names.index("粤省事")
@@ -278,14 +278,14 @@ def test_the_words_own_prediction_widens_the_scope(engine: Engine) -> None:
 def test_a_brand_named_with_a_place_prefers_the_brand_s_listing_there(engine: Engine) -> None:
     """香港 迪士尼 names a brand, so no need: but the place says which of its listings (the
     brand's official one is in 上海); the region part alone counts, keeping to no place."""
-    understood = engine.understand("去香港迪士尼买门票")
+    understood = engine.understand("香港迪士尼门票在哪买")
     assert understood.query.resolution is not None or any(
         u.brand_ids for u in understood.query.units
     )
     assert [g.name for g in understood.need.groups] == ["region"]
     assert understood.need.regions == () and understood.need.prior == NAME_PRIOR
     names = [
-        engine.listing(a)["name"] for a in engine.ranked_appids("去香港迪士尼买门票", "qqbrowser")
+        engine.listing(a)["name"] for a in engine.ranked_appids("香港迪士尼门票在哪买", "qqbrowser")
     ]
     assert names[0] == "香港迪士尼樂園度假區" and "上海迪士尼度假区" in names
 
