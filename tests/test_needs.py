@@ -16,7 +16,8 @@ Properties checked:
    我饿了 and 帮我叫个车 find their need words.
 5. The repo's lexicon: every category it names and every service word it lists occurs
    in the sample catalog (it was seeded from it), and every sub-category of the sample
-   catalog is named by some line (every sub-category is reachable from a need word).
+   catalog is named by some line (every sub-category is reachable from a need word). A
+   line whose first category is a government one (政务/…) names 政务/综合服务 too.
 6. Editing ``needs.txt`` changes the analyzer fingerprint (an index must be rebuilt).
 """
 
@@ -214,6 +215,14 @@ def test_every_sample_sub_category_reachable(
     subs = {c for c in categories if "/" in c}
     assert len(subs) == 277
     assert sorted(subs - repo_lexicon.categories) == []
+
+
+def test_a_government_affair_names_the_integrated_apps_too(dicts: Dictionaries) -> None:
+    """A province's or city's integrated government app (粤省事, 浙里办: 政务/综合服务)
+    handles every affair of its place: a line whose first category is a 政务 one names it."""
+    lines = [n for n in dicts.needs if n.categories and n.categories[0].startswith("政务/")]
+    assert len(lines) > 40
+    assert [n.line for n in lines if "政务/综合服务" not in n.categories] == []
 
 
 # ------------------------------------------------------------------ 6 fingerprint
