@@ -62,6 +62,9 @@ GAP_TAGS = frozenset("mqd")  # numerals, measure words, adverbs: 叫个车, 买�
 NEGATIONS = frozenset({"不", "没", "没有", "别", "未", "勿", "莫", "甭", "非"})
 # Adverbs of time and degree jieba's dictionary tags as adjectives or distinctives: 电瓶快没电.
 ADVERBS = frozenset({"快", "老", "总"})
+# The attributive particle between a verb or adjective and its noun: 交的税 is the tax paid
+# (a need of 交税), 便宜的机票 cheap tickets (便宜机票).
+ATTRIBUTIVE = frozenset({"的"})
 # Measure words jieba's dictionary tags as something else (束 as a name, 瓶 and 条 as nouns):
 # 送束花, 买瓶水, 跑趟腿. Between a verb and its object they are gaps all the same.
 MEASURE_WORDS = frozenset("束瓶件趟双支条部块桌")
@@ -140,15 +143,21 @@ class ContentFilter:
 
     def gaps(self, tokens: Iterable[str]) -> frozenset[str]:
         """The tokens that may stand inside a need word without being part of it: measure
-        words and numerals (个, 束, 点, 一些) between a verb and its object, and adverbs
+        words and numerals (个, 束, 点, 一些) between a verb and its object, adverbs
         between a subject and its verb (快 in 电瓶快没电, 又 in 车又没电), but not those that
-        negate (不, 没有)."""
+        negate (不, 没有), and 的 between a verb or adjective and its noun (交的税 states
+        交税, the tax paid; 便宜的机票 便宜机票)."""
         return frozenset(
             t
             for t in tokens
             if t not in self._protected
             and t not in NEGATIONS
-            and (t in MEASURE_WORDS or t in ADVERBS or self._function.get(t, " ")[:1] in GAP_TAGS)
+            and (
+                t in MEASURE_WORDS
+                or t in ADVERBS
+                or t in ATTRIBUTIVE
+                or self._function.get(t, " ")[:1] in GAP_TAGS
+            )
         )
 
     def select(self, tokens: Sequence[str], needs: Sequence[NeedMatch] = ()) -> ContentWords:

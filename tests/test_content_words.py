@@ -19,7 +19,8 @@ Properties checked:
 5. Through the real analyzer (stop words included), everyday requests keep their two
    content words: 帮我叫个车 → 叫, 车; 附近哪里可以挂号 → 挂号; 明天天气怎么样 → 天气.
 6. Gaps (tokens that may stand inside a need word): measure words and numerals, also
-   those jieba tags otherwise (束, 瓶), and adverbs (快, 还, 又) but not negations.
+   those jieba tags otherwise (束, 瓶), adverbs (快, 还, 又) but not negations, and the
+   attributive 的 (交的税 states 交税).
 """
 
 from __future__ import annotations
@@ -189,3 +190,9 @@ def test_adverbs_are_gaps_but_not_negations() -> None:
     fill = ContentFilter(STOP)
     tokens = ["车", "快", "没", "电", "还", "又", "不", "没有", "别"]
     assert fill.gaps(tokens) == {"快", "还", "又"}
+
+
+def test_the_attributive_particle_is_a_gap() -> None:
+    """交的税 is the tax paid: 的 between the verb and its noun may stand inside 交税."""
+    fill = ContentFilter(STOP)
+    assert fill.gaps(["交", "的", "税", "了"]) == {"的"}

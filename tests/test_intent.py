@@ -15,8 +15,9 @@ Properties checked:
 5. ``service_words`` lists the needs' service words once; ``explain`` is JSON-ready and
    names the content words, dropped words with reasons, needs and categories.
 6. A version without a model file reads with needs and content words and no
-   categories; a corrupt model file raises ValueError. An adverb inside a need word does
-   not hide it (电瓶快没电了 → 电瓶没电); a need word inside a longer word is no need.
+   categories; a corrupt model file raises ValueError. An adverb or the attributive 的
+   inside a need word does not hide it (电瓶快没电了 → 电瓶没电, 交的税 → 交税); a need
+   word inside a longer word is no need.
 7. Of several needs, the last stated is the request (公交停了打个车: 打车, 公交 its
    circumstance), except one naming where the user goes (打车去火车站: 打车, 火车站 its
    destination) or only how the user wants it served (想吃水果懒得出门: 懒得出门 its
@@ -155,6 +156,10 @@ def test_without_model(engine: Engine, version_dir: Path, tmp_path: Path) -> Non
 def test_an_adverb_inside_a_need_word(reader: IntentReader) -> None:
     assert [n.word for n in reader.read("电瓶快没电了").needs] == ["电瓶没电"]
     assert [n.word for n in reader.read("车又没电了").needs] == ["车没电"]
+
+
+def test_the_attributive_particle_inside_a_need_word(reader: IntentReader) -> None:
+    assert [n.word for n in reader.read("上个月交的税能退吗").needs] == ["交税"]
 
 
 def test_no_need_word_inside_a_longer_word(engine: Engine) -> None:
