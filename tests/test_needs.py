@@ -17,7 +17,9 @@ Properties checked:
 5. The repo's lexicon: every category it names and every service word it lists occurs
    in the sample catalog (it was seeded from it), and every sub-category of the sample
    catalog is named by some line (every sub-category is reachable from a need word). A
-   line whose first category is a government one (政务/…) names 政务/综合服务 too.
+   line whose first category is a government one (政务/…) names 政务/综合服务 too, and
+   one whose first is second-hand goods (二手/数码 …) the general marketplace,
+   生活服务/二手交易.
 6. Editing ``needs.txt`` changes the analyzer fingerprint (an index must be rebuilt).
 """
 
@@ -223,6 +225,19 @@ def test_a_government_affair_names_the_integrated_apps_too(dicts: Dictionaries) 
     lines = [n for n in dicts.needs if n.categories and n.categories[0].startswith("政务/")]
     assert len(lines) > 40
     assert [n.line for n in lines if "政务/综合服务" not in n.categories] == []
+
+
+SECOND_HAND_GOODS = ("数码", "数码回收", "奢侈品", "奢侈品回收", "名表", "家具", "户外", "收藏")
+
+
+def test_second_hand_goods_name_the_general_marketplace_too(dicts: Dictionaries) -> None:
+    """Second-hand goods of any kind are bought and sold on the general second-hand
+    marketplace (闲鱼: 生活服务/二手交易): a line whose first category is a 二手 goods one
+    names it."""
+    goods = {f"二手/{sub}" for sub in SECOND_HAND_GOODS}
+    lines = [n for n in dicts.needs if n.categories and n.categories[0] in goods]
+    assert len(lines) > 40
+    assert [n.line for n in lines if "生活服务/二手交易" not in n.categories] == []
 
 
 # ------------------------------------------------------------------ 6 fingerprint
