@@ -53,38 +53,39 @@ class Floors:
 # raters of other query sets list as must_not.
 NEED_FLOORS = Floors(
     ndcg=0.90,
-    p1=0.78,
+    p1=0.79,
     tag_ndcg={
-        "nl": 0.90,
-        "intent": 0.89,
-        "question": 0.89,
-        "colloquial": 0.88,
-        "region": 0.89,
+        "nl": 0.91,
+        "intent": 0.90,
+        "question": 0.90,
+        "colloquial": 0.89,
+        "region": 0.90,
         "service": 0.91,
     },
-    max_must_not=10,
+    max_must_not=9,
 )
 
 # Held-out need queries (tests/golden/heldout.jsonl, five raters): floors as for the need
-# queries, a little under what was measured after the lexicon's fourth and fifth passes
-# (nDCG@10 0.881, P@1 0.766, 49 must_not violations over 340 queries; 0.872 / 0.763 / 49
-# when the last sets were added; the first 190 were at 0.76 / 0.60 / 104 before the need
-# work of the stop that added them).
+# queries, a little under what was measured after need words were read over 的 and after
+# a place name, and the government and second-hand lexicon rules (nDCG@10 0.900, P@1
+# 0.772, 47 must_not violations over 340 queries; 0.881 / 0.766 / 49 after the lexicon's
+# fourth and fifth passes; the first 190 were at 0.76 / 0.60 / 104 before the need work of
+# the stop that added them).
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 HELD_OUT_FLOORS = Floors(
-    ndcg=0.87,
-    p1=0.75,
+    ndcg=0.89,
+    p1=0.76,
     tag_ndcg={
-        "nl": 0.90,
-        "intent": 0.84,
-        "question": 0.87,
-        "colloquial": 0.82,
-        "region": 0.92,
-        "service": 0.89,
-        "long": 0.71,
-        "latin": 0.46,
+        "nl": 0.91,
+        "intent": 0.88,
+        "question": 0.91,
+        "colloquial": 0.87,
+        "region": 0.95,
+        "service": 0.90,
+        "long": 0.75,
+        "latin": 0.78,
     },
-    max_must_not=50,
+    max_must_not=47,
 )
 
 ALL = load_golden(GOLDEN)
