@@ -301,6 +301,15 @@ def test_split(table: RegionTable, token: str, parts: tuple[str, ...]) -> None:
     assert table.split(token) == parts
 
 
+def test_split_parts_spell_the_token(table: RegionTable, analyzer: Analyzer) -> None:
+    """Whatever the token, its parts spell it: the need reader loses no character."""
+    text = "北京公交卡充值上海迪士尼门票广州地铁乘车码浙江大学附近租房深圳通充值大理石台面"
+    tokens = analyzer.tokens(text, "index")
+    assert any(len(table.split(t)) == 2 for t in tokens)
+    for token in tokens:
+        assert "".join(table.split(token)) == token
+
+
 def test_general_words_given(tmp_path: Path) -> None:
     """Which compounds keep their own meaning comes from the general words given."""
     entries = _load(tmp_path, "北京 = 北京市\n").regions
