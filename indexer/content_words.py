@@ -68,6 +68,8 @@ ATTRIBUTIVE = frozenset({"的"})
 # Measure words jieba's dictionary tags as something else (束 as a name, 瓶 and 条 as nouns):
 # 送束花, 买瓶水, 跑趟腿. Between a verb and its object they are gaps all the same.
 MEASURE_WORDS = frozenset("束瓶件趟双支条部块桌")
+# Words that are gaps whatever jieba's dictionary tags them.
+GAP_WORDS = MEASURE_WORDS | ADVERBS | ATTRIBUTIVE
 
 # A dict.txt line ``word freq tag`` whose tag starts with a letter of FUNCTION_TAGS.
 _LINE_RE = re.compile(f"^([^ \n]+) [0-9]+ ([{''.join(FUNCTION_TAGS)}][a-z]*)$", re.MULTILINE)
@@ -152,12 +154,7 @@ class ContentFilter:
             for t in tokens
             if t not in self._protected
             and t not in NEGATIONS
-            and (
-                t in MEASURE_WORDS
-                or t in ADVERBS
-                or t in ATTRIBUTIVE
-                or self._function.get(t, " ")[:1] in GAP_TAGS
-            )
+            and (t in GAP_WORDS or self._function.get(t, " ")[:1] in GAP_TAGS)
         )
 
     def select(self, tokens: Sequence[str], needs: Sequence[NeedMatch] = ()) -> ContentWords:
