@@ -161,6 +161,27 @@ class Discovery:
             index_version=version,
         )
 
+    def most_used(self, path: str, filters: Clauses) -> str | None:
+        """The appid of the most used listing of the category ``path`` (``Top/sub``) that the
+        filters let through (a host's), None when it has none; a tie goes to the first
+        indexed. Resellers are not capped here: the most used provider of a service, not a
+        brand's page order. Reads the top popularity bands of the path's own category first
+        (one band, then four times as many, ...), as a page does."""
+        bands = self.bands(path.rsplit("/", 1)[-1])
+        within = nothing(self.compiler.term(f.CATEGORY_PATH, path))
+        cut = 1
+        while bands:
+            top = self.compiler.any_of(f.CATEGORY_BAND, [t for t, _ in bands[:cut]])
+            query = self._query([*filters, (Occur.Must, within)], top)
+            hits = self.searcher.search(query, limit=1, order_by_field=f.POPULARITY).hits
+            if hits:
+                appid = self._stored(hits[0][1])[0].get("appid")
+                return appid if isinstance(appid, str) else None
+            if cut >= len(bands):
+                break
+            cut *= 4
+        return None
+
     def _share(self, host: str) -> float:
         """About which share of all listings the host lists."""
         n = max(self.searcher.num_docs, 1)

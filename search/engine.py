@@ -26,6 +26,12 @@ province as a whole, or no region in particular.
 
 A query that names a brand also gets every listing of that brand, and a brand zone:
 the brand's main official listing in the host, above (and not among) the results.
+
+An engine reads one index state and never sees it change (a live commit opens another
+engine), so what it derives from the index is kept for its life, bounded, and shared by
+its threads (a race derives one twice, the same): queries understood (from the second
+time one comes, per host), the leader of a need's sub-category in a host
+(``search.rank.need``), a category's popularity bands (``search.discover``).
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
-from search.rank.need import NeedPart, need_part, place_part
+from search.rank.need import NeedPart, leader_group, need_part, place_part
 from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
@@ -76,6 +82,7 @@ UNDERSTOOD = 64  # queries kept understood per engine (an engine lives until the
 # the search they fall on (at 100k, unique queries: p99.9 5.8 ms without keeping them,
 # 14.6 ms keeping every one).
 SEEN_ONCE = 4096
+LEADERS_KEPT = 16384  # sub-categories' leaders (per host) an engine keeps
 COMMON_SHARE = 0.05  # an inner word held by more of the listings says little on its own
 COMMON_MIN = 1000  # ... and by more listings than this (in a small catalog no word is common)
 ALONE_MAX = 10_000  # a word held by more listings does not retrieve on its own (tiers 3, 4)
@@ -167,6 +174,7 @@ class Understood:
     held: list[int]  # listings holding each word
     intent: Intent
     need: NeedPart
+    leaders: tuple[str, ...] = ()  # the need's leaders in the host (``Engine.leaders``)
 
 
 @dataclass(slots=True)
@@ -249,6 +257,7 @@ def _understanding(understood: Understood) -> dict[str, Any]:
         "service_terms": list(need.service_terms),
         "service_phrases": [list(p) for p in need.service_phrases],
         "route_categories": list(need.route_categories),
+        "leaders": list(understood.leaders),
         "scope": list(need.scope),
         "regions": list(need.regions),
     }
@@ -305,9 +314,13 @@ class Engine:
         self.compiler = Compiler(self.searcher, index.schema)
         self.exclude = self._cheaper_to_exclude()
         self.discovery = Discovery(self.compiler)
-        self._understood: OrderedDict[tuple[str, frozenset[str]], Understood] = OrderedDict()
+        self._understood: OrderedDict[tuple[str, frozenset[str], str | None], Understood] = (
+            OrderedDict()
+        )
         self._seen_once: dict[int, None] = {}  # hashes of keys, oldest first
         self._understood_lock = threading.Lock()
+        # Each sub-category's leader in a host (``leaders``); a race finds one twice.
+        self._leaders: dict[tuple[str, str], str | None] = {}
 
     def _cheaper_to_exclude(self) -> frozenset[str]:
         """Hosts where fewer listings are hidden than live: their filter excludes the
@@ -505,17 +518,19 @@ class Engine:
         total: int | None = getattr(result, "count", None)  # missing from the stubs
         return hits, total if total is not None else len(hits) + offset
 
-    def understand(self, q: str, recent: frozenset[str] = frozenset()) -> Understood:
+    def understand(
+        self, q: str, recent: frozenset[str] = frozenset(), host: str | None = None
+    ) -> Understood:
         """The query read (:meth:`read_query`), and kept from the second time the same text
-        comes for the times after (the cache goes with this engine, so with the brand table
-        and the index it was made for)."""
-        key = (normalize(q), recent)
+        comes for the same host for the times after (the cache goes with this engine, so
+        with the brand table and the index it was made for)."""
+        key = (normalize(q), recent, host)
         with self._understood_lock:
             hit = self._understood.get(key)
             if hit is not None:
                 self._understood.move_to_end(key)
                 return hit
-        understood = self.read_query(q, recent)
+        understood = self.read_query(q, recent, host)
         seen = hash(key)
         with self._understood_lock:
             if seen in self._seen_once:
@@ -529,8 +544,11 @@ class Engine:
                     del self._seen_once[next(iter(self._seen_once))]
         return understood
 
-    def read_query(self, q: str, recent: frozenset[str] = frozenset()) -> Understood:
-        """The query understood (parsed, its need read, its ranking compiled), not kept."""
+    def read_query(
+        self, q: str, recent: frozenset[str] = frozenset(), host: str | None = None
+    ) -> Understood:
+        """The query understood (parsed, its need read, its ranking compiled), not kept;
+        for a ``host``, with the leaders of the need's sub-categories there (none without)."""
         intent = self.reader.read(q)
         query = self._parse(q, intent)
         held = [self._held(u) for u in query.units]
@@ -540,6 +558,9 @@ class Engine:
             need = place_part(places, WEIGHTS)
         else:
             need = need_part(intent, self.analyzer, WEIGHTS, places)
+        leaders = self.leaders(need, host) if host is not None else ()
+        lead = leader_group(leaders, WEIGHTS)
+        groups = need.groups if lead is None else (*need.groups, lead)
 
         def scoring() -> Ranking:
             return ranking(
@@ -547,7 +568,7 @@ class Engine:
                 self.table,
                 recent,
                 informative=informative,
-                need=need.groups,
+                need=groups,
                 prior=need.prior,
             )
 
@@ -568,7 +589,29 @@ class Engine:
             held,
             intent,
             need,
+            tuple(appid for appid, _ in leaders),
         )
+
+    def leaders(self, need: NeedPart, host: str) -> tuple[tuple[str, float], ...]:
+        """The most used national listing live in ``host`` of each sub-category of
+        ``need.leads``, with that sub-category's probability (``search.rank.need``: the
+        leader part; a need naming no place is the user's wherever they are). Each is
+        found once per engine (its index never changes; a commit opens another engine)."""
+        out = []
+        for path, p in need.leads:
+            key = (host, path)
+            if key in self._leaders:
+                appid = self._leaders[key]
+            else:
+                national = nothing(self.compiler.term(f.REGION, f.NATIONAL))
+                filters = [*self.filters(host), (Occur.Must, national)]
+                appid = self.discovery.most_used(path, filters)
+                if len(self._leaders) >= LEADERS_KEPT:
+                    self._leaders.clear()
+                self._leaders[key] = appid
+            if appid is not None:
+                out.append((appid, p))
+        return tuple(out)
 
     def _serving(self, need: NeedPart) -> tantivy.Query | None:
         """The listings serving a query's need: holding a service word of it (every part
@@ -649,7 +692,7 @@ class Engine:
         """Run one search end to end."""
         started = time.perf_counter()
         _check_host(req.host)
-        understood = self.understand(req.q, req.recent)
+        understood = self.understand(req.q, req.recent, req.host)
         query, scoring = understood.query, understood.compiled.ranking
         zone, filters = self._zone(understood, req, self.filters(req.host))
         page = self.rank(understood, req, filters)

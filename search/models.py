@@ -112,6 +112,11 @@ class Understanding(BaseModel):
         "part are retrieved"
     )
     route_categories: list[str] = Field(description="sub-categories whose listings are retrieved")
+    leaders: list[str] = Field(
+        default_factory=list,
+        description="appids of the most used national listing live in the host of each of "
+        "those (for a need naming no place): the leader part of the score",
+    )
     scope: list[str] = Field(description="categories a listing matching some words must be in")
     regions: list[str] = Field(
         description="places of which a result must serve one (广东/深圳: the city, 广东/: the "

@@ -16,6 +16,9 @@ Properties checked:
    every page (first, middle, around the exact limit, deep) equals the reference; above
    the limit the total is a lower bound of at least the limit (`gte`), below it exact.
 5. An unknown host is refused naming the field.
+6. A category's most used listing (a need's leader, ``Discovery.most_used``) is the most
+   used of those the filters let through, resellers not capped, when the top bands hold
+   none of them too (read further down), and none for a category the host does not list.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from collections.abc import Iterable
 
 import pytest
 from conftest import SAMPLE_LISTINGS
+from tantivy import Occur
 
+from indexer import schema as f
 from indexer.dictionaries import Dictionaries
 from indexer.models import Listing
 from search.discover import EXACT_TOTAL, DiscoverRequest
@@ -218,6 +223,23 @@ def test_bands_give_the_reference_order(
     first = eng.discover(DiscoverRequest(host=host, category=category))
     if exact < EXACT_TOTAL:  # a small share of the index holds the page: read by bands
         assert first.total_relation == "gte"
+
+
+@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize("path", ["咖啡茶饮/甲", "出行/乙"])
+def test_most_used_of_a_category(big: tuple[Engine, list[Listing]], host: str, path: str) -> None:
+    eng, items = big
+    live = [x for x in items if x.visible_in(host) and "/".join(x.category) == path]
+    order = [x.appid for x in sorted(live, key=lambda x: -x.monthly_active_users)]
+    assert len(order) > 40
+    filters = eng.filters(host)
+    assert eng.discovery.most_used(path, filters) == order[0]
+    # The first 30 taken away (as a takedown would): the top bands hold none of the rest.
+    gone = eng.compiler.any_of(f.APPID, order[:30])
+    assert eng.discovery.most_used(path, [*filters, (Occur.MustNot, gone)]) == order[30]
+    assert eng.discovery.most_used("出行/丙", filters) is None
+    every = eng.compiler.any_of(f.APPID, order)
+    assert eng.discovery.most_used(path, [*filters, (Occur.MustNot, every)]) is None
 
 
 def test_unknown_host(engine: Engine) -> None:

@@ -12,8 +12,8 @@ listing of the sample catalog:
 3. Pages are slices of one order: page after page gives the first 50 results.
 4. Clauses on terms no listing holds are left out of the engine's query, and that changes
    no score (the scores above are the reference's, which keeps every clause).
-5. A query seen again is kept understood per engine: the same text then reuses its
-   compiled ranking.
+5. A query seen again is kept understood per engine and host: the same text then reuses
+   its compiled ranking (a need's leaders are the host's).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def engine_page(
     engine: Engine, q: str, host: str, recent: frozenset[str], limit: int, offset: int = 0
 ) -> tuple[list[tuple[str, float]], Page, str | None, ParsedQuery]:
     req = SearchRequest(q=q, host=host, limit=limit, offset=offset, recent=recent)
-    understood = engine.understand(q, recent)
+    understood = engine.understand(q, recent, host)
     parsed = understood.query
     zone, filters = engine._zone(understood, req, engine.filters(host))
     page = engine.rank(understood, req, filters)
@@ -166,7 +166,7 @@ def test_engine_equals_reference(
 ) -> None:
     recent = frozenset(list(listings)[:3])
     hits, page, zone, _ = engine_page(engine, q, host, recent, limit=50)
-    understood = engine.understand(q, recent)
+    understood = engine.understand(q, recent, host)
     scoring = understood.compiled.ranking
     expected: list[tuple[str, float]] = []
     for appid, (item, terms) in listings.items():
@@ -246,6 +246,7 @@ def test_a_query_seen_again_is_kept_understood(engine: Engine) -> None:
     assert second is not first
     assert fresh.understand("星巴克 拿铁") is second
     assert fresh.understand("星巴克 拿铁", frozenset({"wx0000000000000000"})) is not second
+    assert fresh.understand("星巴克 拿铁", host="jd") is not second
     once = fresh.understand("瑞幸 拿铁")
     assert fresh.understand("瑞幸 拿铁") is not once
     a = fresh.run(SearchRequest(q="星巴克 拿铁", host="jd")).data()
@@ -267,7 +268,7 @@ def test_broad_priors_joined_to_the_match_score_the_same(
     plain, page, _, _ = engine_page(engine, q, host, frozenset(), limit=50)
     monkeypatch.setattr(compile_module, "BROAD_MIN", 0)
     monkeypatch.setattr(compile_module, "BROAD_SHARE", 0.0)
-    understood = engine.read_query(q)
+    understood = engine.read_query(q, host=host)
     assert understood.compiled.priors() == []  # every prior is broad now
     req = SearchRequest(q=q, host=host, limit=50)
     _, filters = engine._zone(understood, req, engine.filters(host))

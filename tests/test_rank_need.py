@@ -20,6 +20,10 @@
    ``side_need`` of it (its service share; its categories are worth no more, whatever
    the category model predicts): 演唱会散场了叫个车 asks for a car; 想吃水果懒得出门 for
    fruit (懒得出门 its manner).
+9. Naming no place, the most used national listing live in the host of each sub-category
+   the need retrieves is its leader and earns the leader part (the probability times its
+   weight), found once per engine and host; another host's leader may be another listing;
+   a regional listing leads nothing; a need naming a place has none.
 """
 
 from __future__ import annotations
@@ -37,9 +41,19 @@ from indexer.intent import Intent
 from indexer.models import Listing
 from indexer.needs import NeedMatch
 from indexer.priors import NAME_PRIOR, NEED_PRIOR, PLACE_PRIOR
+from search.discover import Discovery
 from search.engine import Engine, SearchRequest
 from search.rank.clauses import EVERY, Match
-from search.rank.need import NO_NEED, ROUTE_MIN, SAID_MIN, SERVICE_FULL, SERVICE_MIN, need_part
+from search.rank.compile import Clauses
+from search.rank.need import (
+    NO_NEED,
+    ROUTE_MIN,
+    SAID_MIN,
+    SERVICE_FULL,
+    SERVICE_MIN,
+    leader_group,
+    need_part,
+)
 from search.rank.weights import WEIGHTS
 from tests.conftest import SAMPLE_LISTINGS
 
@@ -343,3 +357,125 @@ def test_the_manner_of_a_request_is_not_what_it_asks_for(engine: Engine) -> None
     assert resp.understanding is not None
     assert [n.role for n in resp.understanding.needs] == ["request", "manner"]
     assert resp.results[0].category == ["零售商超", "生鲜水果"]
+
+
+# ------------------------------------------------------------------ 9 the leader
+
+
+def most_used(engine: Engine, path: str, host: str) -> str | None:
+    """The catalog's most used national listing of ``path`` live in ``host``, read from the
+    file (national: the indexer reads no region in it, or 全国 besides)."""
+    live = [
+        x
+        for x in sample_listings()
+        if x.visible_in(host) and "/".join(x.category) == path and national(engine, x)
+    ]
+    if not live:
+        return None
+    top = max(x.monthly_active_users for x in live)
+    (best,) = [x.appid for x in live if x.monthly_active_users == top]  # no tie here
+    return best
+
+
+def national(engine: Engine, item: Listing) -> bool:
+    brand = engine.table.brands.get(item.brand_id or "")
+    return (f.REGION, f.NATIONAL) in analyse_fields(item, brand, engine.analyzer)
+
+
+@pytest.mark.parametrize("q", ["帮我叫个车", "想买双运动鞋", "中古包哪里买", "医保怎么报销"])
+@pytest.mark.parametrize("host", ["jd", "samsung"])
+def test_leaders_are_the_most_used_listings_live_in_the_host(
+    engine: Engine, q: str, host: str
+) -> None:
+    understood = engine.understand(q, host=host)
+    leads = understood.need.leads
+    assert leads and all(ROUTE_MIN <= p <= 1.0 for _, p in leads)
+    assert {path for path, _ in leads} == set(understood.need.route_categories)
+    expected = [most_used(engine, path, host) for path, _ in leads]
+    assert understood.leaders == tuple(a for a in expected if a is not None)
+    # Without a host (understanding alone) there are none.
+    assert engine.understand(q).leaders == ()
+
+
+def test_another_host_may_have_another_leader(engine: Engine) -> None:
+    """SKECHERS, the most used sports-shoe shop, is not live in samsung: another leads."""
+    jd = engine.understand("想买双运动鞋", host="jd").leaders
+    samsung = engine.understand("想买双运动鞋", host="samsung").leaders
+    assert jd != samsung
+    assert most_used(engine, "服饰运动/运动鞋", "jd") in jd
+    assert most_used(engine, "服饰运动/运动鞋", "jd") not in samsung
+
+
+def test_a_regional_listing_leads_nothing(engine: Engine) -> None:
+    """粤省事, Guangdong's government app, has more users than the national one: for a need
+    naming no place the national platform leads integrated government services."""
+    leaders = engine.understand("医保怎么报销", host="jd").leaders
+    names = {engine.listing(a)["name"] for a in leaders}
+    assert "国家政务服务平台" in names and "粤省事" not in names
+    users = {x.name: x.monthly_active_users for x in sample_listings()}
+    assert users["粤省事"] > users["国家政务服务平台"]
+
+
+def test_the_leader_part_is_the_leader_s_alone(engine: Engine) -> None:
+    resp = engine.search(SearchRequest(q="帮我叫个车", host="jd", limit=10, debug=True))
+    assert resp.understanding is not None
+    leaders = set(resp.understanding.leaders)
+    probability = dict(engine.understand("帮我叫个车", host="jd").need.leads)
+    assert leaders
+    shown = 0
+    for card in resp.results:
+        assert card.explain is not None
+        part = card.explain.parts.get("leader", 0.0)
+        if card.appid in leaders:
+            path = "/".join(card.category)
+            assert part == pytest.approx(WEIGHTS.leader * probability[path])
+            shown += 1
+        else:
+            assert part == 0.0
+    assert shown
+    # The ride-hailing leader is the first answer.
+    assert resp.results[0].appid == most_used(engine, "出行/打车", "jd")
+
+
+def test_a_leader_is_found_once_per_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept per engine and host: a query of the same sub-categories read again (not kept
+    understood: ``read_query``) asks for none; another host's are its own; another engine
+    (a commit opens one) finds them again."""
+    fresh = engine.refreshed()
+    asked: list[str] = []
+    found = Discovery.most_used
+
+    def counted(self: Discovery, path: str, filters: Clauses) -> str | None:
+        asked.append(path)
+        return found(self, path, filters)
+
+    monkeypatch.setattr(Discovery, "most_used", counted)
+    first = fresh.read_query("帮我叫个车", host="jd").leaders
+    paths = list(asked)
+    assert first and paths == [p for p, _ in fresh.understand("帮我叫个车").need.leads]
+    assert fresh.read_query("帮我叫个车", host="jd").leaders == first
+    assert asked == paths  # none asked again
+    fresh.read_query("帮我叫个车", host="samsung")
+    assert asked == paths * 2  # another host's are its own
+    again = fresh.refreshed()
+    assert again.read_query("帮我叫个车", host="jd").leaders == first
+    assert asked == paths * 3
+
+
+def test_a_need_naming_a_place_has_no_leader(engine: Engine) -> None:
+    understood = engine.understand("杭州公积金怎么提取", host="jd")
+    assert understood.need.prior == PLACE_PRIOR
+    assert understood.need.route_categories and understood.need.leads == ()
+    assert understood.leaders == ()
+    assert engine.understand("滴滴出行", host="jd").leaders == ()  # a name states no need
+
+
+def test_leader_group() -> None:
+    assert leader_group([], WEIGHTS) is None
+    assert leader_group([("wx1", 1.0)], dataclasses.replace(WEIGHTS, leader=0.0)) is None
+    group = leader_group([("wx1", 1.0), ("wx2", 0.5)], WEIGHTS)
+    assert group is not None and group.name == "leader"
+    assert [(c.match, c.weight) for c in group.clauses] == [
+        (Match("term", f.APPID, ("wx1",)), WEIGHTS.leader),
+        (Match("term", f.APPID, ("wx2",)), WEIGHTS.leader * 0.5),
+    ]

@@ -127,6 +127,8 @@ def render_search(
             "categories: "
             + (", ".join(f"{c.category} {c.score:.2f}" for c in u.categories) or "-"),
         ]
+        if u.leaders:
+            lines.append("leaders: " + " ".join(u.leaders))
         if u.regions:
             lines.append("regions: " + " ".join(u.regions))
         for line in lines:

@@ -28,6 +28,13 @@ category model, with the lexicon's categories). Two parts of the score come from
   part of the score).
 - ``prior``: the popularity prior (``indexer.priors``): a need's providers are many and
   none is named, so the most used counts more than for a name.
+- ``leader``: naming no place, the listing is the most used national one live in the
+  host in a sub-category the need retrieves (``leads``, found by the engine in the index
+  it searches: ``leader_group``), worth the prediction's probability: the default provider
+  of a service (the raters' grade 3) above a specialist that shares a word more with the
+  query. The popularity prior alone cannot: a listing ten times as used gains 6 % of its
+  score, and one incidental word matched in a description is worth more. A regional
+  listing leads nothing here: the need is the user's wherever they are.
 
 ``route`` says which listings a need query retrieves beyond those its words match:
 those holding a service word that says enough of the need, and those of the
@@ -90,6 +97,9 @@ class NeedPart(NamedTuple):
     scope: tuple[str, ...]  # categories a listing matching some words must be in
     regions: tuple[str, ...] = ()  # REGION terms of which a result must hold one (none: any)
     prior: Prior = NAME_PRIOR  # the popularity prior of the query (``indexer.priors``)
+    # The routed sub-categories whose most used listing earns the leader part, with their
+    # probability (naming no place: a place's own listing is that need's answer).
+    leads: tuple[tuple[str, float], ...] = ()
 
 
 NO_NEED = NeedPart((), (), (), (), ())
@@ -198,7 +208,21 @@ def need_part(
     scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
-    return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior)
+    leads = tuple((path, likely[path]) for path in route) if prior is NEED_PRIOR else ()
+    return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior, leads)
+
+
+def leader_group(leaders: Sequence[tuple[str, float]], w: Weights) -> Group | None:
+    """The leader part (see the module docstring): ``leaders`` are the appids of the most
+    used listing of each sub-category of ``NeedPart.leads``, with its probability; None
+    when there is none or the weights give it nothing."""
+    if not leaders or not w.leader:
+        return None
+    clauses = tuple(
+        Clause(Match("term", f.APPID, (appid,)), w.leader * p, f.CATEGORY_PATH, "leader")
+        for appid, p in leaders
+    )
+    return Group("leader", clauses)
 
 
 def need_stress(intent: Intent, w: Weights) -> tuple[float, ...]:

@@ -72,6 +72,10 @@ class Weights:
     # 骑车去地铁站: where the user goes), a manner (懒得出门 in 想吃水果懒得出门: how the
     # user wants it served), not a service wanted.
     side_need: float = 0.7
+    # Naming no place, the most used national listing live in the host of a sub-category
+    # the need retrieves (times the prediction's probability): the service's default
+    # provider.
+    leader: float = 0.2
     # A need query naming a place: a listing serving that place's province or no region
     # in particular (a national service) is above one serving another region.
     region: float = 0.6
