@@ -52,8 +52,8 @@ class Floors:
 # another place's services, which these judgments grade 1 (深圳通 for 北京公交卡充值) and
 # raters of other query sets list as must_not.
 NEED_FLOORS = Floors(
-    ndcg=0.90,
-    p1=0.79,
+    ndcg=0.91,
+    p1=0.87,
     tag_ndcg={
         "nl": 0.91,
         "intent": 0.90,
@@ -66,18 +66,20 @@ NEED_FLOORS = Floors(
 )
 
 # Held-out need queries (tests/golden/heldout.jsonl, five raters): floors as for the need
-# queries, a little under what was measured after need words were read over 的 and after
-# a place name, and the government and second-hand lexicon rules (nDCG@10 0.900, P@1
-# 0.772, 47 must_not violations over 340 queries; 0.881 / 0.766 / 49 after the lexicon's
-# fourth and fifth passes; the first 190 were at 0.76 / 0.60 / 104 before the need work of
-# the stop that added them).
+# queries, a little under what was measured after a need's leader part (nDCG@10 0.900, P@1
+# 0.813, 47 must_not violations over 340 queries; 0.900 / 0.772 / 47 before it; 0.881 /
+# 0.766 / 49 after the lexicon's fourth and fifth passes; the first 190 were at 0.76 /
+# 0.60 / 104 before the need work of the stop that added them). The intent floor went
+# down once, on purpose (0.883 → 0.878 with the leader part): the leaders of a need's
+# less likely sub-categories enter the lower ranks of some of these queries, while the
+# leader of the likely one takes the first place in many more.
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 HELD_OUT_FLOORS = Floors(
     ndcg=0.89,
-    p1=0.76,
+    p1=0.81,
     tag_ndcg={
         "nl": 0.91,
-        "intent": 0.88,
+        "intent": 0.87,
         "question": 0.91,
         "colloquial": 0.87,
         "region": 0.95,
