@@ -97,6 +97,7 @@ bench: $(STAMP) wrk
 	$(BIN)/python benchmarks/bench_build.py --sizes $(BENCH_SIZES)
 	for n in $$(echo $(BENCH_SIZES) | tr , ' '); do \
 		$(BIN)/python benchmarks/bench_query.py --size $$n && \
+		$(BIN)/python benchmarks/leader_cost.py --size $$n && \
 		$(BIN)/python benchmarks/bench_http.py --size $$n || exit 1; \
 	done
 	$(BIN)/python benchmarks/http_parts.py

@@ -6,7 +6,8 @@ the query benchmark times every query once against the floor, the category bench
 times the model's share of a build and its predictions, the HTTP benchmark gets only
 2xx answers from both the bare app and ``mpsearch serve --workers 2`` (saturated and
 paced) and never sends a search path twice to a server while unused ones are left, and
-the HTTP-parts benchmark times every variant of the app.
+the HTTP-parts benchmark times every variant of the app, and the leader benchmark times
+finding a need's leaders cold and kept beside the search of every need query that has some.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ def test_bench_categories_smoke(bench_env: dict[str, str]) -> None:
     assert result["build"]["model_bytes"] > 0 and result["model"]["words"] > 0
     for kind in ("typical", "widest"):
         assert result["predict"][kind]["predict_us"]["n"] == 50
+
+
+def test_leader_cost_smoke(bench_env: dict[str, str]) -> None:
+    result = _run("leader_cost.py", bench_env, "--size=1k", "--passes=1", "--name=leader-smoke")
+    assert result["docs"] == N
+    assert 0 < result["with_leads"] <= result["need_queries"]
+    for key in ("cold_ms", "kept_ms", "search_ms"):
+        assert result[key]["n"] == result["with_leads"]
+    assert result["sub_categories_per_query"] >= 1
 
 
 def test_bench_query_smoke(bench_env: dict[str, str]) -> None:
