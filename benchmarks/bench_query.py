@@ -51,15 +51,13 @@ from benchmarks.common import (
     label,
     latency_summary,
     machine,
+    open_engine,
     parse_count,
     save_result,
 )
 from benchmarks.gen_catalog import EXTERNAL, ensure_catalog
 from indexer import schema as f
 from indexer.analysis import compact, has_cjk, pinyin_full, pinyin_initials
-from indexer.dictionaries import Dictionaries
-from indexer.settings import Settings
-from indexer.store import IndexStore
 from search.discover import DiscoverRequest
 from search.engine import Engine, SearchRequest
 
@@ -255,11 +253,8 @@ def ratios(ours: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     n = parse_count(args.size)
     home = ensure_index(n, args.seed)
-    store = IndexStore(home)
-    version = store.current()
-    assert version is not None
     started = time.perf_counter()
-    engine = Engine.open(store, version, Dictionaries.load(Settings(home=home).dictionaries))
+    engine = open_engine(home)
     open_s = time.perf_counter() - started
     floor = Floor(engine)
     mix = query_mix(n, args.seed, args.synthetic, args.ecom)

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -29,6 +29,9 @@ from benchmarks.gen_catalog import (  # noqa: E402
     ensure_catalog,
     parse_count,
 )
+
+if TYPE_CHECKING:
+    from search.engine import Engine
 
 # Result files; MPSEARCH_BENCH_RESULTS redirects them (the smoke test writes to a temp folder).
 RESULTS = Path(os.environ.get("MPSEARCH_BENCH_RESULTS") or REPO / "benchmarks" / "results")
@@ -216,6 +219,20 @@ def ensure_index(n: int, seed: int = DEFAULT_SEED, quiet: bool = False) -> Path:
         raise SystemExit(f"index build failed: {run.stderr}")
     publish_latest(home, quiet)
     return home
+
+
+def open_engine(home: Path) -> Engine:
+    """The engine over the current version of ``home`` (as ``mpsearch serve`` opens it)."""
+    from indexer.dictionaries import Dictionaries
+    from indexer.settings import Settings
+    from indexer.store import IndexStore
+    from search.engine import Engine
+
+    store = IndexStore(home)
+    version = store.current()
+    if version is None:
+        raise SystemExit(f"no current version in {home}")
+    return Engine.open(store, version, Dictionaries.load(Settings(home=home).dictionaries))
 
 
 def publish_latest(home: Path, quiet: bool = True) -> str:

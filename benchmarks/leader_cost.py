@@ -29,14 +29,12 @@ from benchmarks.common import (
     ensure_index,
     latency_summary,
     machine,
+    open_engine,
     parse_count,
     save_result,
 )
 from benchmarks.gen_catalog import DEFAULT_SEED
-from indexer.dictionaries import Dictionaries
-from indexer.settings import Settings
-from indexer.store import IndexStore
-from search.engine import Engine, SearchRequest
+from search.engine import SearchRequest
 
 
 def need_queries() -> list[tuple[str, str]]:
@@ -47,11 +45,7 @@ def need_queries() -> list[tuple[str, str]]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     n = parse_count(args.size)
-    home = ensure_index(n, args.seed)
-    store = IndexStore(home)
-    version = store.current()
-    assert version is not None
-    engine = Engine.open(store, version, Dictionaries.load(Settings(home=home).dictionaries))
+    engine = open_engine(ensure_index(n, args.seed))
     queries = need_queries()
     for q, host in queries[:20]:  # warm the process, not the leaders (cleared below)
         engine.run(SearchRequest(q=q, host=host))
