@@ -301,7 +301,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             profiler.disable()
         wall.setdefault(q.kind, []).append(ms)
         # read again without keeping it: a kept query would change later searches' heap
-        page = engine.rank(engine.read_query(q.text), req, engine.filters(q.host))
+        page = engine.rank(engine.read_query(q.text, host=q.host), req, engine.filters(q.host))
         spent = _time(lambda page=page: engine.facets(page), [])  # type: ignore[misc]
         facets.append(spent)
         facet_share.append(spent / ms if ms > 0 else 0.0)
