@@ -12,7 +12,9 @@ Properties checked:
 4. PUT of a new listing is acknowledged with the next sequence number and is then found by
    search, suggest and /v1/listings; a second PUT replaces it (old name no longer finds
    or suggests it).
-5. DELETE takes a listing down: gone from search, suggest and /v1/listings (404).
+5. DELETE takes a listing down: gone from search, suggest and /v1/listings (404). Taking
+   down the leader of a need's sub-category (its most used listing in the host) makes the
+   next most used one its leader at once.
 6. PUT of a brand with a new alias: a query for the alias resolves to the brand zone. A new
    brand and its official listing PUT right after it (before the brand is applied) are
    accepted, and the brand's name then gives a brand zone with that listing.
@@ -37,6 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 from fastapi.testclient import TestClient
@@ -207,6 +210,35 @@ def test_takedown(client: TestClient) -> None:
     assert LV_OFFICIAL not in suggested(client, "路易威登官")
     # The brand's other official listing takes the zone.
     assert search(client, "LV")["brand_zone"]["card"]["appid"] == "wxb6979e465ca80716"
+
+
+def sample_listings() -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in SAMPLE_LISTINGS.read_bytes().splitlines()]
+
+
+def test_taking_down_a_leader_makes_the_next_the_leader(client: TestClient) -> None:
+    def read() -> tuple[list[str], dict[str, dict[str, Any]]]:
+        params = {"q": "帮我叫个车", "host": "jd", "debug": "true", "limit": 50}
+        resp = client.get("/v1/search", params=params)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        return body["understanding"]["leaders"], {c["appid"]: c for c in body["results"]}
+
+    def ride_leader(leaders: list[str], cards: dict[str, dict[str, Any]]) -> str:
+        (leader,) = [a for a in leaders if a in cards and cards[a]["category"] == ["出行", "打车"]]
+        assert cards[leader]["explain"]["parts"]["leader"] > 0
+        return leader
+
+    # The sample's ride-hailing listings live in jd, most used first (all national).
+    ride = sorted(
+        (x for x in sample_listings() if x["category"] == ["出行", "打车"] and "jd" in x["hosts"]),
+        key=lambda x: -x["monthly_active_users"],
+    )
+    first = ride_leader(*read())
+    assert first == ride[0]["appid"]
+    assert client.delete(f"/v1/admin/listings/{first}", headers=AUTH).status_code == 200
+    wait_for(client, "the takedown", lambda: first not in read()[1])
+    assert ride_leader(*read()) == ride[1]["appid"]
 
 
 def test_brand_alias_reaches_resolution(client: TestClient) -> None:
