@@ -83,6 +83,7 @@ UNDERSTOOD = 64  # queries kept understood per engine (an engine lives until the
 # 14.6 ms keeping every one).
 SEEN_ONCE = 4096
 LEADERS_KEPT = 16384  # sub-categories' leaders (per host) an engine keeps
+_UNKNOWN = "\x00unknown"  # a leader not looked for yet (None: looked for, there is none)
 COMMON_SHARE = 0.05  # an inner word held by more of the listings says little on its own
 COMMON_MIN = 1000  # ... and by more listings than this (in a small catalog no word is common)
 ALONE_MAX = 10_000  # a word held by more listings does not retrieve on its own (tiers 3, 4)
@@ -600,9 +601,8 @@ class Engine:
         out = []
         for path, p in need.leads:
             key = (host, path)
-            if key in self._leaders:
-                appid = self._leaders[key]
-            else:
+            appid = self._leaders.get(key, _UNKNOWN)  # one lookup: another thread may clear
+            if appid is _UNKNOWN:
                 national = nothing(self.compiler.term(f.REGION, f.NATIONAL))
                 filters = [*self.filters(host), (Occur.Must, national)]
                 appid = self.discovery.most_used(path, filters)
