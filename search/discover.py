@@ -18,6 +18,9 @@ widens only when a page needs more; in a category, the top bands of that categor
 (``schema.CATEGORY_BAND``), so a category costs what the host's whole list does.
 ``total`` is exact up to ``EXACT_TOTAL`` and a lower
 bound above it (``total_relation`` ``gte``), as for searches.
+
+``Discovery.most_used`` reads one sub-category's most used listing the same way: a need's
+leader (``search.rank.need``).
 """
 
 from __future__ import annotations
@@ -163,8 +166,8 @@ class Discovery:
 
     def most_used(self, path: str, filters: Clauses) -> str | None:
         """The appid of the most used listing of the category ``path`` (``Top/sub``) that the
-        filters let through (a host's), None when it has none; a tie goes to the first
-        indexed. Resellers are not capped here: the most used provider of a service, not a
+        filters let through (a host's), None when it has none; of equals, whichever the index
+        orders first. Resellers are not capped here: the most used provider of a service, not a
         brand's page order. Reads the top popularity bands of the path's own category first
         (one band, then four times as many, ...), as a page does."""
         bands = self.bands(path.rsplit("/", 1)[-1])
