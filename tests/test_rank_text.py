@@ -20,10 +20,6 @@ Properties checked:
    letters.
 7. Each word is worth ``text / n``; a literal unit never matches the brand field.
 8. Descriptions count only from the engine's second tier on.
-9. A query stating a need (a need's popularity prior) looks for its words of two or more
-   characters whole and inside category words, not inside the longer words of names,
-   brands, keywords and showcase titles; a single character still is; a name query's
-   words are.
 """
 
 from __future__ import annotations
@@ -35,11 +31,8 @@ import pytest
 
 from indexer import schema as f
 from indexer.dictionaries import Dictionaries
-from indexer.priors import NAME_PRIOR, NEED_PRIOR, PLACE_PRIOR, Prior
-from search.rank import ranking
-from search.rank.reference import score
 from search.rank.weights import WEIGHTS, Weights
-from tests.rankkit import Kit, listing, make_kit, scored, terms
+from tests.rankkit import Kit, listing, make_kit, scored
 
 W = WEIGHTS
 
@@ -347,32 +340,3 @@ def test_descriptions_count_only_in_the_second_tier(kit: Kit) -> None:
     item = listing("某店", description="现磨拿铁")
     assert scored(kit, "拿铁", item, second_tier=True).units[0].best is not None
     assert scored(kit, "拿铁", item, second_tier=False).units[0].best is None
-
-
-# ------------------------------------------------------------------ 9 a need query's words
-
-
-def forms(kit: Kit, q: str, prior: Prior) -> set[tuple[str, str]]:
-    """(field, form) of every clause of the single word of ``q`` ranked with ``prior``."""
-    (unit,) = ranking(kit.parse(q), kit.table, prior=prior).units
-    return {(c.field, c.form) for g in unit.groups for c in g.clauses}
-
-
-@pytest.mark.parametrize("prior", [NEED_PRIOR, PLACE_PRIOR])
-def test_a_need_query_looks_for_its_words_whole(kit: Kit, prior: Prior) -> None:
-    assert (f.NAME, "ngram") in forms(kit, "巴克", NAME_PRIOR)
-    need = forms(kit, "巴克", prior)
-    assert {form for _, form in need} >= {"original", "inside"}
-    assert not any(form == "ngram" for _, form in need)
-    assert (f.NAME, "ngram") in forms(kit, "克", prior)  # a single character still
-
-
-def test_a_need_query_s_word_does_not_match_inside_a_name(kit: Kit) -> None:
-    item = listing("鸭脖王")  # 鸭脖 is inside the name's one word
-    by_name = score(ranking(kit.parse("鸭脖"), kit.table), terms(kit, item), True).units[0]
-    assert by_name.best is not None and (by_name.best.field, by_name.best.form) == (
-        f.NAME,
-        "ngram",
-    )
-    need = ranking(kit.parse("鸭脖"), kit.table, prior=NEED_PRIOR)
-    assert score(need, terms(kit, item), True).units[0].best is None

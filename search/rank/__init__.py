@@ -35,9 +35,7 @@ def ranking(
 ) -> Ranking:
     """How listings are scored for ``query``; ``informative``: how much each query word
     says (``search.rank.text``; default: every word alike); ``need``: the groups of the
-    need the query states and ``prior`` its popularity prior (``search.rank.need``): a
-    need's (not a name's) says the query states one, and its words are then not looked
-    for inside longer words (``search.rank.text``)."""
+    need the query states and ``prior`` its popularity prior (``search.rank.need``)."""
     priors: list[Group | None] = [
         exact_group(query, weights),
         brand_group(query, table, weights),
@@ -46,7 +44,7 @@ def ranking(
         *need,
     ]
     return Ranking(
-        units=text_parts(query, weights, informative, ngrams=prior is NAME_PRIOR),
+        units=text_parts(query, weights, informative),
         priors=tuple(g for g in priors if g is not None),
         breadth=weights.breadth,
         popularity=prior,

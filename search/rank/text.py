@@ -11,14 +11,6 @@ it once, but a name match stays ahead of a keyword match.
 
 Descriptions are a second tier: their group counts only when the other fields give fewer
 than a page (the engine's tiers).
-
-A query stating a need (``search.rank.need``) looks for its words of two or more
-characters whole, and inside the words of categories, not inside the longer words of
-names, brands, keywords and showcase titles (``ngrams=False``): its need and categories
-find the listings serving it, and those n-grams were an eighth of such a search's cost at
-1M listings for no gain measured on the golden need queries (饿了 no longer matches
-inside 饿了么). A single character is still looked for inside longer words (查 in 查询):
-it has no other way to match, and costs nothing measurable there.
 """
 
 from __future__ import annotations
@@ -56,7 +48,7 @@ class _Word(NamedTuple):
     prefix: bool  # a half-typed Latin word
 
 
-def _field_group(field: str, word: _Word, w: Weights, ngrams: bool) -> Group:
+def _field_group(field: str, word: _Word, w: Weights) -> Group:
     weight = w.field[field]
     form = w.form
 
@@ -73,9 +65,8 @@ def _field_group(field: str, word: _Word, w: Weights, ngrams: bool) -> Group:
     if word.subwords:
         clauses.append(clause("share", word.subwords, "subword"))
     code = f.GRAM_CODES.get(field)
-    inside = field in (f.CATEGORY, f.CATEGORY_TOP)
-    if code is not None and word.grams and (inside or ngrams):
-        name = "inside" if inside else "ngram"
+    if code is not None and word.grams:
+        name = "inside" if field in (f.CATEGORY, f.CATEGORY_TOP) else "ngram"
         clauses.append(clause("all", tuple(code + g for g in word.grams), name, f.GRAMS))
     if word.prefix and field in PREFIX_FIELDS:
         clauses.append(clause("prefix", word.original, "prefix"))
@@ -104,16 +95,12 @@ def _spelled_group(unit: Unit, w: Weights) -> Group:
     return Group(f.PINYIN, tuple(clauses))
 
 
-def unit_part(
-    unit: Unit, share: float, latin_only: bool, w: Weights, ngrams: bool = True
-) -> UnitPart:
-    """The groups of one query word, and its share of the text weight (``ngrams``: a word
-    of two or more characters also inside the longer words of names, brands, keywords and
-    showcase titles; a single character always)."""
-    return UnitPart(unit.text, w.text * share, _unit_groups(unit, latin_only, w, ngrams))
+def unit_part(unit: Unit, share: float, latin_only: bool, w: Weights) -> UnitPart:
+    """The groups of one query word, and its share of the text weight."""
+    return UnitPart(unit.text, w.text * share, _unit_groups(unit, latin_only, w))
 
 
-def _unit_groups(unit: Unit, latin_only: bool, w: Weights, ngrams: bool) -> tuple[Group, ...]:
+def _unit_groups(unit: Unit, latin_only: bool, w: Weights) -> tuple[Group, ...]:
     text = unit.text
     word = _Word(
         original=(text,),
@@ -124,9 +111,8 @@ def _unit_groups(unit: Unit, latin_only: bool, w: Weights, ngrams: bool) -> tupl
         grams=_cjk_grams(text) if text and all(is_cjk(c) for c in text) else (),
         prefix=prefix_unit(unit),
     )
-    ngrams = ngrams or len(text) == 1
     groups = [
-        _field_group(field, word, w, ngrams)
+        _field_group(field, word, w)
         for field in f.WORD_FIELDS
         if field != f.BRAND or unit.sense != "literal"
     ]
@@ -145,18 +131,14 @@ def _unit_groups(unit: Unit, latin_only: bool, w: Weights, ngrams: bool) -> tupl
 
 
 def text_parts(
-    query: ParsedQuery,
-    w: Weights,
-    informative: Sequence[float] | None = None,
-    ngrams: bool = True,
+    query: ParsedQuery, w: Weights, informative: Sequence[float] | None = None
 ) -> tuple[UnitPart, ...]:
     """One part per query word; each word's share of the text weight is its share of the
-    query's ``informative`` values (how rare each word is in the index), or an equal one;
-    ``ngrams``: words are also looked for inside longer words (not for a need query)."""
+    query's ``informative`` values (how rare each word is in the index), or an equal one."""
     n = len(query.units)
     values = list(informative) if informative is not None else [1.0] * n
     total = sum(values) or 1.0
     return tuple(
-        unit_part(u, v / total, query.latin_only, w, ngrams)
+        unit_part(u, v / total, query.latin_only, w)
         for u, v in zip(query.units, values, strict=True)
     )
