@@ -83,7 +83,6 @@ UNDERSTOOD = 64  # queries kept understood per engine (an engine lives until the
 # 14.6 ms keeping every one).
 SEEN_ONCE = 4096
 LEADERS_KEPT = 16384  # sub-categories' leaders (per host) an engine keeps
-_UNKNOWN = "\x00unknown"  # a leader not looked for yet (None: looked for, there is none)
 COMMON_SHARE = 0.05  # an inner word held by more of the listings says little on its own
 COMMON_MIN = 1000  # ... and by more listings than this (in a small catalog no word is common)
 ALONE_MAX = 10_000  # a word held by more listings does not retrieve on its own (tiers 3, 4)
@@ -175,7 +174,13 @@ class Understood:
     held: list[int]  # listings holding each word
     intent: Intent
     need: NeedPart
-    leaders: tuple[str, ...] = ()  # the need's leaders in the host (``Engine.leaders``)
+
+    @property
+    def leaders(self) -> tuple[str, ...]:
+        """The appids the ranking's leader part names (``Engine.leaders``; none without a
+        host, or when the weights give the part nothing)."""
+        leads = [g for g in self.compiled.ranking.priors if g.name == "leader"]
+        return tuple(str(c.match.values[0]) for g in leads for c in g.clauses)
 
 
 @dataclass(slots=True)
@@ -590,7 +595,6 @@ class Engine:
             held,
             intent,
             need,
-            tuple(appid for appid, _ in leaders),
         )
 
     def leaders(self, need: NeedPart, host: str) -> tuple[tuple[str, float], ...]:
@@ -599,16 +603,18 @@ class Engine:
         leader part; a need naming no place is the user's wherever they are). Each is
         found once per engine (its index never changes; a commit opens another engine)."""
         out = []
+        filters: Clauses | None = None  # built at the first sub-category not kept
         for path, p in need.leads:
-            key = (host, path)
-            appid = self._leaders.get(key, _UNKNOWN)  # one lookup: another thread may clear
-            if appid is _UNKNOWN:
-                national = nothing(self.compiler.term(f.REGION, f.NATIONAL))
-                filters = [*self.filters(host), (Occur.Must, national)]
+            try:  # one lookup: another thread may clear the dict between two
+                appid = self._leaders[(host, path)]
+            except KeyError:
+                if filters is None:
+                    national = nothing(self.compiler.term(f.REGION, f.NATIONAL))
+                    filters = [*self.filters(host), (Occur.Must, national)]
                 appid = self.discovery.most_used(path, filters)
                 if len(self._leaders) >= LEADERS_KEPT:
                     self._leaders.clear()
-                self._leaders[key] = appid
+                self._leaders[(host, path)] = appid
             if appid is not None:
                 out.append((appid, p))
         return tuple(out)
