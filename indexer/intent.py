@@ -119,7 +119,10 @@ class IntentReader:
         lexicon: NeedLexicon,
         model: CategoryModel | None,
         brand_words: Iterable[str] = (),
+        shares: dict[tuple[str, tuple[str, ...]], float] | None = None,
     ) -> None:
+        """``shares``: what each service word says of its need's categories (``_shares``),
+        as another reader of the same lexicon and model worked out (kept, not copied)."""
         self.analyzer = analyzer
         self.lexicon = lexicon
         self.model = model
@@ -130,7 +133,21 @@ class IntentReader:
         self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
         self.regions: RegionTable = region_table(analyzer.dicts)
         # What each service word says of a need's categories (``_shares``), worked out once.
-        self._word_shares: dict[tuple[str, tuple[str, ...]], float] = {}
+        self._word_shares: dict[tuple[str, tuple[str, ...]], float] = (
+            {} if shares is None else shares
+        )
+
+    def with_brand_words(self, brand_words: Iterable[str]) -> IntentReader:
+        """The same reader for another brand table's words (the shares worked out kept)."""
+        return IntentReader(self.analyzer, self.lexicon, self.model, brand_words, self._word_shares)
+
+    def work_out_shares(self) -> None:
+        """Work out the share of every service word of the lexicon ahead of the queries (a
+        fraction of a second for a model of a million listings), so that no query pays for
+        it: a word's first query would otherwise predict every category from it."""
+        if self.model is not None:
+            for word, categories in self.lexicon.expansions:
+                self._share(word, categories, self.model)
 
     @classmethod
     def for_version(
@@ -143,7 +160,9 @@ class IntentReader:
             model: CategoryModel | None = CategoryModel.load(folder)
         except FileNotFoundError:
             model = None
-        return cls(analyzer, NeedLexicon.from_dictionaries(analyzer.dicts), model, brand_words)
+        reader = cls(analyzer, NeedLexicon.from_dictionaries(analyzer.dicts), model, brand_words)
+        reader.work_out_shares()
+        return reader
 
     def read(self, text: str, *, limit: int = 8, min_score: float = 0.05) -> Intent:
         """``text`` read for its need; ``limit`` and ``min_score`` bound the categories."""

@@ -85,6 +85,11 @@ class NeedLexicon:
         """Every category the lexicon names (``Top`` or ``Top/sub``)."""
         return frozenset(c for e in self._table.values() for c in e.categories)
 
+    @property
+    def expansions(self) -> frozenset[tuple[str, tuple[str, ...]]]:
+        """Every (service word, the categories of its need word) the lexicon holds."""
+        return frozenset((w, e.categories) for e in self._table.values() for w in e.service_words)
+
     def lookup(self, word: str) -> NeedMatch | None:
         """The expansion of one word (any spelling :func:`compact` folds), as a match of
         the single token 0:1; None when it is not a need word."""

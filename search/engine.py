@@ -70,7 +70,7 @@ from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
-from search.rank.need import NeedPart, leader_group, need_part, place_part
+from search.rank.need import NO_NEED, NeedPart, leader_group, need_part, place_part
 from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
@@ -363,6 +363,7 @@ class Engine:
         table = BrandTable.read(root)
         reader = IntentReader.for_version(analyzer, root, _brand_words(table))
         engine = cls(manifest, index, analyzer, table, reader)
+        engine.find_leaders()
         settle_heap()
         return engine
 
@@ -372,7 +373,7 @@ class Engine:
         self.index.reload()
         reader = self.reader
         if table is not None:
-            reader = IntentReader(self.analyzer, reader.lexicon, reader.model, _brand_words(table))
+            reader = reader.with_brand_words(_brand_words(table))
         return Engine(self.manifest, self.index, self.analyzer, table or self.table, reader)
 
     @property
@@ -596,6 +597,19 @@ class Engine:
             intent,
             need,
         )
+
+    def find_leaders(self) -> None:
+        """Find the leader of every sub-category of the index in every host the version was
+        built for, ahead of the queries (``open``: a third of a second at a million
+        listings), so that the first need query of a sub-category does not pay for it. An
+        engine opened over a later commit (``refreshed``) finds them as queries ask: a live
+        update may have changed any of them, and making it visible waits for nothing."""
+        terms = self.searcher.terms_with_prefix(f.CATEGORY_PATH, "")
+        paths = tuple((path, 1.0) for path, _ in terms if "/" in path)
+        hosts = self.manifest.hosts
+        if paths and len(paths) * len(hosts) <= LEADERS_KEPT:  # else: as queries ask
+            for host in hosts:
+                self.leaders(NO_NEED._replace(leads=paths), host)
 
     def leaders(self, need: NeedPart, host: str) -> tuple[tuple[str, float], ...]:
         """The most used national listing live in ``host`` of each sub-category of

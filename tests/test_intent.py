@@ -111,6 +111,29 @@ def test_category_and_brand_words_protected(engine: Engine, version_dir: Path) -
 # ------------------------------------------------------------------ 4 sub-words
 
 
+def test_service_shares_worked_out_ahead(
+    reader: IntentReader, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader for a version has the share of every service word of the lexicon before
+    its first query (no query predicts categories for them); a reader for another brand
+    table keeps them; the shares are those worked out as a query asks."""
+    assert reader.model is not None
+    assert set(reader._word_shares) == set(reader.lexicon.expansions)
+    lazy = IntentReader(engine.analyzer, reader.lexicon, reader.model)
+
+    def refused(*_: object) -> float:
+        raise AssertionError("a share worked out at query time")
+
+    other = reader.with_brand_words(["某品牌"])
+    monkeypatch.setattr(reader, "_evidence_share", refused)
+    monkeypatch.setattr(other, "_evidence_share", refused)
+    for q in ("帮我叫个车", "快递到哪了", "家里空调不制冷了"):
+        intent = reader.read(q)
+        assert intent.needs and intent.service_shares == lazy.read(q).service_shares
+        assert other.read(q).service_shares == intent.service_shares
+    assert other._word_shares is reader._word_shares
+
+
 def test_unknown_word_read_through_sub_words(reader: IntentReader) -> None:
     intent = reader.read("电子社保卡")
     assert intent.content.kept == ("电子社保卡",)

@@ -462,6 +462,33 @@ def test_a_leader_is_found_once_per_engine(engine: Engine, monkeypatch: pytest.M
     assert asked == paths * 3
 
 
+def test_an_opened_engine_has_found_every_leader(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Engine.open`` finds the leader of every sub-category in every host of the version
+    ahead of the queries: reading need queries asks for none, and they are those an engine
+    over the same index finds as queries ask."""
+    asked: list[str] = []
+    found = Discovery.most_used
+
+    def counted(self: Discovery, path: str, filters: Clauses) -> str | None:
+        asked.append(path)
+        return found(self, path, filters)
+
+    monkeypatch.setattr(Discovery, "most_used", counted)
+    lazy = engine.refreshed()
+    for q in ("帮我叫个车", "想买双跑鞋", "饿了想点外卖", "快递到哪了"):
+        for host in engine.manifest.hosts:
+            leaders = engine.read_query(q, host=host).leaders
+            assert not asked, q  # found when the engine opened
+            assert leaders and leaders == lazy.read_query(q, host=host).leaders
+            assert asked, q  # the other engine looked them up
+            asked.clear()
+    paths = {path for path, _ in engine.searcher.terms_with_prefix(f.CATEGORY_PATH, "")}
+    subs = {p for p in paths if "/" in p}
+    assert {key for key in engine._leaders} == {(h, p) for h in engine.manifest.hosts for p in subs}
+
+
 def test_a_need_naming_a_place_has_no_leader(engine: Engine) -> None:
     understood = engine.understand("杭州公积金怎么提取", host="jd")
     assert understood.need.prior == PLACE_PRIOR
