@@ -132,7 +132,8 @@ class IntentReader:
         protected.discard("")
         self.content_filter = ContentFilter(analyzer.dicts.stopwords, protected)
         self.regions: RegionTable = region_table(analyzer.dicts)
-        # What each service word says of a need's categories (``_shares``), worked out once.
+        # What each service word says of a need's categories (``_shares``), worked out once
+        # and shared by the readers of one version (a race works one out twice, alike).
         self._word_shares: dict[tuple[str, tuple[str, ...]], float] = (
             {} if shares is None else shares
         )

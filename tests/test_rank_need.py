@@ -486,7 +486,7 @@ def test_an_opened_engine_has_found_every_leader(
             asked.clear()
     paths = {path for path, _ in engine.searcher.terms_with_prefix(f.CATEGORY_PATH, "")}
     subs = {p for p in paths if "/" in p}
-    assert {key for key in engine._leaders} == {(h, p) for h in engine.manifest.hosts for p in subs}
+    assert {(h, p) for h in engine.manifest.hosts for p in subs} <= set(engine._leaders)
 
 
 def test_a_need_naming_a_place_has_no_leader(engine: Engine) -> None:
