@@ -437,19 +437,26 @@ def test_the_leader_part_is_the_leader_s_alone(engine: Engine) -> None:
     assert resp.results[0].appid == most_used(engine, "出行/打车", "jd")
 
 
-def test_a_leader_is_found_once_per_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture()
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sub-categories whose most used listing is looked up (``Discovery.most_used``)
+    from now on, in order."""
+    paths: list[str] = []
+    found = Discovery.most_used
+
+    def counted(self: Discovery, path: str, filters: Clauses) -> str | None:
+        paths.append(path)
+        return found(self, path, filters)
+
+    monkeypatch.setattr(Discovery, "most_used", counted)
+    return paths
+
+
+def test_a_leader_is_found_once_per_engine(engine: Engine, asked: list[str]) -> None:
     """Kept per engine and host: a query of the same sub-categories read again (not kept
     understood: ``read_query``) asks for none; another host's are its own; another engine
     (a commit opens one) finds them again."""
     fresh = engine.refreshed()
-    asked: list[str] = []
-    found = Discovery.most_used
-
-    def counted(self: Discovery, path: str, filters: Clauses) -> str | None:
-        asked.append(path)
-        return found(self, path, filters)
-
-    monkeypatch.setattr(Discovery, "most_used", counted)
     first = fresh.read_query("帮我叫个车", host="jd").leaders
     paths = list(asked)
     assert first and paths == [p for p, _ in fresh.understand("帮我叫个车").need.leads]
@@ -462,20 +469,10 @@ def test_a_leader_is_found_once_per_engine(engine: Engine, monkeypatch: pytest.M
     assert asked == paths * 3
 
 
-def test_an_opened_engine_has_found_every_leader(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_opened_engine_has_found_every_leader(engine: Engine, asked: list[str]) -> None:
     """``Engine.open`` finds the leader of every sub-category in every host of the version
     ahead of the queries: reading need queries asks for none, and they are those an engine
     over the same index finds as queries ask."""
-    asked: list[str] = []
-    found = Discovery.most_used
-
-    def counted(self: Discovery, path: str, filters: Clauses) -> str | None:
-        asked.append(path)
-        return found(self, path, filters)
-
-    monkeypatch.setattr(Discovery, "most_used", counted)
     lazy = engine.refreshed()
     for q in ("帮我叫个车", "想买双跑鞋", "饿了想点外卖", "快递到哪了"):
         for host in engine.manifest.hosts:
