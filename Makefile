@@ -66,7 +66,7 @@ cluster-deps:
 		$(APT_INSTALL) $$missing >/dev/null; \
 	fi
 
-test: lint typecheck browser cluster-deps
+test: lint typecheck browser cluster-deps wrk
 	$(BIN)/pytest -q
 
 # The edit-test loop: everything but the tests marked slow (crash trials, browser, real
@@ -85,7 +85,8 @@ format: $(STAMP)
 
 # Performance benchmarks (not part of `make test`): see BENCHMARKS.md. Heavy: run alone.
 # bench_http.py drives the load with Debian's wrk (its asyncio fallback client is itself
-# CPU-bound and caps every figure): apt-get it if missing.
+# CPU-bound and caps every figure): apt-get it if missing (`make test` too: its smoke test
+# runs bench_http.py).
 BENCH_SIZES ?= 100k,1m
 wrk:
 	@command -v wrk >/dev/null || { \
