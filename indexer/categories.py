@@ -301,14 +301,7 @@ class CategoryModel:
         ``needs``: the lexicon's matches; their categories count as strong evidence.
         Empty when nothing in the query is known to the model or the lexicon.
         """
-        acc: dict[int, float] = {}
-        get = acc.get
-        table = self.words
-        for word in dict.fromkeys(words):
-            entry = table.get(word)
-            if entry is not None:
-                for i, d in zip(*entry, strict=True):
-                    acc[i] = get(i, 0.0) + d
+        acc = self._evidence_of(words)
         seen: set[str] = set()
         for need in needs:
             if need.word not in seen:
@@ -334,6 +327,43 @@ class CategoryModel:
                 scores += [CategoryScore(self.categories[i], w / z) for i, w in items if w >= least]
         scores.sort(key=_best_first)
         return scores[:limit]
+
+    def share(self, words: Iterable[str], categories: Sequence[str]) -> float:
+        """The probability that a query of ``words`` is in one of ``categories``, all of one
+        level (the sub-categories if any of them is one, else the top-level ones), at most
+        1; 0 when no word is known. The sum of their probabilities as :meth:`predict` gives
+        them with no limit and no least score, without ordering every category."""
+        acc = self._evidence_of(words)
+        if not acc:
+            return 0.0
+        paths = any("/" in c for c in categories)
+        wanted = set(categories)
+        prior, tops, exp, names = self.prior, self.tops, math.exp, self.categories
+        shift = max(0.0, max(acc.values()) - _MAX_EXPONENT)
+        total = found = 0.0
+        rest = 1.0
+        for i, a in acc.items():
+            if (i >= tops) == paths:
+                w = prior[i] * exp(a - shift)
+                total += w
+                rest -= prior[i]
+                if names[i] in wanted:
+                    found += w
+        if not total:
+            return 0.0
+        return min(1.0, found / (total + max(0.0, rest) * exp(-shift)))
+
+    def _evidence_of(self, words: Iterable[str]) -> dict[int, float]:
+        """Each category's evidence (log factor) summed over the known ``words``."""
+        acc: dict[int, float] = {}
+        get = acc.get
+        table = self.words
+        for word in dict.fromkeys(words):
+            entry = table.get(word)
+            if entry is not None:
+                for i, d in zip(*entry, strict=True):
+                    acc[i] = get(i, 0.0) + d
+        return acc
 
     def _add_need(self, acc: dict[int, float], categories: Sequence[str]) -> None:
         """Add a need's categories as a word that names them with NEED_CONFIDENCE (a path

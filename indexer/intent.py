@@ -237,10 +237,7 @@ class IntentReader:
         tokens = self.analyzer.tokens(word, "query")
         if not all(t in model.words for t in tokens):
             return 1.0  # a part too rare for the model: holding all the parts is rarer still
-        scores = model.predict(tokens, limit=len(model.categories), min_score=0.0)
-        paths = [c for c in categories if "/" in c]
-        level = [c for c in scores if ("/" in c.category) == bool(paths)]
-        return min(1.0, sum(c.score for c in level if c.category in categories))
+        return model.share(tokens, categories)
 
     def _model_words(self, kept: Iterable[str]) -> tuple[str, ...]:
         """The content words, each unknown one replaced by its sub-words the model knows."""

@@ -229,6 +229,31 @@ def test_limit_min_score_unknown_and_repeated_words(model: CategoryModel) -> Non
 # ------------------------------------------------------------------ 5 needs
 
 
+def test_share_is_the_sum_of_the_predicted_probabilities(
+    model: CategoryModel, engine: Engine
+) -> None:
+    """``share`` is the probability ``predict`` gives the categories (of their level) with
+    no limit and no least score, for every service word of the lexicon and its need's
+    categories; 0 for no known word; at most 1."""
+
+    def summed(words: list[str], categories: tuple[str, ...]) -> float:
+        scores = model.predict(words, limit=len(model.categories), min_score=0.0)
+        paths = any("/" in c for c in categories)
+        level = [c for c in scores if ("/" in c.category) == paths]
+        return min(1.0, sum(c.score for c in level if c.category in categories))
+
+    lexicon = engine.reader.lexicon
+    checked = 0
+    for word, categories in sorted(lexicon.expansions):
+        tokens = [t for t in engine.analyzer.tokens(word, "query") if t in model.words]
+        if tokens and categories:
+            assert model.share(tokens, categories) == pytest.approx(summed(tokens, categories))
+            checked += 1
+    assert checked > 1000
+    assert model.share(["不在模型里的词"], ("出行/打车",)) == 0.0
+    assert 0.0 < model.share(["打车"], ("出行/打车", "出行/出租车")) <= 1.0
+
+
 def test_need_alone_predicts_its_categories(model: CategoryModel) -> None:
     scores = model.predict([], [need("饿了", "生活服务/外卖", "餐饮/外卖")])
     assert set(names(scores)[:4]) == {"生活服务", "餐饮", "生活服务/外卖", "餐饮/外卖"}
