@@ -61,10 +61,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 continue
             engine._leaders.clear()
             started = clock()
-            engine.leaders(need, host)
+            engine.leaders(need.leads, host)
             cold.append((clock() - started) * 1000)
             started = clock()
-            engine.leaders(need, host)
+            engine.leaders(need.leads, host)
             kept.append((clock() - started) * 1000)
             engine._understood.clear()  # the search reads the query afresh
             started = clock()

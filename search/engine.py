@@ -70,7 +70,7 @@ from search.models import SearchResponse, SuggestResponse
 from search.query import ParsedQuery, Unit, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
-from search.rank.need import NO_NEED, NeedPart, leader_group, need_part, place_part
+from search.rank.need import NeedPart, leader_group, need_part, place_part
 from search.rank.reference import ListingTerms, Scored, score
 from search.suggest import suggest
 
@@ -565,7 +565,7 @@ class Engine:
             need = place_part(places, WEIGHTS)
         else:
             need = need_part(intent, self.analyzer, WEIGHTS, places)
-        leaders = self.leaders(need, host) if host is not None else ()
+        leaders = self.leaders(need.leads, host) if host is not None else ()
         lead = leader_group(leaders, WEIGHTS)
         groups = need.groups if lead is None else (*need.groups, lead)
 
@@ -609,16 +609,19 @@ class Engine:
         hosts = self.manifest.hosts
         if paths and len(paths) * len(hosts) <= LEADERS_KEPT:  # else: as queries ask
             for host in hosts:
-                self.leaders(NO_NEED._replace(leads=paths), host)
+                self.leaders(paths, host)
 
-    def leaders(self, need: NeedPart, host: str) -> tuple[tuple[str, float], ...]:
+    def leaders(
+        self, leads: Sequence[tuple[str, float]], host: str
+    ) -> tuple[tuple[str, float], ...]:
         """The most used national listing live in ``host`` of each sub-category of
-        ``need.leads``, with that sub-category's probability (``search.rank.need``: the
-        leader part; a need naming no place is the user's wherever they are). Each is
-        found once per engine (its index never changes; a commit opens another engine)."""
+        ``leads`` (a need's ``NeedPart.leads``), with that sub-category's probability
+        (``search.rank.need``: the leader part; a need naming no place is the user's
+        wherever they are). Each is found once per engine (its index never changes; a
+        commit opens another engine)."""
         out = []
         filters: Clauses | None = None  # built at the first sub-category not kept
-        for path, p in need.leads:
+        for path, p in leads:
             try:  # one lookup: another thread may clear the dict between two
                 appid = self._leaders[(host, path)]
             except KeyError:
