@@ -67,7 +67,7 @@ from search.discover import DiscoverRequest, DiscoverResult, Discovery
 from search.errors import NotFound, UnknownHost
 from search.facets import category_facets
 from search.models import SearchResponse, SuggestResponse
-from search.query import ParsedQuery, Unit, parse
+from search.query import ParsedQuery, Unit, mark_need_parts, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
 from search.rank.need import NeedPart, leader_group, need_part, place_part
@@ -394,6 +394,7 @@ class Engine:
     def _parse(self, q: str, intent: Intent) -> ParsedQuery:
         fillers = frozenset(d.word for d in intent.content.dropped)
         query = parse(q, self.analyzer, self.table, fillers, self.reader.lexicon)
+        mark_need_parts(query, (need.word for need in intent.needs))
         for unit in query.units:
             if not unit.brand_ids and (place := self.regions.lookup(unit.text)) is not None:
                 unit.province, unit.city = place.province, place.city

@@ -10,7 +10,7 @@ of 4+ letters).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container
+from collections.abc import Collection, Container, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,6 +43,8 @@ class Unit:
     officials: tuple[str, ...] = ()  # official appids of the brands the unit names
     province: str | None = None  # the province a place word names (杭州 → 浙江)
     city: str | None = None  # ... and the city (杭州), None when it names a province
+    # Part of a longer need word the query states (饿 of 饿了: ``mark_need_parts``).
+    in_need: bool = False
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -202,6 +204,16 @@ def parse(
     if units:
         units[-1].last = True
     return ParsedQuery(raw, normalized, key, units, latin_only, resolution)
+
+
+def mark_need_parts(query: ParsedQuery, need_words: Iterable[str]) -> None:
+    """Mark each word of the query that is part of a longer need word it states (饿 of 饿了
+    once 了 is dropped, 充 of 哪能充): the need part of the ranking scores the need, and the
+    word's characters inside a longer word of a name (饿 in 饿了么) share a character
+    with it, no more (``search.rank.text``)."""
+    needs = tuple(need_words)
+    for unit in query.units:
+        unit.in_need = any(unit.text in n and len(n) > len(unit.text) for n in needs)
 
 
 def _subwords(text: str, analyzer: Analyzer) -> list[str]:

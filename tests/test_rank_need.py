@@ -15,7 +15,8 @@
    place prefers the brand's listing for that place.
 6. A service word earns the service weight by what the catalog says it says of the need;
    one the analyzer cuts matches by all of its parts.
-7. A need word that starts a brand name states the need.
+7. A need word that starts a brand name states the need, and its character inside a brand
+   name (饿 of 饿了 in 饿了么) is not the need.
 8. Of several needs, the request counts fully and a circumstance, destination or manner
    ``side_need`` of it (its service share; its categories are worth no more, whatever
    the category model predicts): 演唱会散场了叫个车 asks for a car; 想吃水果懒得出门 for
@@ -241,6 +242,19 @@ def test_a_need_word_starting_a_brand_name_states_the_need(engine: Engine) -> No
     names = [engine.listing(a)["name"] for a in engine.ranked_appids("饿了", "jd", 10)]
     assert "美团外卖" in names and "饿了么" in names
     assert engine.understand("饿了么").query.resolution is not None
+
+
+def test_a_need_word_s_character_inside_a_brand_name_is_not_the_need(engine: Engine) -> None:
+    """In 饿了, 饿 is part of the need word: 饿了么 shares the character with it and earns
+    nothing for it, so the delivery services rank by the need part and popularity (the most
+    used first), not by a character of a name."""
+    understood = engine.understand("饿了")
+    assert [u.in_need for u in understood.query.units] == [True]
+    names = [engine.listing(a)["name"] for a in engine.ranked_appids("饿了", "jd", 10)]
+    assert names.index("美团外卖") < names.index("饿了么")
+    ele = next(x for x in sample_listings() if x.name == "饿了么")
+    meituan = next(x for x in sample_listings() if x.name == "美团外卖")
+    assert ele.monthly_active_users < meituan.monthly_active_users
 
 
 def test_a_city_s_need_prefers_the_city_then_its_province_and_drops_other_places(

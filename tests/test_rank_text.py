@@ -7,7 +7,8 @@ Properties checked:
 1. Per word, each field counts with its strongest form, field weight × form weight: the
    own category, the name and keywords, then showcase titles, then descriptions; each
    form (original, alias, synonym, subword, prefix, fuzzy, ngram) carries its weight
-   from ``weights.py``.
+   from ``weights.py``. A word that is part of a longer need word of the query (充 of
+   哪能充) is looked for inside longer words of categories only.
 2. A category match counts fully in the listing's own (last) category and only
    ``category_top`` in the broad top-level one; a word inside a category's word (宠 in
    宠物) counts as the word.
@@ -31,6 +32,7 @@ import pytest
 
 from indexer import schema as f
 from indexer.dictionaries import Dictionaries
+from search.query import ParsedQuery, mark_need_parts
 from search.rank.weights import WEIGHTS, Weights
 from tests.rankkit import Kit, listing, make_kit, scored
 
@@ -112,6 +114,29 @@ def test_name_beats_showcase_beats_description(kit: Kit) -> None:
 def test_forms(kit: Kit, q: str, fields: dict[str, Any], expected: tuple[str, str, float]) -> None:
     field, form, weight = expected
     assert match1(kit, q, **fields) == (field, form, pytest.approx(weight))
+
+
+def test_a_word_of_a_longer_need_word_is_looked_for_inside_categories_only(kit: Kit) -> None:
+    """充 of 哪能充 names the charging service inside 充电 (a category's word), and only shares
+    a character with a name or keyword holding 充电宝 (the need part scores the need)."""
+    marked = kit.parse("充")
+    mark_need_parts(marked, ("哪能充",))
+    assert marked.units[0].in_need
+
+    def best(q: ParsedQuery, **fields: Any) -> tuple[str, str] | None:
+        u = scored(kit, q, listing(**fields)).units[0]
+        return None if u.best is None else (u.best.field, u.best.form)
+
+    category = {"name": "某店", "category": ["汽车", "充电"]}
+    assert best(marked, **category) == best(kit.parse("充"), **category) == (f.CATEGORY, "inside")
+    for fields in ({"name": "充电宝租借"}, {"name": "某店", "keywords": ["充电宝"]}):
+        assert best(kit.parse("充"), **fields) is not None
+        assert best(marked, **fields) is None
+    # the whole need word, or a word it is not part of, is looked for as before
+    for needs in (("充",), ("哪能修",)):
+        again = kit.parse("充")
+        mark_need_parts(again, needs)
+        assert not again.units[0].in_need
 
 
 def test_original_beats_every_other_form() -> None:

@@ -4,10 +4,13 @@ Each query word (unit) is worth ``text / n`` of the score. Within a word, each f
 counts once, with its strongest form (field weight × form weight): the word itself,
 one of its brand's spellings, a synonym, the share of a compound's inner words, its
 characters inside a longer Chinese word (n-grams), a typed prefix of a Latin word,
-a typo of one, and for Latin-only queries pinyin and initials. The best field counts
-fully and ``breadth`` of each further field is added: a listing whose keywords,
-category and description all carry the word is more about it than one that mentions
-it once, but a name match stays ahead of a keyword match.
+a typo of one, and for Latin-only queries pinyin and initials. A word that is part of a
+longer need word of the query (饿 of 饿了) is not looked for inside longer words, but in
+categories: the need part scores the need, and 饿 inside 饿了么 is a shared character (a
+category's word holding it, 充 in 充电 for 哪能充, still names the kind of service).
+The best field counts fully and ``breadth`` of each further field is added: a listing
+whose keywords, category and description all carry the word is more about it than one
+that mentions it once, but a name match stays ahead of a keyword match.
 
 Descriptions are a second tier: their group counts only when the other fields give fewer
 than a page (the engine's tiers).
@@ -46,6 +49,7 @@ class _Word(NamedTuple):
     subwords: tuple[str, ...]
     grams: tuple[str, ...]  # its characters' n-grams, for a word all of Chinese characters
     prefix: bool  # a half-typed Latin word
+    in_need: bool  # part of a longer need word of the query: n-grams in categories only
 
 
 def _field_group(field: str, word: _Word, w: Weights) -> Group:
@@ -65,8 +69,9 @@ def _field_group(field: str, word: _Word, w: Weights) -> Group:
     if word.subwords:
         clauses.append(clause("share", word.subwords, "subword"))
     code = f.GRAM_CODES.get(field)
-    if code is not None and word.grams:
-        name = "inside" if field in (f.CATEGORY, f.CATEGORY_TOP) else "ngram"
+    category = field in (f.CATEGORY, f.CATEGORY_TOP)
+    if code is not None and word.grams and (category or not word.in_need):
+        name = "inside" if category else "ngram"
         clauses.append(clause("all", tuple(code + g for g in word.grams), name, f.GRAMS))
     if word.prefix and field in PREFIX_FIELDS:
         clauses.append(clause("prefix", word.original, "prefix"))
@@ -110,6 +115,7 @@ def _unit_groups(unit: Unit, latin_only: bool, w: Weights) -> tuple[Group, ...]:
         subwords=tuple(unit.subwords),
         grams=_cjk_grams(text) if text and all(is_cjk(c) for c in text) else (),
         prefix=prefix_unit(unit),
+        in_need=unit.in_need,
     )
     groups = [
         _field_group(field, word, w)
