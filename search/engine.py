@@ -263,6 +263,8 @@ def _understanding(understood: Understood) -> dict[str, Any]:
         "service_terms": list(need.service_terms),
         "service_phrases": [list(p) for p in need.service_phrases],
         "route_categories": list(need.route_categories),
+        "named_needs": list(need.named),
+        "named_tops": list(need.named_tops),
         "leaders": list(understood.leaders),
         "scope": list(need.scope),
         "regions": list(need.regions),
@@ -639,7 +641,8 @@ class Engine:
 
     def _serving(self, need: NeedPart) -> tantivy.Query | None:
         """The listings serving a query's need: holding a service word of it (every part
-        of one the analyzer cuts), or in a sub-category it predicts with confidence
+        of one the analyzer cuts), in a sub-category it predicts with confidence, or
+        holding the word of a need requested in one of its top-level categories
         (``search.rank.need``)."""
         c = self.compiler
         routes = []
@@ -651,6 +654,10 @@ class Engine:
                 routes.append(tantivy.Query.boolean_query(held))
         if need.route_categories:
             routes.append(c.any_of(f.CATEGORY_PATH, need.route_categories))
+        if need.named:
+            named = c.any_of(f.COVER_WORDS, need.named)
+            tops = c.any_of(f.CATEGORY_PATH, need.named_tops)
+            routes.append(tantivy.Query.boolean_query([(Occur.Must, named), (Occur.Must, tops)]))
         if len(routes) < 2:
             return routes[0] if routes else None
         return tantivy.Query.boolean_query([(Occur.Should, r) for r in routes])

@@ -112,6 +112,14 @@ class Understanding(BaseModel):
         "part are retrieved"
     )
     route_categories: list[str] = Field(description="sub-categories whose listings are retrieved")
+    named_needs: list[str] = Field(
+        default_factory=list,
+        description="words of the needs requested: listings holding one in one of "
+        "named_tops are retrieved",
+    )
+    named_tops: list[str] = Field(
+        default_factory=list, description="top-level categories of the needs requested"
+    )
     leaders: list[str] = Field(
         default_factory=list,
         description="appids of the most used national listing live in the host of each of "

@@ -72,22 +72,25 @@ NEED_FLOORS = Floors(
 # 0.60 / 104 before the need work of the stop that added them). The intent floor went
 # down once, on purpose (0.883 → 0.878 with the leader part): the leaders of a need's
 # less likely sub-categories enter the lower ranks of some of these queries, while the
-# leader of the likely one takes the first place in many more.
+# leader of the likely one takes the first place in many more. The must_not ceiling went
+# up once, on purpose (47 → 48, nDCG@10 0.901 → 0.903): a listing holding the word of the
+# need requested in its top-level category is retrieved (京东健康 for 体检, 滴滴出行 for
+# 代驾), and so is a bus-fare app whose keywords say 公交 for a question about arrivals.
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 HELD_OUT_FLOORS = Floors(
-    ndcg=0.89,
+    ndcg=0.90,
     p1=0.81,
     tag_ndcg={
         "nl": 0.91,
-        "intent": 0.87,
+        "intent": 0.88,
         "question": 0.91,
-        "colloquial": 0.87,
+        "colloquial": 0.88,
         "region": 0.95,
-        "service": 0.90,
+        "service": 0.91,
         "long": 0.75,
         "latin": 0.78,
     },
-    max_must_not=47,
+    max_must_not=48,
 )
 
 ALL = load_golden(GOLDEN)

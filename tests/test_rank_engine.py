@@ -91,14 +91,17 @@ def family(query: ParsedQuery, terms: ListingTerms) -> bool:
 
 def serves(need: NeedPart, terms: ListingTerms) -> bool:
     """The engine's need route: a listing holding a service word of the query's need (every
-    part of one the analyzer cuts) in its first-tier fields, or in a sub-category the
-    query predicts with confidence."""
+    part of one the analyzer cuts) in its first-tier fields, in a sub-category the
+    query predicts with confidence, or holding the word of a need requested in one of
+    that need's top-level categories."""
     held = terms.terms
     words = held.get(f.COVER_WORDS, frozenset())
+    paths = held.get(f.CATEGORY_PATH, frozenset())
     return bool(
         words & set(need.service_terms)
         or any(words.issuperset(parts) for parts in need.service_phrases)
-        or held.get(f.CATEGORY_PATH, frozenset()) & set(need.route_categories)
+        or paths & set(need.route_categories)
+        or (words & set(need.named) and paths & set(need.named_tops))
     )
 
 

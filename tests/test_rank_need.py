@@ -8,7 +8,8 @@
 3. The engine drops fillers, searches a need phrase of single characters as one word,
    and explains what it read with ``debug=true`` only.
 4. A need query finds the listings serving it though their text lacks its words, and a
-   listing sharing a word with it but serving something else stays out.
+   listing sharing a word with it but serving something else stays out; a listing holding
+   the word of the need requested is found in that need's top-level categories only.
 5. A listing is indexed with the provinces it serves (or as national); a need query naming
    a place ranks that place's listings first, then its province's, then national ones, and
    takes no other region's; one naming no place has no region part. A brand named with a
@@ -97,6 +98,7 @@ def test_lexicon_need_part(engine: Engine) -> None:
     assert part.service_terms == ("网约车", "专车")
     assert part.route_categories == ("出行/地铁", "出行/打车")  # not 公交: too unsure
     assert set(part.scope) == {"出行/打车", "出行/地铁", "出行/公交"}
+    assert (part.named, part.named_tops) == (("打车",), ("出行",))
 
 
 def test_no_need_no_part(engine: Engine) -> None:
@@ -150,6 +152,36 @@ def test_partial_matches_stay_in_the_need_categories(engine: Engine) -> None:
     resp = engine.search(SearchRequest(q="猫咪生病了 附近有宠物医院吗", host="jd", limit=50))
     assert resp.results
     assert all(c.category[:2] != ["医疗健康", "医院"] for c in resp.results)
+
+
+def test_a_listing_naming_the_need_requested_is_retrieved_in_its_top_category(
+    engine: Engine,
+) -> None:
+    """京东健康 says 体检 in its keywords, and 代驾 is a keyword of 滴滴出行: neither's
+    sub-category is predicted (医药电商, 打车), and each matches one word of the query only,
+    yet holding the need's own word in the need's top-level category, each serves it."""
+    for q, host, name in (
+        ("体检在哪预约", "qqbrowser", "京东健康"),
+        ("喝大了叫个代驾", "qqbrowser", "滴滴出行"),
+    ):
+        understood = engine.understand(q)
+        listing = next(x for x in sample_listings() if x.name == name)
+        assert understood.need.named and listing.category[1] not in understood.need.scope
+        names = [engine.listing(a)["name"] for a in engine.ranked_appids(q, host, 20)]
+        assert name in names, (q, names)
+
+
+def test_a_named_need_keeps_to_its_top_level_categories(engine: Engine) -> None:
+    """挂号 is a hospital appointment: the parcel service whose keywords say 挂号信 is not
+    retrieved for it; a circumstance's word retrieves nothing (公交 of 公交停了打个车)."""
+    understood = engine.understand("北京挂号哪个平台靠谱")
+    assert understood.need.named == ("挂号",) and understood.need.named_tops == ("医疗健康",)
+    names = [
+        engine.listing(a)["name"]
+        for a in engine.ranked_appids("北京挂号哪个平台靠谱", "qqbrowser", 50)
+    ]
+    assert "中国邮政EMS" not in names
+    assert "公交" not in engine.understand("公交停了打个车").need.named
 
 
 # ------------------------------------------------------------------ 5 region + need

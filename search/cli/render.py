@@ -127,6 +127,8 @@ def render_search(
             "categories: "
             + (", ".join(f"{c.category} {c.score:.2f}" for c in u.categories) or "-"),
         ]
+        if u.named_needs:
+            lines.append(f"named: {' '.join(u.named_needs)} in {' '.join(u.named_tops)}")
         if u.leaders:
             lines.append("leaders: " + " ".join(u.leaders))
         if u.regions:

@@ -37,9 +37,13 @@ category model, with the lexicon's categories). Two parts of the score come from
   listing leads nothing here: the need is the user's wherever they are.
 
 ``route`` says which listings a need query retrieves beyond those its words match:
-those holding a service word that says enough of the need, and those of the
+those holding a service word that says enough of the need, those of the
 sub-categories predicted with at least ``ROUTE_MIN`` (so 打车 reaches ride-hailing
-listings whose text says only 网约车).
+listings whose text says only 网约车), and those holding the word of the need requested
+itself in a top-level category of that need (``named``: 京东健康, whose keywords say 体检,
+for 体检在哪预约, though its sub-category is not predicted; kept to the need's top-level
+categories, where the word has the need's sense: 挂号信 of a parcel service is no
+hospital appointment, 医保 of a pharmacy's keywords no insurance record).
 ``scope``: the sub-categories predicted (the top-level ones when none is), and those the
 words alone predict with at least ``SAID_MIN`` (should a need's lexicon line miss one); a
 listing matching only some of a need query's words must be in one (宠物医院 does not bring
@@ -100,6 +104,10 @@ class NeedPart(NamedTuple):
     # The routed sub-categories whose most used listing earns the leader part, with their
     # probability (naming no place: a place's own listing is that need's answer).
     leads: tuple[tuple[str, float], ...] = ()
+    # The words of the needs requested, as index terms, and those needs' top-level
+    # categories: a listing holding one in one of them serves the need it names.
+    named: tuple[str, ...] = ()
+    named_tops: tuple[str, ...] = ()
 
 
 NO_NEED = NeedPart((), (), (), (), ())
@@ -209,7 +217,23 @@ def need_part(
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
     leads = tuple((path, likely[path]) for path in route) if prior is NEED_PRIOR else ()
-    return NeedPart(tuple(groups), routing, routing_phrases, route, scope, regions, prior, leads)
+    named, tops = named_needs(intent, analyzer)
+    return NeedPart(
+        tuple(groups), routing, routing_phrases, route, scope, regions, prior, leads, named, tops
+    )
+
+
+def named_needs(intent: Intent, analyzer: Analyzer) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words of the query's requested needs that the analyzer keeps whole (体检, 代驾),
+    and the top-level categories of those needs (``route`` in the module docstring)."""
+    words: dict[str, None] = {}
+    tops: dict[str, None] = {}
+    for i, need in enumerate(intent.needs):
+        tokens = analyzer.tokens(need.word, "query")
+        if intent.role(i) == "request" and len(tokens) == 1 and need.categories:
+            words[tokens[0]] = None
+            tops.update(dict.fromkeys(c.split("/", 1)[0] for c in need.categories))
+    return tuple(words), tuple(tops) if words else ()
 
 
 def leader_group(leaders: Sequence[tuple[str, float]], w: Weights) -> Group | None:
