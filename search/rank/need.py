@@ -224,14 +224,15 @@ def need_part(
 
 
 def named_needs(intent: Intent, analyzer: Analyzer) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The words of the query's requested needs that the analyzer keeps whole (体检, 代驾),
-    and the top-level categories of those needs (``route`` in the module docstring)."""
+    """The words of the query's requested needs that the analyzer keeps whole, as they are
+    (体检, 代驾; not 去香港, which it reads as 香港), and the top-level categories of those
+    needs (``route`` in the module docstring)."""
     words: dict[str, None] = {}
     tops: dict[str, None] = {}
     for i, need in enumerate(intent.needs):
-        tokens = analyzer.tokens(need.word, "query")
-        if intent.role(i) == "request" and len(tokens) == 1 and need.categories:
-            words[tokens[0]] = None
+        whole = analyzer.tokens(need.word, "query") == [need.word]  # not 去香港: 香港
+        if intent.role(i) == "request" and whole and need.categories:
+            words[need.word] = None
             tops.update(dict.fromkeys(c.split("/", 1)[0] for c in need.categories))
     return tuple(words), tuple(tops) if words else ()
 
