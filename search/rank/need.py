@@ -230,11 +230,11 @@ def named_needs(intent: Intent, analyzer: Analyzer) -> tuple[tuple[str, ...], tu
     words: dict[str, None] = {}
     tops: dict[str, None] = {}
     for i, need in enumerate(intent.needs):
-        whole = analyzer.tokens(need.word, "query") == [need.word]  # not 去香港: 香港
+        whole = list(analyzer.tokens(need.word, "query")) == [need.word]  # not 去香港: 香港
         if intent.role(i) == "request" and whole and need.categories:
             words[need.word] = None
             tops.update(dict.fromkeys(c.split("/", 1)[0] for c in need.categories))
-    return tuple(words), tuple(tops) if words else ()
+    return tuple(words), tuple(tops)
 
 
 def leader_group(leaders: Sequence[tuple[str, float]], w: Weights) -> Group | None:
