@@ -182,7 +182,7 @@ def test_a_named_need_keeps_to_its_top_level_categories(engine: Engine) -> None:
     ]
     assert "中国邮政EMS" not in names
     assert "公交" not in engine.understand("公交停了打个车").need.named
-    # a need word the analyzer reads as another word (去香港: 香港) names nothing
+    # a need word that is not one of the query's tokens (去香港: 去 and 香港) names nothing
     assert engine.understand("去香港旅游要办什么证件").need.named == ()
 
 

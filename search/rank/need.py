@@ -217,21 +217,21 @@ def need_part(
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
     leads = tuple((path, likely[path]) for path in route) if prior is NEED_PRIOR else ()
-    named, tops = named_needs(intent, analyzer)
+    named, tops = named_needs(intent)
     return NeedPart(
         tuple(groups), routing, routing_phrases, route, scope, regions, prior, leads, named, tops
     )
 
 
-def named_needs(intent: Intent, analyzer: Analyzer) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The words of the query's requested needs that the analyzer keeps whole, as they are
-    (体检, 代驾; not 去香港, which it reads as 香港), and the top-level categories of those
+def named_needs(intent: Intent) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words of the query's requested needs that are one of its tokens as they are
+    (体检, 代驾; not 去香港, read as 去 and 香港), and the top-level categories of those
     needs (``route`` in the module docstring)."""
     words: dict[str, None] = {}
     tops: dict[str, None] = {}
     for i, need in enumerate(intent.needs):
-        whole = list(analyzer.tokens(need.word, "query")) == [need.word]  # not 去香港: 香港
-        if intent.role(i) == "request" and whole and need.categories:
+        whole = tuple(intent.tokens[need.start : need.end]) == (need.word,)
+        if whole and intent.role(i) == "request" and need.categories:
             words[need.word] = None
             tops.update(dict.fromkeys(c.split("/", 1)[0] for c in need.categories))
     return tuple(words), tuple(tops)
