@@ -76,6 +76,9 @@ class Intent:
     # What each need is to the query (:func:`roles_of`), parallel to ``needs``; empty:
     # each is a request.
     roles: tuple[NeedRole, ...] = ()
+    # The analyzer's query tokens of each service word of the needs (上门取件: 上门, 取件),
+    # cut once per version (``IntentReader.service_tokens``); a word missing is cut again.
+    service_tokens: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def service_words(self) -> tuple[str, ...]:
@@ -120,9 +123,11 @@ class IntentReader:
         model: CategoryModel | None,
         brand_words: Iterable[str] = (),
         shares: dict[tuple[str, tuple[str, ...]], float] | None = None,
+        cuts: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         """``shares``: what each service word says of its need's categories (``_shares``),
-        as another reader of the same lexicon and model worked out (kept, not copied)."""
+        and ``cuts``: each service word's tokens (``service_tokens``), as another reader of
+        the same lexicon, model and analyzer worked out (kept, not copied)."""
         self.analyzer = analyzer
         self.lexicon = lexicon
         self.model = model
@@ -137,10 +142,13 @@ class IntentReader:
         self._word_shares: dict[tuple[str, tuple[str, ...]], float] = (
             {} if shares is None else shares
         )
+        self._cuts: dict[str, tuple[str, ...]] = {} if cuts is None else cuts  # likewise
 
     def with_brand_words(self, brand_words: Iterable[str]) -> IntentReader:
         """The same reader for another brand table's words (the shares worked out kept)."""
-        return IntentReader(self.analyzer, self.lexicon, self.model, brand_words, self._word_shares)
+        return IntentReader(
+            self.analyzer, self.lexicon, self.model, brand_words, self._word_shares, self._cuts
+        )
 
     def work_out_shares(self) -> None:
         """Work out the share of every service word of the lexicon ahead of the queries (a
@@ -179,9 +187,11 @@ class IntentReader:
                 self.model.predict(words, limit=limit, min_score=min_score) if needs else categories
             )
         shares: dict[str, float] = {}
+        cuts: dict[str, tuple[str, ...]] = {}
         for need in needs:
             for word, share in zip(need.service_words, self._shares(need), strict=True):
                 shares[word] = max(share, shares.get(word, 0.0))
+                cuts[word] = self.service_tokens(word)
         return Intent(
             tuple(tokens),
             tuple(needs),
@@ -191,7 +201,16 @@ class IntentReader:
             shares,
             tuple(from_words),
             roles_of(tokens, needs),
+            cuts,
         )
+
+    def service_tokens(self, word: str) -> tuple[str, ...]:
+        """The analyzer's query tokens of a service word, cut once per version (the
+        shares of every service word cut them all when the version opens)."""
+        cut = self._cuts.get(word)
+        if cut is None:
+            cut = self._cuts[word] = tuple(self.analyzer.tokens(word, "query"))
+        return cut
 
     def _needs(self, tokens: Sequence[str]) -> list[NeedMatch]:
         """The need words of ``tokens``, a word built on a place name read as the place and
@@ -234,7 +253,7 @@ class IntentReader:
         return share
 
     def _evidence_share(self, word: str, categories: Sequence[str], model: CategoryModel) -> float:
-        tokens = self.analyzer.tokens(word, "query")
+        tokens = self.service_tokens(word)
         if not all(t in model.words for t in tokens):
             return 1.0  # a part too rare for the model: holding all the parts is rarer still
         return model.share(tokens, categories)

@@ -134,6 +134,32 @@ def test_service_shares_worked_out_ahead(
     assert other._word_shares is reader._word_shares
 
 
+def test_service_words_cut_once_per_version(
+    reader: IntentReader, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every service word of the lexicon is cut when the version opens (its share needs
+    its tokens), a query cuts none again, and the tokens it carries are the analyzer's."""
+    assert reader.model is not None
+    assert set(reader._cuts) == {word for word, _ in reader.lexicon.expansions}
+    analyzer = engine.analyzer
+    cut = analyzer.tokens
+    calls: list[str] = []
+
+    def counted(text: str, *args: object, **kwargs: object) -> list[str]:
+        calls.append(text)
+        return cut(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyzer, "tokens", counted)
+    for q in ("上门取件", "帮我叫个车", "家里空调不制冷了"):
+        intent = reader.read(q)
+        words = {w for need in intent.needs for w in need.service_words}
+        assert words and set(intent.service_tokens) == words
+        for word in words:
+            assert list(intent.service_tokens[word]) == cut(word, "query")
+        assert calls[0] == q and not words & set(calls)  # the query cut, no service word
+        calls.clear()
+
+
 def test_unknown_word_read_through_sub_words(reader: IntentReader) -> None:
     intent = reader.read("电子社保卡")
     assert intent.content.kept == ("电子社保卡",)

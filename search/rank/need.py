@@ -129,7 +129,7 @@ def service_terms(
         if share < SERVICE_MIN:
             continue
         scale = round(min(1.0, share / SERVICE_FULL), 2)
-        tokens = analyzer.tokens(word, "query")
+        tokens = intent.service_tokens.get(word) or analyzer.tokens(word, "query")
         if len(tokens) == 1:
             whole[tokens[0]] = max(scale, whole.get(tokens[0], 0.0))
         elif tokens and len(cut) < PHRASES_MAX and any(len(t) > 1 for t in tokens):
