@@ -309,22 +309,11 @@ class CategoryModel:
                 self._add_need(acc, need.categories)
         if not acc:
             return []
-        # Within a level, P(c | words) = P(c)·e^acc[c] / (Σ_cands P·e^acc + the prior mass
-        # of the categories no word names); ``shift`` keeps e^acc finite for long queries.
-        prior, tops, exp = self.prior, self.tops, math.exp
-        shift = max(0.0, max(acc.values()) - _MAX_EXPONENT)
-        weights: tuple[list[tuple[int, float]], list[tuple[int, float]]] = ([], [])
-        rest = [1.0, 1.0]
-        for i, a in acc.items():
-            level = 0 if i < tops else 1
-            weights[level].append((i, prior[i] * exp(a - shift)))
-            rest[level] -= prior[i]
         scores: list[CategoryScore] = []
-        for level, items in enumerate(weights):
-            if items:
-                z = sum(w for _, w in items) + max(0.0, rest[level]) * exp(-shift)
-                least = min_score * z
-                scores += [CategoryScore(self.categories[i], w / z) for i, w in items if w >= least]
+        for level in (0, 1):
+            items, z = self._level(acc, level)
+            least = min_score * z
+            scores += [CategoryScore(self.categories[i], w / z) for i, w in items if w >= least]
         scores.sort(key=_best_first)
         return scores[:limit]
 
@@ -336,22 +325,25 @@ class CategoryModel:
         acc = self._evidence_of(words)
         if not acc:
             return 0.0
-        paths = any("/" in c for c in categories)
         wanted = set(categories)
-        prior, tops, exp, names = self.prior, self.tops, math.exp, self.categories
+        items, z = self._level(acc, 1 if any("/" in c for c in categories) else 0)
+        names = self.categories
+        return min(1.0, sum(w for i, w in items if names[i] in wanted) / z) if items else 0.0
+
+    def _level(self, acc: dict[int, float], level: int) -> tuple[list[tuple[int, float]], float]:
+        """The categories of one level (0: top-level, 1: paths) the evidence ``acc`` names,
+        each with its weight P(c)·e^acc[c], and the level's normaliser: their weights and
+        the prior mass of the level's categories no word names (P(c | words) = weight / z;
+        ``shift`` keeps e^acc finite for long queries)."""
+        prior, tops, exp = self.prior, self.tops, math.exp
         shift = max(0.0, max(acc.values()) - _MAX_EXPONENT)
-        total = found = 0.0
+        items: list[tuple[int, float]] = []
         rest = 1.0
         for i, a in acc.items():
-            if (i >= tops) == paths:
-                w = prior[i] * exp(a - shift)
-                total += w
+            if (i >= tops) == bool(level):
+                items.append((i, prior[i] * exp(a - shift)))
                 rest -= prior[i]
-                if names[i] in wanted:
-                    found += w
-        if not total:
-            return 0.0
-        return min(1.0, found / (total + max(0.0, rest) * exp(-shift)))
+        return items, sum(w for _, w in items) + max(0.0, rest) * exp(-shift)
 
     def _evidence_of(self, words: Iterable[str]) -> dict[int, float]:
         """Each category's evidence (log factor) summed over the known ``words``."""
