@@ -66,13 +66,20 @@ cluster-deps:
 		$(APT_INSTALL) $$missing >/dev/null; \
 	fi
 
+# Two pytest workers (pytest-xdist), each given a whole test file at a time (module
+# fixtures are built once): the end-to-end tests wait on servers and subprocesses, so one
+# process keeps about one core of two busy. The schemathesis fuzzing runs on its own
+# afterwards: its operations share one test id, which a worker would run only once.
+PYTEST_WORKERS ?= 2
+FUZZ := tests/test_fuzz_api.py
 test: lint typecheck browser cluster-deps wrk
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --ignore $(FUZZ)
+	$(BIN)/pytest -q $(FUZZ)
 
 # The edit-test loop: everything but the tests marked slow (crash trials, browser, real
-# servers under load, fuzzing, benchmark smoke), in well under a minute.
+# servers under load, fuzzing, benchmark smoke): about 2½ minutes on two cores.
 test-fast: lint typecheck
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile
 
 # PostgreSQL, moto's S3 server, three replicas of the sample catalog and haproxy in front,
 # on this machine (Ctrl-C stops them all): see README, "Several machines".
