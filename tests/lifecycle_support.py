@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import orjson
 
+from devcluster.ports import free_port
 from devcluster.stack import Replica, wait_until
-from tests.server_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MPSEARCH = Path(sys.executable).parent / "mpsearch"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from devcluster.ports import free_port
 from indexer.store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,13 +22,6 @@ MPSEARCH = Path(sys.executable).parent / "mpsearch"
 OUTPUT = Path(__file__).parent / "output"
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def home_serving(sample_home: Path, home: Path) -> str:

@@ -28,11 +28,11 @@ import pytest
 from conftest import SAMPLE_BRANDS, SAMPLE_LISTINGS
 from lifecycle_support import AUTH, TOKEN, env_for, run_cli, wait_for
 
+from devcluster.ports import free_port
 from devcluster.stack import Replica
 from indexer.build import build_index
 from indexer.dictionaries import Dictionaries
 from indexer.store import IndexStore
-from tests.server_support import free_port
 
 pytestmark = pytest.mark.slow  # a real server, rebuilds with the CLI
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devcluster.ports import free_port
 from search.http.server import APP, TcpConfig
 
 pytestmark = pytest.mark.slow  # real `mpsearch serve` processes, killed and stopped
@@ -37,13 +38,6 @@ pytestmark = pytest.mark.slow  # real `mpsearch serve` processes, killed and sto
 MPSEARCH = Path(sys.executable).parent / "mpsearch"
 _SYS_PIDFD_OPEN = 434  # x86-64 and arm64 syscall numbers
 _SYS_PIDFD_GETFD = 438
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_bound_socket_is_tcp() -> None:
