@@ -67,7 +67,7 @@ from search.discover import DiscoverRequest, DiscoverResult, Discovery
 from search.errors import NotFound, UnknownHost
 from search.facets import category_facets
 from search.models import SearchResponse, SuggestResponse
-from search.query import ParsedQuery, Unit, mark_need_parts, parse
+from search.query import ParsedQuery, Unit, mark_manner, mark_need_parts, parse
 from search.rank import WEIGHTS, Ranking, ranking
 from search.rank.compile import Clauses, Compiled, Compiler, nothing
 from search.rank.need import NeedPart, leader_group, need_part, place_part
@@ -397,6 +397,7 @@ class Engine:
         fillers = frozenset(d.word for d in intent.content.dropped)
         query = parse(q, self.analyzer, self.table, fillers, self.reader.lexicon)
         mark_need_parts(query, (need.word for need in intent.needs))
+        mark_manner(query, bool(intent.needs))
         for unit in query.units:
             if not unit.brand_ids and (place := self.regions.lookup(unit.text)) is not None:
                 unit.province, unit.city = place.province, place.city
@@ -443,16 +444,21 @@ class Engine:
         """Listings holding ``word`` in the field that holds it most."""
         return max(self.compiler.df(field, word) for field in f.WORD_FIELDS)
 
-    def informative(self, held: Sequence[int]) -> list[float] | None:
+    def informative(self, held: Sequence[int], units: Sequence[Unit]) -> list[float] | None:
         """How much each word of a longer query says: the inverse document frequency of the
         word in the field holding it most, ln(1 + N / (1 + df)), to the power
         ``WEIGHTS.rarity``. A rare word decides more of the text score than a common one
-        (咖啡 外卖: delivery matters more than coffee if fewer listings mention it);
-        ``held``: how many listings hold each word. None for a one-word query."""
+        (咖啡 外卖: delivery matters more than coffee if fewer listings mention it); a word
+        saying only how the user wants to be served (``Unit.manner``: 出门) says
+        ``WEIGHTS.manner`` of that. ``held``: how many listings hold each of ``units``.
+        None for a one-word query."""
         if len(held) < 2:
             return None
         n = max(self.searcher.num_docs, 1)
-        return [math.log1p(n / (1 + df)) ** WEIGHTS.rarity for df in held]
+        return [
+            math.log1p(n / (1 + df)) ** WEIGHTS.rarity * (WEIGHTS.manner if u.manner else 1.0)
+            for df, u in zip(held, units, strict=True)
+        ]
 
     def filters(self, host: str) -> Clauses:
         """Only online listings live in the host. The filter adds nothing to the score."""
@@ -562,7 +568,7 @@ class Engine:
         intent = self.reader.read(q)
         query = self._parse(q, intent)
         held = [self._held(u) for u in query.units]
-        informative = self.informative(held)
+        informative = self.informative(held, query.units)
         places = tuple(dict.fromkeys((u.province, u.city) for u in query.units if u.province))
         if _names_brand(query):
             need = place_part(places, WEIGHTS)

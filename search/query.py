@@ -16,6 +16,7 @@ from typing import Literal
 
 from indexer.analysis import Analyzer, compact, has_cjk, normalize
 from indexer.brands import BrandTable
+from indexer.intent import MANNER
 from search.resolve import Resolution, name_or_alias, resolve_key
 
 # How a unit that names a brand is read: the brand and the word (a query of one
@@ -45,6 +46,9 @@ class Unit:
     city: str | None = None  # ... and the city (杭州), None when it names a province
     # Part of a longer need word the query states (饿 of 饿了: ``mark_need_parts``).
     in_need: bool = False
+    # Says only how the user wants to be served, in a query stating a need (出门, 懒得:
+    # ``mark_manner``).
+    manner: bool = False
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -214,6 +218,15 @@ def mark_need_parts(query: ParsedQuery, need_words: Iterable[str]) -> None:
     needs = tuple(need_words)
     for unit in query.units:
         unit.in_need = any(unit.text in n and len(n) > len(unit.text) for n in needs)
+
+
+def mark_manner(query: ParsedQuery, states_need: bool) -> None:
+    """Mark each word of a query stating a need that is made only of the words saying how
+    the user wants to be served (``indexer.intent.MANNER``: 出门 in 明天出门要不要带伞, 懒得,
+    不想): it says nothing of which service, and a listing whose description happens to
+    hold it is no better an answer (``search.rank.weights.Weights.manner``)."""
+    for unit in query.units:
+        unit.manner = states_need and MANNER.fullmatch(unit.text) is not None
 
 
 def _subwords(text: str, analyzer: Analyzer) -> list[str]:

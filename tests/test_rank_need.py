@@ -21,7 +21,8 @@
 8. Of several needs, the request counts fully and a circumstance, destination or manner
    ``side_need`` of it (its service share; its categories are worth no more, whatever
    the category model predicts): 演唱会散场了叫个车 asks for a car; 想吃水果懒得出门 for
-   fruit (懒得出门 its manner).
+   fruit (懒得出门 its manner). A word of a need query made only of manner words (出门 in
+   周末出门要不要带伞) says less of the text than another word as rare.
 9. Naming no place, the most used national listing live in the host of each sub-category
    the need retrieves is its leader and earns the leader part (the probability times its
    weight), found once per engine and host; another host's leader may be another listing;
@@ -405,6 +406,40 @@ def test_the_manner_of_a_request_is_not_what_it_asks_for(engine: Engine) -> None
     assert resp.understanding is not None
     assert [n.role for n in resp.understanding.needs] == ["request", "manner"]
     assert resp.results[0].category == ["零售商超", "生鲜水果"]
+
+
+def test_a_word_of_manner_is_marked_in_a_need_query_only(engine: Engine) -> None:
+    """出门 says how the user goes about it: marked when the query states a need, a word like
+    any other when it does not (出门问问 names no need)."""
+    need = engine.understand("周末出门要不要带伞")
+    assert [n.word for n in need.intent.needs] == ["带伞"]
+    assert [(u.text, u.manner) for u in need.query.units] == [("出门", True), ("伞", False)]
+    plain = engine.understand("出门问问")
+    assert not plain.intent.needs
+    assert not any(u.manner for u in plain.query.units)
+
+
+def test_a_word_of_manner_says_less_of_the_text(engine: Engine) -> None:
+    """Of two words as rare, the one saying only how the user wants to be served says
+    ``WEIGHTS.manner`` of what the other says."""
+    units = engine.understand("周末出门要不要带伞").query.units
+    marked, other = engine.informative([7, 7], units)
+    assert marked == pytest.approx(other * WEIGHTS.manner) and WEIGHTS.manner < 1
+    unmarked = [dataclasses.replace(u, manner=False) for u in units]
+    assert engine.informative([7, 7], unmarked) == [other, other]
+
+
+def test_a_word_of_manner_in_a_description_decides_nothing(engine: Engine) -> None:
+    """周末出门要不要带伞 asks for the weather: 天气预报15天查询, whose description says 出门,
+    no longer comes before the most used weather service for it."""
+    names = [
+        engine.listing(a)["name"] for a in engine.ranked_appids("周末出门要不要带伞", "jd", 10)
+    ]
+    by_name = {x.name: x for x in sample_listings()}
+    moji, forecast = by_name["墨迹天气"], by_name["天气预报15天查询"]
+    assert "出门" in forecast.description and "出门" not in moji.description
+    assert moji.monthly_active_users > forecast.monthly_active_users
+    assert names[0] == "墨迹天气" and "天气预报15天查询" in names
 
 
 # ------------------------------------------------------------------ 9 the leader

@@ -52,6 +52,9 @@ class Weights:
     # How a longer query's text weight is split: each word by its inverse document
     # frequency to this power (0: equally; rarer words say more of what is wanted).
     rarity: float = 0.5
+    # A need query's word saying only how the user wants to be served (出门, 懒得, 不想:
+    # ``search.query.mark_manner``): its share of the text, times that of another word
+    manner: float = 0.5
     exact: float = 0.6  # the whole query is the listing's name or one of its brand's names
     exact_spelled: float = 0.7  # ... through full pinyin or initials (times ``exact``)
     official: float = 1.5  # official listing of the brand the whole query names
