@@ -259,6 +259,7 @@ def _understanding(understood: Understood) -> dict[str, Any]:
     need = understood.need
     return {
         "words": [u.text for u in understood.query.units],
+        "manner_words": [u.text for u in understood.query.units if u.manner],
         **understood.intent.explain(),
         "service_terms": list(need.service_terms),
         "service_phrases": [list(p) for p in need.service_phrases],

@@ -101,6 +101,12 @@ class Understanding(BaseModel):
     the lexicon's needs, the predicted categories and what they retrieve."""
 
     words: list[str] = Field(description="the query words searched for")
+    manner_words: list[str] = Field(
+        default_factory=list,
+        description="words saying only how the user wants to be served (出门 in a query "
+        "stating a need): each says Weights.manner (search.rank.weights) of what another "
+        "word as rare says in the text score",
+    )
     content_words: list[str]
     dropped: list[DroppedWord]
     needs: list[NeedExplain]

@@ -409,14 +409,18 @@ def test_the_manner_of_a_request_is_not_what_it_asks_for(engine: Engine) -> None
 
 
 def test_a_word_of_manner_is_marked_in_a_need_query_only(engine: Engine) -> None:
-    """出门 says how the user goes about it: marked when the query states a need, a word like
-    any other when it does not (出门问问 names no need)."""
+    """出门 says how the user goes about it: marked when the query states a need (and shown
+    by ``debug=true``), a word like any other when it does not (出门问问 names no need)."""
     need = engine.understand("周末出门要不要带伞")
     assert [n.word for n in need.intent.needs] == ["带伞"]
     assert [(u.text, u.manner) for u in need.query.units] == [("出门", True), ("伞", False)]
     plain = engine.understand("出门问问")
     assert not plain.intent.needs
     assert not any(u.manner for u in plain.query.units)
+    shown = engine.search(SearchRequest(q="周末出门要不要带伞", host="jd", debug=True))
+    assert shown.understanding is not None and shown.understanding.manner_words == ["出门"]
+    none = engine.search(SearchRequest(q="出门问问", host="jd", debug=True))
+    assert none.understanding is not None and none.understanding.manner_words == []
 
 
 def test_a_word_of_manner_says_less_of_the_text(engine: Engine) -> None:

@@ -12,6 +12,7 @@ from rich.text import Text
 from indexer.deployment import ReplicaInfo
 from indexer.golive import Application
 from search.models import NeedExplain, SearchResponse
+from search.rank.weights import WEIGHTS
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
 
 
@@ -121,7 +122,12 @@ def render_search(
     if explain and resp.understanding is not None:
         u = resp.understanding
         lines = [
-            f"words: {' '.join(u.words)}",
+            f"words: {' '.join(u.words)}"
+            + (
+                f" (manner ×{WEIGHTS.manner:g}: {' '.join(u.manner_words)})"
+                if u.manner_words
+                else ""
+            ),
             "dropped: " + (", ".join(f"{d.word} ({d.reason})" for d in u.dropped) or "-"),
             "needs: " + (", ".join(_need(n) for n in u.needs) or "-"),
             "categories: "
