@@ -121,13 +121,9 @@ def render_search(
     console.print(table)
     if explain and resp.understanding is not None:
         u = resp.understanding
+        manner = f" (manner ×{WEIGHTS.manner:g}: {' '.join(u.manner_words)})"
         lines = [
-            f"words: {' '.join(u.words)}"
-            + (
-                f" (manner ×{WEIGHTS.manner:g}: {' '.join(u.manner_words)})"
-                if u.manner_words
-                else ""
-            ),
+            f"words: {' '.join(u.words)}{manner if u.manner_words else ''}",
             "dropped: " + (", ".join(f"{d.word} ({d.reason})" for d in u.dropped) or "-"),
             "needs: " + (", ".join(_need(n) for n in u.needs) or "-"),
             "categories: "
