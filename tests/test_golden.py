@@ -50,10 +50,14 @@ class Floors:
 # fails. Raise them as the ranking improves; at the gate, the whole file meets it. The
 # region floor went down once, on purpose: a need naming a place no longer returns
 # another place's services, which these judgments grade 1 (深圳通 for 北京公交卡充值) and
-# raters of other query sets list as must_not.
+# raters of other query sets list as must_not. The P@1 floor went down once, on purpose
+# (0.89 → 0.87, 0.900 → 0.875 measured): a top-level category a sub-category of is predicted
+# no longer earns a part (``search.rank.need``), a fifth of a need query's engine time;
+# two first places here changed hands, and on the held-out queries P@1 went up
+# (0.823 → 0.835).
 NEED_FLOORS = Floors(
     ndcg=0.91,
-    p1=0.89,
+    p1=0.87,
     tag_ndcg={
         "nl": 0.91,
         "intent": 0.90,
@@ -76,10 +80,14 @@ NEED_FLOORS = Floors(
 # up once, on purpose (47 → 48, nDCG@10 0.901 → 0.903): a listing holding the word of the
 # need requested in its top-level category is retrieved (京东健康 for 体检, 滴滴出行 for
 # 代驾), and so is a bus-fare app whose keywords say 公交 for a question about arrivals.
+# It went up again (48 → 49; nDCG@10 0.9036 → 0.9048, P@1 0.823 → 0.835) when a top-level
+# category stopped earning a part beside its predicted sub-categories: the other regions'
+# government apps, in the predicted top-level category, dropped below a traffic-fine tool
+# the raters list as must_not for renewing a licence.
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 HELD_OUT_FLOORS = Floors(
     ndcg=0.90,
-    p1=0.82,
+    p1=0.83,
     tag_ndcg={
         "nl": 0.91,
         "intent": 0.88,
@@ -87,10 +95,10 @@ HELD_OUT_FLOORS = Floors(
         "colloquial": 0.88,
         "region": 0.95,
         "service": 0.91,
-        "long": 0.75,
+        "long": 0.77,
         "latin": 0.78,
     },
-    max_must_not=48,
+    max_must_not=49,
 )
 
 ALL = load_golden(GOLDEN)

@@ -74,6 +74,36 @@ def intent(needs: tuple[NeedMatch, ...], categories: tuple[CategoryScore, ...]) 
 # ------------------------------------------------------------------ 1 the part
 
 
+def test_a_top_level_category_counts_where_none_of_its_sub_categories_is_predicted(
+    engine: Engine,
+) -> None:
+    """The top-level part is for a top-level category predicted alone (a lexicon line
+    naming ``二手``, or a model unsure which of its services): each such category is worth
+    ``category_top`` times its probability; one a sub-category is predicted of is not."""
+    resale = NeedMatch("卖闲置", 0, 1, ("闲置",), ("二手",))
+    guesses = (
+        CategoryScore("二手", 0.8),
+        CategoryScore("工具", 0.4),
+        CategoryScore("工具/扫描", 0.3),
+    )
+    part = need_part(intent((resale,), guesses), engine.analyzer, WEIGHTS)
+    groups = {g.name: g for g in part.groups}
+    top = {c.match.values[0]: c.weight for c in groups["category_top"].clauses}
+    assert top == {"二手": WEIGHTS.category_top}  # the lexicon's: certain
+    sub = {c.match.values[0]: c.weight for c in groups["category"].clauses}
+    assert sub == {"工具/扫描": WEIGHTS.category * 0.3}
+    # End to end: 卖闲置's line names 生活服务/二手交易 and 二手. A 二手 listing earns the
+    # top-level part; 闲鱼, in the sub-category, earns the sub-category's and not 生活服务's.
+    response = engine.search(SearchRequest(q="卖闲置", host="jd", debug=True))
+    by_top: dict[str, float] = {}
+    for card in response.results:
+        assert card.explain is not None
+        by_top[card.category[0]] = card.explain.parts.get("category_top", 0.0)
+        if card.category == ["生活服务", "二手交易"]:
+            assert card.explain.parts["category"] == WEIGHTS.category
+    assert by_top == {"生活服务": 0.0, "二手": WEIGHTS.category_top}
+
+
 def test_lexicon_need_part(engine: Engine) -> None:
     guesses = (
         CategoryScore("出行", 0.9),
@@ -83,7 +113,9 @@ def test_lexicon_need_part(engine: Engine) -> None:
     )
     part = need_part(intent((RIDE,), guesses), engine.analyzer, WEIGHTS)
     groups = {g.name: g for g in part.groups}
-    assert set(groups) == {"service", "category", "category_top"}
+    # 出行 is predicted with sub-categories of it: they say more, and no clause on the
+    # top-level category (held by a large share of the catalog) is paid for.
+    assert set(groups) == {"service", "category"}
     service = groups["service"].clauses
     assert {c.match.field for c in service} == {f.NAME, f.KEYWORDS, f.CATEGORY, f.SHOWCASE}
     assert all(c.match.values == ("网约车", "专车") for c in service)
@@ -94,8 +126,6 @@ def test_lexicon_need_part(engine: Engine) -> None:
         "出行/地铁": WEIGHTS.category * 0.5,
         "出行/公交": WEIGHTS.category * ROUTE_MIN / 2,
     }
-    top = {c.match.values[0]: c.weight for c in groups["category_top"].clauses}
-    assert top == {"出行": WEIGHTS.category_top * 0.9}
     assert part.service_terms == ("网约车", "专车")
     assert part.route_categories == ("出行/地铁", "出行/打车")  # not 公交: too unsure
     assert set(part.scope) == {"出行/打车", "出行/地铁", "出行/公交"}

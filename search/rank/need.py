@@ -11,7 +11,11 @@ category model, with the lexicon's categories). Two parts of the score come from
   need of the query is a group of its own, worth its share of the weight.
 - ``category`` and ``category_top``: the listing is in a sub-category (``Top/sub``) or a
   top-level category the query predicts, worth the prediction's probability (the need
-  lexicon's categories are certain); the best of each level counts.
+  lexicon's categories are certain); the best of each level counts. A top-level category
+  counts only when none of its sub-categories is predicted (a lexicon line naming ``二手``
+  alone): a sub-category says more of the need, and the clause on a top-level category,
+  held by a large share of the catalog, was a fifth of a need query's engine time for a
+  part that moved no measure (``tests/test_golden.py``).
 - Of several needs, the request (the last stated: ``indexer.intent.roles_of``) counts
   fully and the others, its circumstances, destinations and manner, ``side_need`` of it:
   in the service share, and their categories are worth at most that, whatever the model
@@ -187,9 +191,12 @@ def need_part(
     # however sure the category model (which counts every need's categories) is of them.
     for c, s in certain.items():
         likely[c] = 1.0 if s >= 1.0 else min(s, likely.get(c, s))
+    paths = [(c, p) for c, p in likely.items() if "/" in c]
+    covered = {c.split("/", 1)[0] for c, _ in paths}  # tops a sub-category says more of
+    bare = [(c, p) for c, p in likely.items() if "/" not in c and c not in covered]
     for name, weight, level in (
-        ("category", w.category, [(c, p) for c, p in likely.items() if "/" in c]),
-        ("category_top", w.category_top, [(c, p) for c, p in likely.items() if "/" not in c]),
+        ("category", w.category, paths),
+        ("category_top", w.category_top, bare),
     ):
         if level and weight:
             clauses = tuple(

@@ -68,7 +68,7 @@ class Weights:
     # (times the prediction's probability).
     service: float = 0.6
     category: float = 0.4  # its sub-category
-    category_top: float = 0.1  # its top-level category
+    category_top: float = 0.1  # its top-level category (one none of whose subs is predicted)
     # Of several needs, one that is not the request (``indexer.intent.roles_of``) counts
     # this much of one that is, in its share of ``service`` and the certainty of its
     # categories: a circumstance (公交 in 公交停了打个车), a destination (地铁站 in
