@@ -14,8 +14,8 @@ category model, with the lexicon's categories). Two parts of the score come from
   lexicon's categories are certain); the best of each level counts. A top-level category
   counts only when none of its sub-categories is predicted (a lexicon line naming ``二手``
   alone): a sub-category says more of the need, and the clause on a top-level category,
-  held by a large share of the catalog, was a fifth of a need query's engine time for a
-  part that moved no measure (``tests/test_golden.py``).
+  held by a large share of the catalog, was a fifth of a need query's engine time at a
+  million listings for a part the golden sets barely miss (``tests/test_golden.py``).
 - Of several needs, the request (the last stated: ``indexer.intent.roles_of``) counts
   fully and the others, its circumstances, destinations and manner, ``side_need`` of it:
   in the service share, and their categories are worth at most that, whatever the model
