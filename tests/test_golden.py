@@ -69,22 +69,23 @@ NEED_FLOORS = Floors(
     max_must_not=9,
 )
 
-# Held-out need queries (tests/golden/heldout.jsonl, five raters): floors as for the need
-# queries, a little under what was measured after a need's leader part (nDCG@10 0.900, P@1
-# 0.813, 47 must_not violations over 340 queries; 0.900 / 0.772 / 47 before it; 0.881 /
-# 0.766 / 49 after the lexicon's fourth and fifth passes; the first 190 were at 0.76 /
-# 0.60 / 104 before the need work of the stop that added them). The intent floor went
-# down once, on purpose (0.883 → 0.878 with the leader part): the leaders of a need's
-# less likely sub-categories enter the lower ranks of some of these queries, while the
-# leader of the likely one takes the first place in many more. The must_not ceiling went
-# up once, on purpose (47 → 48, nDCG@10 0.901 → 0.903): a listing holding the word of the
-# need requested in its top-level category is retrieved (京东健康 for 体检, 滴滴出行 for
-# 代驾), and so is a bus-fare app whose keywords say 公交 for a question about arrivals.
-# It went up again (48 → 49; nDCG@10 0.9036 → 0.9048, P@1 0.823 → 0.835) when a top-level
-# category stopped earning a part beside its predicted sub-categories: the other regions'
+# Held-out need queries of the first five raters (tests/golden/heldout.jsonl): floors as
+# for the need queries, a little under what was measured after a need's leader part
+# (nDCG@10 0.900, P@1 0.813, 47 must_not violations over 340 queries; 0.900 / 0.772 / 47
+# before it; 0.881 / 0.766 / 49 after the lexicon's fourth and fifth passes; the first 190
+# were at 0.76 / 0.60 / 104 before the need work of the stop that added them). The intent
+# floor went down once, on purpose (0.883 → 0.878 with the leader part): the leaders of a
+# need's less likely sub-categories enter the lower ranks of some of these queries, while
+# the leader of the likely one takes the first place in many more. The must_not ceiling
+# went up once, on purpose (47 → 48, nDCG@10 0.901 → 0.903): a listing holding the word of
+# the need requested in its top-level category is retrieved (京东健康 for 体检, 滴滴出行 for 代驾),
+# and so is a bus-fare app whose keywords say 公交 for a question about arrivals. It went up
+# again (48 → 49; nDCG@10 0.9036 → 0.9048, P@1 0.823 → 0.835) when a top-level category
+# stopped earning a part beside its predicted sub-categories: the other regions'
 # government apps, in the predicted top-level category, dropped below a traffic-fine tool
 # the raters list as must_not for renewing a licence.
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
+EARLIER_RATERS = frozenset("hkgtm")
 HELD_OUT_FLOORS = Floors(
     ndcg=0.90,
     p1=0.83,
@@ -99,6 +100,26 @@ HELD_OUT_FLOORS = Floors(
         "latin": 0.78,
     },
     max_must_not=49,
+)
+
+# The sixth rater's 70 queries (``n…``), written when the five sets above had been read too
+# often (lexicon passes and weights were checked against them): not looked at, measured
+# once when added, with nothing chosen on them. Floors as above, under that measurement
+# (nDCG@10 0.812, P@1 0.743, 29 must_not violations). This is where the need ranking
+# generalises to: well under the five sets above.
+FRESH_FLOORS = Floors(
+    ndcg=0.81,
+    p1=0.74,
+    tag_ndcg={
+        "nl": 0.78,
+        "intent": 0.79,
+        "question": 0.79,
+        "colloquial": 0.85,
+        "region": 0.77,
+        "service": 0.83,
+        "long": 0.85,
+    },
+    max_must_not=29,
 )
 
 ALL = load_golden(GOLDEN)
@@ -166,10 +187,14 @@ def test_held_out_need_queries_floor(engine: Engine) -> None:
     """Need queries of raters who read only the catalog, kept to measure what the need
     queries above do not: whether the ranking generalises (``tests/golden/README.md``)."""
     held_out = load_golden(HELD_OUT)
-    assert len(held_out) == 340
-    assert {g.id[0] for g in held_out} == set("hkgtm")  # five raters
-    report = evaluate(held_out, lambda g: engine.ranked_appids(g.query, g.host))
-    assert below(report, HELD_OUT_FLOORS) == []
+    assert len(held_out) == 410
+    assert {g.id[0] for g in held_out} == {*EARLIER_RATERS, "n"}  # six raters
+    earlier = [g for g in held_out if g.id[0] in EARLIER_RATERS]
+    fresh = [g for g in held_out if g.id[0] not in EARLIER_RATERS]
+    assert (len(earlier), len(fresh)) == (340, 70)
+    for queries, floors in ((earlier, HELD_OUT_FLOORS), (fresh, FRESH_FLOORS)):
+        report = evaluate(queries, lambda g: engine.ranked_appids(g.query, g.host))
+        assert below(report, floors) == []
 
 
 def test_no_must_not_violations(report: EvalReport) -> None:
