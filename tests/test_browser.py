@@ -21,6 +21,8 @@ Properties checked (screenshots go to tests/output/):
 10. The go-live view shows an admin the pending applications (with the admin token of a
     server that has one); approving one moves it out of the pending queue into the
     approved list, and the discover view then shows the listing in that host.
+11. A search whose answer is still being read when the next search starts is dropped
+    (its read aborted): the newer search shows, with no script error.
 """
 
 from __future__ import annotations
@@ -188,6 +190,48 @@ def test_half_word_shows_suggestion(page: Page) -> None:
     expect(page.locator("#suggestions")).to_be_hidden()
     expect(page.locator("#brand-zone")).to_be_visible()
     expect(page.locator("#brand-zone .brand-name")).to_have_text("星巴克")
+
+
+# The first search's answer arrives and its body is still being read when the next search
+# aborts it (a slow network between headers and body): reading it then fails with an
+# AbortError.
+HELD_SEARCH = """
+  const realFetch = window.fetch;
+  let held = false;
+  window.fetch = (url, init = {}) => {
+    if (!held && String(url).includes("/v1/search?") && init.signal) {
+      held = true;
+      const signal = init.signal;
+      const aborted = () => new DOMException("The user aborted a request.", "AbortError");
+      return Promise.resolve({
+        ok: true,
+        status: 200,
+        json: () =>
+          new Promise((_, reject) => signal.addEventListener("abort", () => reject(aborted()))),
+      });
+    }
+    return realFetch(url, init);
+  };
+"""
+
+
+def test_a_search_aborted_while_its_answer_is_read_leaves_no_error(
+    context: BrowserContext, server: Server
+) -> None:
+    """Searching again while the last search's answer is being read aborts that read: the
+    page drops it and shows the newer search, never an empty answer (no script error)."""
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.add_init_script(HELD_SEARCH)
+    p.goto(server.base_url + "/")
+    search(p, "LV", "jd")  # its answer's body never arrives
+    expect(p.locator("#brand-zone")).to_be_hidden()
+    search(p, "星巴克", "jd")  # aborts reading it
+    expect(p.locator("#brand-zone .brand-name")).to_have_text("星巴克")
+    expect(p.locator("#error")).to_be_hidden()
+    p.close()
+    assert errors == [], f"script errors on the page: {errors}"
 
 
 def test_lv_on_jd_shows_brand_zone_card(page: Page, server: Server) -> None:

@@ -152,14 +152,16 @@
     let body = null;
     try {
       body = await resp.json();
-    } catch {
-      body = null;
+    } catch (e) {
+      if (e.name === "AbortError") throw e; // superseded while its answer was read
+      body = null; // not JSON
     }
     if (!resp.ok) {
       const err = new Error((body && body.message) || `HTTP ${resp.status}`);
       err.status = resp.status;
       throw err;
     }
+    if (body === null) throw new Error(`HTTP ${resp.status}: the answer is not JSON`);
     return body;
   }
 
