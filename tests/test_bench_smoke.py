@@ -102,6 +102,16 @@ def test_leader_cost_smoke(bench_env: dict[str, str]) -> None:
     assert result["sub_categories_per_query"] >= 1
 
 
+def test_score_parts_smoke(bench_env: dict[str, str]) -> None:
+    result = _run("score_parts.py", bench_env, "--size=1k", "--repeat=1", "--name=parts-smoke")
+    assert result["docs"] == N
+    assert 0 < result["searched"] <= result["need_queries"]
+    assert result["full_ms"]["n"] == result["matches_ms"]["n"] == result["searched"]
+    groups = result["groups_ms"]
+    assert {"service", "category", "first_party"} <= set(groups)
+    assert all(0 < g["n"] <= result["searched"] for g in groups.values())
+
+
 def test_bench_query_smoke(bench_env: dict[str, str]) -> None:
     result = _run(
         "bench_query.py", bench_env, "--size=1k", "--synthetic=10", "--ecom=30", "--warmup=5",
