@@ -307,8 +307,8 @@
     try {
       const qs = new URLSearchParams({ q, host, limit: "8" });
       body = await getJSON(`/v1/suggest?${qs}`, readHeaders(), suggestCtl.signal);
-    } catch {
-      hideSuggestions();
+    } catch (e) {
+      if (e.name !== "AbortError") hideSuggestions(); // aborted: the newer one answers
       return;
     }
     if (params().q !== q) return; // typed on meanwhile
