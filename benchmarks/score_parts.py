@@ -18,7 +18,6 @@ the clause on a top-level category was found this way (``BENCHMARKS.md``).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections import defaultdict
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import (
     ensure_index,
+    latency_summary,
     machine,
     open_engine,
     parse_count,
@@ -52,17 +52,6 @@ def best_of(engine: Engine, query: tantivy.Query, prior: str, repeat: int) -> fl
         engine.searcher.search(query, limit=10, count=True, weight_by_field=prior)
         times.append(clock() - started)
     return min(times) * 1000
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    """n, p50 and mean of ``values`` (ms), rounded."""
-    if not values:
-        return {"n": 0, "p50": float("nan"), "mean": float("nan")}
-    return {
-        "n": len(values),
-        "p50": round(statistics.median(values), 4),
-        "mean": round(statistics.mean(values), 4),
-    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -99,18 +88,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             without = Compiled(engine.compiler, ranking._replace(priors=rest)).query(*where)
             if without is not None:
                 groups[name].append(whole - best_of(engine, without, prior, args.repeat))
-    full_p50 = statistics.median(full) if full else float("nan")
-    parts = {name: summary(values) for name, values in sorted(groups.items())}
+    whole_p50 = latency_summary(full)["p50"]
+    parts = {name: latency_summary(values) for name, values in sorted(groups.items())}
     for part in parts.values():
-        part["share_p50"] = round(part["p50"] / full_p50, 3) if full else float("nan")
+        part["share_p50"] = round(part["p50"] / whole_p50, 3) if full else float("nan")
     return {
         "listings": n,
         "docs": engine.searcher.num_docs,
         "need_queries": len(queries),
         "searched": len(full),
         "repeat": args.repeat,
-        "full_ms": summary(full),
-        "matches_ms": summary(bare),
+        "full_ms": latency_summary(full),
+        "matches_ms": latency_summary(bare),
         "groups_ms": parts,
     }
 

@@ -53,7 +53,8 @@ class Weights:
     # frequency to this power (0: equally; rarer words say more of what is wanted).
     rarity: float = 0.5
     # A need query's word saying only how the user wants to be served (出门, 懒得, 不想:
-    # ``search.query.mark_manner``): its share of the text, times that of another word
+    # ``search.query.mark_manner``): its share of the text is this much of what another
+    # word as rare gets.
     manner: float = 0.5
     exact: float = 0.6  # the whole query is the listing's name or one of its brand's names
     exact_spelled: float = 0.7  # ... through full pinyin or initials (times ``exact``)
