@@ -8,7 +8,10 @@ in all (``benchmarks/http_parts.py``).
 Guarantees: every HTTP answer of the app, refusals of the request guard and the safety
 net's 500 included, is counted in ``mpsearch_http_requests_total`` by route and status
 and gets one access-log line; gauges are refreshed one at a time, so a scrape never shows
-a value older than its own refresh.
+a value older than its own refresh. The gauges are the process's (prometheus-client's
+registry), so the lock is too: an app made in a process holding another (tests, an
+embedding server) scrapes its own values, never one another app's ticker wrote between
+its refresh and its render.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from search.ops.querylog import QueryLog
 
 GAUGE_SECONDS = 1.0
 UNMATCHED = "unmatched"
+# The ticker and /metrics of every app in the process refresh the gauges one at a time
+# (see the module docstring).
+_GAUGES = threading.RLock()
 
 
 class HolderLike(Protocol):
@@ -65,9 +71,7 @@ class Ops:
         self.access = AccessLog(settings.log_level)
         self._version: str | None = None
         self._dropped_seen = {"query": 0, "request": 0}
-        # The ticker and /metrics both refresh: one at a time, so a scrape never shows a
-        # value read before its own refresh and written after it.
-        self._gauges = threading.RLock()
+        self._gauges = _GAUGES
 
     def on_search(self, res: SearchResult) -> None:
         metrics.QUERIES.labels("search", res.host).inc()
