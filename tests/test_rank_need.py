@@ -132,6 +132,25 @@ def test_lexicon_need_part(engine: Engine) -> None:
     assert (part.named, part.named_tops) == (("打车",), ("出行",))
 
 
+def test_a_top_level_category_predicted_alone_is_in_the_scope(engine: Engine) -> None:
+    """A listing matching some of a need query's words must be in a category the query
+    predicts. A top-level category predicted alone (none of its sub-categories), at least
+    ``ROUTE_MIN`` likely, is one: the model knows the kind of service, not which. One a
+    sub-category is predicted of is not (the sub-category says which), nor one too
+    unlikely to route."""
+    guesses = (
+        CategoryScore("游戏", 0.6),
+        CategoryScore("数码家电", ROUTE_MIN),
+        CategoryScore("游戏/休闲游戏", 0.35),
+        CategoryScore("工具", ROUTE_MIN / 2),
+    )
+    part = need_part(intent((), guesses), engine.analyzer, WEIGHTS)
+    assert part.scope == ("游戏/休闲游戏", "数码家电")
+    # Without a sub-category predicted, the top-level ones are the scope, each of them.
+    tops = (CategoryScore("游戏", 0.6), CategoryScore("工具", ROUTE_MIN / 2))
+    assert need_part(intent((), tops), engine.analyzer, WEIGHTS).scope == ("游戏", "工具")
+
+
 def test_no_need_no_part(engine: Engine) -> None:
     part = need_part(intent((), ()), engine.analyzer, WEIGHTS)
     assert part == NO_NEED

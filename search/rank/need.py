@@ -53,7 +53,11 @@ words alone predict with at least ``SAID_MIN`` (should a need's lexicon line mis
 listing matching only some of a need query's words must be in one (宠物医院 does not bring
 people's hospitals, 同城送文件 not the classifieds that say 同城). A whole top-level
 category would let in every listing sharing a word with the query in a neighbouring
-service.
+service, so one is in the scope only when it is predicted alone (none of its
+sub-categories is) and at least ``ROUTE_MIN`` likely: the model is sure of the kind of
+service and not of which (a word held by the listings of several sub-categories of one
+top-level category, beside another word naming a sub-category of another one: without
+it, the first word's listings would be out).
 """
 
 from __future__ import annotations
@@ -220,7 +224,10 @@ def need_part(
     route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
     said = [c.category for c in intent.word_categories if c.score >= SAID_MIN]
     subs = tuple(dict.fromkeys(c for c in (*likely, *said) if "/" in c))
-    scope = subs or tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
+    if subs:  # and the top-level categories predicted alone, likely enough to route
+        scope = (*subs, *(c for c, p in bare if p >= ROUTE_MIN))
+    else:
+        scope = tuple(dict.fromkeys(path.split("/", 1)[0] for path in likely))
     routing = tuple(dict.fromkeys(t.term for t in terms if t.scale >= ROUTE_SCALE))
     routing_phrases = tuple(dict.fromkeys(p for p, scale in phrases if scale >= ROUTE_SCALE))
     leads = tuple((path, likely[path]) for path in route) if prior is NEED_PRIOR else ()
