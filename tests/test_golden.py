@@ -122,6 +122,27 @@ FRESH_FLOORS = Floors(
     max_must_not=29,
 )
 
+# The seventh rater's 70 queries (``o…``), written the same way as ``n…``, none with the
+# text of an earlier query, the grade-3 listings in 70 different sub-categories, added when
+# the first eight queries of the sixth rater's set had been shown once by a mis-aimed
+# listing (nothing was chosen on them). Not looked at; measured before and after the
+# changes of the stop that added it (nDCG@10 0.835 → 0.842, P@1 0.800 → 0.814, 4 must_not
+# violations both), with nothing chosen on it. Floors under the second measurement.
+NEWEST_FLOORS = Floors(
+    ndcg=0.84,
+    p1=0.81,
+    tag_ndcg={
+        "nl": 0.82,
+        "intent": 0.83,
+        "question": 0.84,
+        "colloquial": 0.82,
+        "region": 0.79,
+        "service": 0.81,
+        "long": 0.82,
+    },
+    max_must_not=4,
+)
+
 ALL = load_golden(GOLDEN)
 GATED = [q for q in ALL if int(q.id.removeprefix("d")) < FIRST_NEED_QUERY]
 NEED = [q for q in ALL if int(q.id.removeprefix("d")) >= FIRST_NEED_QUERY]
@@ -187,12 +208,14 @@ def test_held_out_need_queries_floor(engine: Engine) -> None:
     """Need queries of raters who read only the catalog, kept to measure what the need
     queries above do not: whether the ranking generalises (``tests/golden/README.md``)."""
     held_out = load_golden(HELD_OUT)
-    assert len(held_out) == 410
-    assert {g.id[0] for g in held_out} == {*EARLIER_RATERS, "n"}  # six raters
+    assert len(held_out) == 480
+    assert {g.id[0] for g in held_out} == {*EARLIER_RATERS, "n", "o"}  # seven raters
     earlier = [g for g in held_out if g.id[0] in EARLIER_RATERS]
-    fresh = [g for g in held_out if g.id[0] not in EARLIER_RATERS]
-    assert (len(earlier), len(fresh)) == (340, 70)
-    for queries, floors in ((earlier, HELD_OUT_FLOORS), (fresh, FRESH_FLOORS)):
+    fresh = [g for g in held_out if g.id[0] == "n"]
+    newest = [g for g in held_out if g.id[0] == "o"]
+    assert (len(earlier), len(fresh), len(newest)) == (340, 70, 70)
+    sets = ((earlier, HELD_OUT_FLOORS), (fresh, FRESH_FLOORS), (newest, NEWEST_FLOORS))
+    for queries, floors in sets:
         report = evaluate(queries, lambda g: engine.ranked_appids(g.query, g.host))
         assert below(report, floors) == []
 
