@@ -83,7 +83,8 @@ NEED_FLOORS = Floors(
 # again (48 → 49; nDCG@10 0.9036 → 0.9048, P@1 0.823 → 0.835) when a top-level category
 # stopped earning a part beside its predicted sub-categories: the other regions'
 # government apps, in the predicted top-level category, dropped below a traffic-fine tool
-# the raters list as must_not for renewing a licence.
+# the raters list as must_not for renewing a licence. It came back to 48 (nDCG@10 0.9048 →
+# 0.9106, P@1 0.835 → 0.848) with the need lexicon's sixth pass.
 HELD_OUT = GOLDEN.parent / "heldout.jsonl"
 EARLIER_RATERS = frozenset("hkgtm")
 HELD_OUT_FLOORS = Floors(
@@ -99,7 +100,7 @@ HELD_OUT_FLOORS = Floors(
         "long": 0.77,
         "latin": 0.78,
     },
-    max_must_not=49,
+    max_must_not=48,
 )
 
 # The sixth rater's 70 queries (``n…``), written when the five sets above had been read too
