@@ -232,6 +232,11 @@ class IntentReader:
                 out.append(match._replace(start=start, end=end))
         return out
 
+    def share(self, word: str, categories: tuple[str, ...]) -> float:
+        """What service word ``word`` (compact form) says of ``categories``, as a query's
+        need with those categories reads it (``_shares``); 1 without a model."""
+        return 1.0 if self.model is None else self._share(word, categories, self.model)
+
     def _shares(self, need: NeedMatch) -> tuple[float, ...]:
         """How much each service word of ``need`` says of its categories: the share of the
         word's category evidence, as the category model reads it alone, that is for one of

@@ -1,5 +1,5 @@
 """The ``mpsearch`` commands: index build/publish/list/rollback/gc, search, eval, serve,
-analytics, cluster status, golive list/apply/approve/reject/withdraw, lexicon propose.
+analytics, cluster status, golive list/apply/approve/reject/withdraw, lexicon propose/check.
 Output for people is rendered by ``search.cli.render``.
 
 Versions and publications go through :class:`indexer.deployment.Deployment`: this
@@ -57,7 +57,8 @@ golive_app = typer.Typer(
 )
 app.add_typer(golive_app, name="golive")
 lexicon_app = typer.Typer(
-    no_args_is_help=True, help="The need lexicon: proposals from the query log (dev-time)."
+    no_args_is_help=True,
+    help="The need lexicon: proposals from the query log, a check against an index (dev-time).",
 )
 app.add_typer(lexicon_app, name="lexicon")
 out = Console()
@@ -757,3 +758,46 @@ def lexicon_propose(
             Text(p.example or p.query),
         )
     out.print(table)
+
+
+@lexicon_app.command("check")
+def lexicon_check(
+    index: Annotated[str | None, typer.Option(help="version (default: current)")] = None,
+    strict: Annotated[bool, typer.Option(help="exit 1 when there is a finding")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+) -> None:
+    """Find the categories and service words of needs.txt that do nothing in an index."""
+    from search.relevance.lexicon_check import check
+
+    try:
+        report = check(_open_engine(index))
+    except (IndexerError, SearchError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+    else:
+        out.print(
+            Text(
+                f"{report.lines} lines of needs.txt against index {report.index_version}: "
+                f"{report.count('category')} of {report.categories} categories held by no "
+                f"listing, {report.count('service_word')} of {report.service_words} service "
+                f"words held by none, {report.count('weak_service_word')} saying too little of "
+                "their need's categories to count"
+            ),
+            soft_wrap=True,
+        )
+        if report.findings:
+            table = Table()
+            for col in ("line", "finding", "word or category", "share", "need words"):
+                table.add_column(col, overflow="fold")
+            for x in report.findings:
+                table.add_row(
+                    str(x.line),
+                    x.kind.replace("_", " "),
+                    Text(x.value),
+                    "" if x.share is None else f"{x.share:.3f}",
+                    Text(", ".join(x.need_words[:4]) + (" …" if len(x.need_words) > 4 else "")),
+                )
+            out.print(table)
+    if strict and report.findings:
+        raise typer.Exit(1)
