@@ -37,6 +37,7 @@ from indexer.settings import Settings, get_settings
 from search.cli.render import (
     render_applications,
     render_diff,
+    render_lexicon_check,
     render_replicas,
     render_report,
     render_search,
@@ -776,28 +777,6 @@ def lexicon_check(
     if as_json:
         sys.stdout.write(report.model_dump_json() + "\n")
     else:
-        out.print(
-            Text(
-                f"{report.lines} lines of needs.txt against index {report.index_version}: "
-                f"{report.count('category')} of {report.categories} categories held by no "
-                f"listing, {report.count('service_word')} of {report.service_words} service "
-                f"words held by none, {report.count('weak_service_word')} saying too little of "
-                "their need's categories to count"
-            ),
-            soft_wrap=True,
-        )
-        if report.findings:
-            table = Table()
-            for col in ("line", "finding", "word or category", "share", "need words"):
-                table.add_column(col, overflow="fold")
-            for x in report.findings:
-                table.add_row(
-                    str(x.line),
-                    x.kind.replace("_", " "),
-                    Text(x.value),
-                    "" if x.share is None else f"{x.share:.3f}",
-                    Text(", ".join(x.need_words[:4]) + (" …" if len(x.need_words) > 4 else "")),
-                )
-            out.print(table)
+        render_lexicon_check(report, out)
     if strict and report.findings:
         raise typer.Exit(1)

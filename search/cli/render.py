@@ -1,5 +1,5 @@
 """Rich rendering for the command line: evaluation reports and their diffs, search results,
-replicas, go-live applications."""
+replicas, go-live applications, the need lexicon's check."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from indexer.golive import Application
 from search.models import NeedExplain, SearchResponse
 from search.rank.weights import WEIGHTS
 from search.relevance.eval import EvalReport, Metrics, ReportDiff
+from search.relevance.lexicon_check import LexiconCheck
 
 
 def _fmt(v: float | None) -> str:
@@ -205,5 +206,34 @@ def render_applications(apps: Sequence[Application], console: Console) -> None:
             f"{a.decided_at:%Y-%m-%d %H:%M:%S}" if a.decided_at else "-",
             Text(a.decided_by or "-"),
             Text(why or "-"),
+        )
+    console.print(table)
+
+
+def render_lexicon_check(report: LexiconCheck, console: Console) -> None:
+    """The counts, then a finding a row: its line, kind, word or category, share."""
+    console.print(
+        Text(
+            f"{report.lines} lines of needs.txt against index {report.index_version}: "
+            f"{report.count('category')} of {report.categories} categories held by no "
+            f"listing, {report.count('service_word')} of {report.service_words} service "
+            f"words held by none, {report.count('weak_service_word')} saying too little of "
+            "their need's categories to count"
+        ),
+        soft_wrap=True,
+    )
+    if not report.findings:
+        return
+    table = Table()
+    for col in ("line", "finding", "word or category", "share", "need words"):
+        table.add_column(col, overflow="fold")
+    for x in report.findings:
+        more = " …" if len(x.need_words) > 4 else ""
+        table.add_row(
+            str(x.line),
+            x.kind.replace("_", " "),
+            Text(x.value),
+            "" if x.share is None else f"{x.share:.3f}",
+            Text(", ".join(x.need_words[:4]) + more),
         )
     console.print(table)
