@@ -25,7 +25,11 @@ TOKEN = "test-admin-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 LV_OFFICIAL = "wxc2c943090d2ec70a"
 READY_TIMEOUT = 60.0
-WAIT_TIMEOUT = 10.0
+# How long a change may take to show (a swap, a takedown): a bound that catches one that
+# never shows, not a measure of speed. A version swap under test_publish_under_load's load
+# takes 1.5-3 s on an idle 2-core machine, and once took over 10 s in a CI run with both
+# test workers busy beside the server's two.
+WAIT_TIMEOUT = 30.0
 
 
 def env_for(home: Path, token: str | None = TOKEN) -> dict[str, str]:
