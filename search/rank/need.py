@@ -221,7 +221,7 @@ def need_part(
         region = region_group(own, wide, w, national)
         if region is not None:
             groups.append(region)
-    route = tuple(path for path, p in likely.items() if "/" in path and p >= ROUTE_MIN)
+    route = tuple(path for path, p in paths if p >= ROUTE_MIN)
     said = [c.category for c in intent.word_categories if c.score >= SAID_MIN]
     subs = tuple(dict.fromkeys(c for c in (*likely, *said) if "/" in c))
     if subs:  # and the top-level categories predicted alone, likely enough to route

@@ -70,11 +70,8 @@ def check(engine: Engine, entries: Iterable[NeedEntry] | None = None) -> Lexicon
     lines = list(engine.analyzer.dicts.needs if entries is None else entries)
     reader, compiler = engine.reader, engine.compiler
     findings: list[LexiconFinding] = []
-    categories = service_words = 0
     for entry in lines:
-        found: list[tuple[FindingKind, str, float | None]] = []
-        categories += len(entry.categories)
-        found += [
+        found: list[tuple[FindingKind, str, float | None]] = [
             ("category", c, None) for c in entry.categories if not compiler.held(f.CATEGORY_PATH, c)
         ]
         # Each need word's categories, as the lexicon merges them over every line naming it.
@@ -82,13 +79,12 @@ def check(engine: Engine, entries: Iterable[NeedEntry] | None = None) -> Lexicon
             m.categories for m in map(reader.lexicon.lookup, entry.need_words) if m is not None
         ]
         for word in entry.service_words:
-            service_words += 1
             key = compact(word)
             if not all(compiler.held(f.COVER_WORDS, t) for t in reader.service_tokens(key)):
                 found.append(("service_word", word, None))
                 continue
             shares = [reader.share(key, cats) for cats in wanted if cats]
-            if shares and reader.model is not None and max(shares) < SERVICE_MIN:
+            if shares and max(shares) < SERVICE_MIN:  # without a model every share is 1
                 found.append(("weak_service_word", word, round(max(shares), 4)))
         findings += [
             LexiconFinding(
@@ -100,7 +96,7 @@ def check(engine: Engine, entries: Iterable[NeedEntry] | None = None) -> Lexicon
     return LexiconCheck(
         index_version=engine.version,
         lines=len(lines),
-        categories=categories,
-        service_words=service_words,
+        categories=sum(len(e.categories) for e in lines),
+        service_words=sum(len(e.service_words) for e in lines),
         findings=findings,
     )
